@@ -1,0 +1,3 @@
+from cibw_debug_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,74 @@
+"""The build steps: settings reach cibuildwheel, the log is kept, failures still fail."""
+
+from workflow_harness import run_script, run_validate, step
+
+SETTINGS_ENV = {"IDENTIFIER": "cp312-manylinux_x86_64", "PACKAGE_DIR": ".", "RUNNER_LABEL": "x"}
+
+
+def validated_settings(tmp_path, **inputs) -> str:
+    result = run_validate(tmp_path / "validate", **inputs)
+    assert result.returncode == 0, result.stderr
+    return result.outputs["settings"]
+
+
+def test_prepare_exports_exactly_the_validated_settings_and_reports_the_environment(tmp_path):
+    settings = validated_settings(tmp_path, EXTRA_SETTINGS='{"CIBW_TEST_SKIP": "*"}')
+    result = run_script(
+        step("debug", "prepare")["run"], {**SETTINGS_ENV, "SETTINGS": settings}, tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.env_file.splitlines() == settings.splitlines()
+    report = (tmp_path / "logs" / "environment.txt").read_text()
+    assert "CIBW_BUILD=cp312-manylinux_x86_64" in report
+    assert "cibuildwheel 4.2.0" in report
+    identifiers = (tmp_path / "logs" / "build-identifiers.txt").read_text()
+    assert identifiers.strip() == "cp312-manylinux_x86_64"
+    assert "::warning" not in result.stdout
+
+
+def test_prepare_warns_when_the_projects_own_config_skips_the_identifier(tmp_path):
+    settings = validated_settings(tmp_path)
+    env = {**SETTINGS_ENV, "SETTINGS": settings, "FAKE_IDENTIFIERS": ""}
+    result = run_script(step("debug", "prepare")["run"], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "::warning title=Nothing to build::" in result.stdout
+
+
+def test_environment_report_lists_variable_names_but_no_values(tmp_path):
+    settings = validated_settings(tmp_path)
+    secret = "ghp_SHOULDNOTAPPEAR1234567890"
+    env = {**SETTINGS_ENV, "SETTINGS": settings, "SOME_TOKEN": secret, "KEY": f"a\n{secret}"}
+    assert run_script(step("debug", "prepare")["run"], env, tmp_path).returncode == 0
+    report = (tmp_path / "logs" / "environment.txt").read_text()
+    assert "SOME_TOKEN" in report and "SHOULDNOTAPPEAR" not in report
+
+
+def build_env(tmp_path, **extra):
+    (tmp_path / "logs").mkdir(parents=True, exist_ok=True)
+    settings = validated_settings(tmp_path)
+    env = dict(line.split("=", 1) for line in settings.splitlines())
+    return {**SETTINGS_ENV, **env, **extra}
+
+
+def test_build_runs_cibuildwheel_verbosely_and_keeps_its_log(tmp_path):
+    result = run_script(step("debug", "build")["run"], build_env(tmp_path), tmp_path)
+    assert result.returncode == 0, result.stderr
+    log = (tmp_path / "logs" / "build.log").read_text()
+    assert "building cp312-manylinux_x86_64 for x86_64 at verbosity 3" in log
+
+
+def test_a_failed_build_fails_the_step_even_through_tee(tmp_path):
+    env = build_env(tmp_path, FAKE_BUILD_FAIL="1")
+    result = run_script(step("debug", "build")["run"], env, tmp_path)
+    assert result.returncode == 1
+    assert "fatal error: ffi.h" in (tmp_path / "logs" / "build.log").read_text()
+
+
+def test_report_step_turns_the_build_outcome_into_the_job_result(tmp_path):
+    script = step("debug", "Report the build result")["run"]
+    env = {"IDENTIFIER": "cp312-manylinux_x86_64"}
+    assert run_script(script, {**env, "BUILD_OUTCOME": "success"}, tmp_path / "a").returncode == 0
+    failed = run_script(script, {**env, "BUILD_OUTCOME": "failure"}, tmp_path / "b")
+    assert failed.returncode == 1 and "::error title=Build failed::" in failed.stdout
+    skipped = run_script(script, {**env, "BUILD_OUTCOME": "skipped"}, tmp_path / "c")
+    assert skipped.returncode == 1 and "did not run" in skipped.stdout

