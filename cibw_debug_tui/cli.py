@@ -11,7 +11,11 @@ import json
 import sys
 
 from cibw_debug_tui import __version__
-from cibw_debug_tui.core import matrix
+from cibw_debug_tui.core import explain, matrix
+
+
+class UsageError(Exception):
+    """A mistake the user can fix; printed as one line, exit 2."""
 
 
 def _print_matrix(args: argparse.Namespace) -> int:
@@ -91,6 +95,59 @@ def format_matrix(combos: list[matrix.Combination]) -> str:
     )
 
 
+CATEGORY_TITLES = {
+    "compile": "compile error",
+    "link": "linker error",
+    "auditwheel": "auditwheel could not repair the wheel",
+    "delocate": "delocate could not repair the wheel",
+    "msvc": "Windows compiler or toolchain problem",
+    "test": "the tests failed or crashed",
+    "config": "cibuildwheel configuration error",
+    "build-dependency": "a build dependency is missing",
+    "rust": "Rust toolchain or build script failure",
+    "emulation": "a crash under QEMU emulation",
+    "unknown": "no known failure pattern",
+}
+
+
+def _explain_log(args: argparse.Namespace) -> int:
+    if args.file == "-":
+        result = explain.explain_stream(sys.stdin.buffer)
+    else:
+        try:
+            with open(args.file, "rb") as stream:
+                result = explain.explain_stream(stream)
+        except OSError as error:
+            raise UsageError(f"cannot read {args.file}: {error.strerror or error}") from None
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print(format_explanation(result))
+    return 0 if result.found else 3
+
+
+def format_explanation(result: explain.Explanation) -> str:
+    """What a person reads first: the kind of failure, the cause lines, an excerpt, the fix."""
+    if not result.found:
+        return f"No cause found in {result.lines_read} lines.\nHint: {result.hint}"
+    width = len(str(result.excerpt_start + len(result.excerpt) - 1))
+    cause_lines = {c.line for c in result.cause}
+    excerpt = [
+        f"{'>' if n in cause_lines else ' '} {n:>{width}} | {text}"
+        for n, text in enumerate(result.excerpt, start=result.excerpt_start)
+    ]
+    return "\n".join(
+        [
+            f"Category: {result.category} ({CATEGORY_TITLES[result.category]})",
+            "Cause:",
+            *(f"  line {c.line}: {c.text}" for c in result.cause),
+            "Excerpt:",
+            *excerpt,
+            f"Hint: {result.hint}",
+        ]
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cibw-debug-tui",
@@ -110,6 +167,17 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--arch", help="a cibuildwheel architecture, e.g. x86_64, aarch64, ARM64")
     m.add_argument("--json", action="store_true", help="print JSON instead of a table")
     m.set_defaults(func=_print_matrix)
+
+    e = commands.add_parser(
+        "explain-log",
+        help="find the line that explains a failed cibuildwheel build log",
+        description="Read a build log (a file, or - for standard input, e.g. from "
+        "`gh run view --log-failed`) and print the kind of failure, the cause lines with "
+        "their numbers, an excerpt and the usual fix. Exit 0 when a cause was found, 3 when not.",
+    )
+    e.add_argument("file", help="the log file, or - for standard input")
+    e.add_argument("--json", action="store_true", help="print one JSON object")
+    e.set_defaults(func=_explain_log)
     return parser
 
 
@@ -121,6 +189,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return args.func(args)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
