@@ -178,7 +178,84 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("file", help="the log file, or - for standard input")
     e.add_argument("--json", action="store_true", help="print one JSON object")
     e.set_defaults(func=_explain_log)
+
+    from cibw_debug_tui.simulator.runs import SCENARIOS
+
+    d = commands.add_parser(
+        "dispatch",
+        help="dispatch the debug workflow, and optionally follow its run",
+        description="Dispatch the debug workflow for one (runner, python, arch). The "
+        "combination is checked before any request (exit 2 with the reason). Prints the run "
+        "URL; with --watch follows the run to its end, printing status changes and the SSH "
+        "command, and exits 0 on success, 1 on failure or cancel.",
+    )
+    d.add_argument("--repo", help="OWNER/NAME (default: this checkout's GitHub remote)")
+    d.add_argument("--ref", default="main", help="branch or tag to build (default: main)")
+    d.add_argument("--runner", required=True, help="GitHub-hosted runner label")
+    d.add_argument("--python", required=True, help="CPython tag, e.g. cp312")
+    d.add_argument("--arch", required=True, help="cibuildwheel architecture, e.g. x86_64")
+    d.add_argument(
+        "--debug-mode",
+        default="after-failure",
+        choices=["before-build", "after-failure", "always", "disabled"],
+        help="when to open an SSH session (default: after-failure)",
+    )
+    d.add_argument("--session-timeout", type=int, default=30, help="minutes, 1-60 (default 30)")
+    d.add_argument("--package-dir", default=".", help="package folder in the repository")
+    d.add_argument(
+        "--cibw-settings", help='extra settings as JSON, e.g. \'{"CIBW_TEST_SKIP": "*"}\''
+    )
+    d.add_argument("--watch", action="store_true", help="follow the run to its end")
+    d.add_argument("--json", action="store_true", help="print one JSON event per line")
+    d.add_argument("--log-dir", help="where to save the failed job's log (default: here)")
+    d.add_argument("--api-url", help="API base URL (GHES: https://HOST/api/v3)")
+    d.set_defaults(func=_run_command("dispatch"))
+
+    doc = commands.add_parser(
+        "doctor",
+        help="check the token, repository, workflow, SSH keys and rate limit",
+        description="Check everything a debug session needs; each failed check says how to fix it.",
+    )
+    doc.add_argument("--repo", help="OWNER/NAME (default: this checkout's GitHub remote)")
+    doc.add_argument("--api-url", help="API base URL (GHES: https://HOST/api/v3)")
+    doc.set_defaults(func=_run_command("doctor"))
+
+    inst = commands.add_parser(
+        "install-workflow",
+        help="copy the bundled debug workflow into a checkout's .github/workflows/",
+        description="Copy the bundled workflow into PATH/.github/workflows/. A changed file "
+        "there is never replaced without --force (and then kept as .bak).",
+    )
+    inst.add_argument("path", nargs="?", default=".", help="the checkout's root (default: .)")
+    inst.add_argument("--force", action="store_true", help="replace a changed file, keeping a .bak")
+    inst.set_defaults(func=_run_command("install_workflow"))
+
+    sim = commands.add_parser(
+        "simulate-github",
+        help="serve a GitHub-compatible simulator on 127.0.0.1 (for trying things out)",
+        description="Serve a simulated GitHub API on 127.0.0.1, where any OWNER/REPO holds the "
+        "debug workflow and dispatched runs play out on a scaled clock.",
+    )
+    sim.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks one)")
+    sim.add_argument("--speed", type=float, default=1.0, help="clock speed (default 1)")
+    sim.add_argument("--scenario", default="success", choices=SCENARIOS, help="how runs go")
+    sim.add_argument("--ghes", action="store_true", help="behave like GHES 3.17-3.19")
+    sim.set_defaults(func=_run_command("simulate_github"))
     return parser
+
+
+def _run_command(name: str):
+    """Import a headless command only when it runs: `matrix` and `--help` stay fast."""
+
+    def run(args: argparse.Namespace) -> int:
+        from cibw_debug_tui import commands
+
+        try:
+            return getattr(commands, name)(args)
+        except commands.CommandError as error:
+            raise UsageError(str(error)) from None
+
+    return run
 
 
 def main(argv: list[str] | None = None) -> int:

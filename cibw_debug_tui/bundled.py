@@ -1,0 +1,26 @@
+"""The debug workflow shipped inside the package (a copy of workflow/cibuildwheel-debug.yml)."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import yaml
+
+WORKFLOW_NAME = "cibuildwheel-debug.yml"
+
+
+def workflow_text() -> str:
+    return (resources.files("cibw_debug_tui") / "workflow" / WORKFLOW_NAME).read_text("utf-8")
+
+
+@cache
+def workflow() -> dict:
+    """The parsed workflow; PyYAML's `True` key for `on:` is renamed back."""
+    data = yaml.safe_load(workflow_text())
+    data["on"] = data.pop(True)
+    return data
+
+
+def dispatch_inputs() -> dict[str, dict]:
+    return workflow()["on"]["workflow_dispatch"]["inputs"]

@@ -1,0 +1,1 @@
+"""A GitHub-compatible simulator: the demo's engine and the test bed. No Textual."""

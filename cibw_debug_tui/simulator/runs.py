@@ -1,0 +1,532 @@
+"""Simulated workflow runs of the bundled debug workflow, on a clock that can run fast.
+
+A run's whole story is a plan of steps with durations, decided by its inputs and scenario; its
+state at any moment is read off that plan. What people do (continue a session, cancel, rerun)
+edits the plan from that moment on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import random
+import re
+import time
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from cibw_debug_tui import bundled
+from cibw_debug_tui.core import matrix
+from cibw_debug_tui.simulator import buildlogs
+
+SCENARIOS = ("success", "build-failure", "cancelled", "ssh-timeout", "never-picked-up")
+QUEUE_SECONDS = 6.0
+PICKUP_SECONDS = 4.0
+AUTO_CONTINUE_SECONDS = 180.0  # the simulated person lets the build go on after 3 minutes
+TMATE_REGIONS = ("nyc1", "sfo2", "lon1", "fra1", "sgp1")
+
+
+class Clock:
+    """Simulated time: starts at the real time and runs `speed` times faster."""
+
+    def __init__(self, speed: float = 1.0):
+        self.speed = speed
+        self._wall = time.time()
+        self._start = time.monotonic()
+
+    def now(self) -> float:
+        return self._wall + (time.monotonic() - self._start) * self.speed
+
+    def moment(self, at: float | None = None) -> datetime:
+        return datetime.fromtimestamp(self.now() if at is None else at, timezone.utc)
+
+
+@dataclass
+class Step:
+    name: str
+    duration: float | None  # None: an SSH session, until continue, quit or timeout
+    ok: bool = True
+    when: str = "always"  # "always", "ssh", "ssh-before", "ssh-after", "emulated", "failure"
+    stage: str | None = None
+    kind: str = "step"  # "step", "open", "publish", "wait", "build", "upload-logs", "upload-wheels"
+    # Filled in by the plan:
+    start: float | None = None
+    end: float | None = None
+    conclusion: str | None = None
+
+
+@dataclass
+class Artifact:
+    id: int
+    name: str
+    created: float
+    content: bytes
+    expired: bool = False
+
+
+def _debug_steps() -> list[Step]:
+    """The debug job's steps, named as in the bundled workflow (with expressions filled later)."""
+    kinds = {
+        "ssh-before": ("open", "ssh-before", "before-build"),
+        "ssh-after": ("open", "ssh-after", "after-failure"),
+        "build": ("build", "always", None),
+    }
+    durations = {
+        "Check out the repository": 2,
+        "Set up Python for cibuildwheel": 6,
+        "Set up QEMU for the emulated architecture": 9,
+        "Prepare the build settings and the environment report": 20,
+        "Install tmate": 12,
+        "Install Claude Code": 15,
+        "Write the SSH session helper": 1,
+        "Upload logs": 3,
+        "Upload wheels": 3,
+        "Report the build result": 1,
+    }
+    steps = [Step("Set up job", 3)]
+    for raw in bundled.workflow()["jobs"]["debug"]["steps"]:
+        name, step_id = raw["name"], raw.get("id")
+        if step_id in kinds:
+            kind, when, stage = kinds[step_id]
+            steps.append(Step(name, 5 if kind == "open" else 90, kind=kind, when=when, stage=stage))
+        elif name.startswith("Publish the SSH connection"):
+            stage = "before-build" if "before" in name else "after-failure"
+            when = "ssh-before" if stage == "before-build" else "ssh-after"
+            steps.append(Step(name, 2, kind="publish", when=when, stage=stage))
+        elif name.startswith("SSH session ("):
+            stage = "before-build" if "before" in name else "after-failure"
+            when = "ssh-before" if stage == "before-build" else "ssh-after"
+            steps.append(Step(name, None, kind="wait", when=when, stage=stage))
+        else:
+            when = {"Install tmate": "ssh", "Install Claude Code": "ssh"}.get(name, "always")
+            when = "ssh" if name == "Write the SSH session helper" else when
+            when = "emulated" if "QEMU" in name else when
+            kind = {"Upload logs": "upload-logs", "Upload wheels": "upload-wheels"}.get(
+                name, "step"
+            )
+            steps.append(Step(name, durations.get(name, 2), when=when, kind=kind))
+    steps += [
+        Step("Post Set up Python for cibuildwheel", 1),
+        Step("Post Check out the repository", 1),
+        Step("Complete job", 1),
+    ]
+    return steps
+
+
+@dataclass
+class Job:
+    id: int
+    name: str
+    steps: list[Step]
+    start: float | None = None
+    end: float | None = None
+    conclusion: str | None = None
+    runner_name: str | None = None
+    labels: list[str] = field(default_factory=list)
+
+
+class Run:
+    """One workflow run (one attempt at a time) of the debug workflow."""
+
+    def __init__(
+        self,
+        run_id: int,
+        number: int,
+        repo: str,
+        ref: str,
+        inputs: dict[str, str],
+        actor: str,
+        scenario: str,
+        created: float,
+        clock: Clock,
+        artifact_ids,
+    ):
+        self.id = run_id
+        self.number = number
+        self.repo = repo
+        self.ref = ref
+        self.inputs = inputs
+        self.actor = actor
+        self.scenario = scenario
+        self.clock = clock
+        self._artifact_ids = artifact_ids
+        self.head_sha = hashlib.sha1(f"{repo}@{ref}".encode()).hexdigest()
+        self.combo = matrix.check(inputs["runner"], inputs["python"], inputs["arch"])
+        self.attempt = 0
+        self.old_artifacts: list[Artifact] = []
+        self.deleted = False
+        self._contents: dict[str, bytes] = {}
+        self.expired_ids: set[int] = set()
+        self.start_attempt(created)
+
+    # -- the plan ----------------------------------------------------------------------------
+
+    @property
+    def display_title(self) -> str:
+        i = self.inputs
+        return (
+            f"cibuildwheel debug {i['python']} {i['arch']} on {i['runner']} "
+            f"({i['debug-mode']}) [{i.get('session-id', '')}]"
+        )
+
+    def start_attempt(self, created: float, rerun_failed: bool = False) -> None:
+        if self.attempt:
+            self.old_artifacts += [a for a in self.artifacts(self.clock.now())]
+        self.attempt += 1
+        self.created = created
+        self.continued: dict[str, float] = {}
+        self.cancelled_at: float | None = None
+        self.force_cancelled = False
+        base = self.id * 100 + self.attempt * 10
+        self.validate = Job(
+            base + 1,
+            "Check the combination",
+            [
+                Step("Set up job", 2),
+                Step("Check runner, Python and arch", 2),
+                Step("Complete job", 1),
+            ],
+        )
+        ident = self.combo.identifier or "invalid"
+        self.debug = Job(base + 2, f"{ident} on {self.inputs['runner']}", _debug_steps())
+        for step in self.debug.steps:
+            step.name = step.name.replace("${{ needs.validate.outputs.identifier }}", ident)
+        self.artifact_id = {
+            name: next(self._artifact_ids)
+            for name in ("ssh-before-build", "ssh-after-failure", "logs", "wheels")
+        }
+        self._session_tokens = {
+            stage: "".join(
+                random.choices("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", k=25)
+            )
+            for stage in ("before-build", "after-failure")
+        }
+        self._region = random.choice(TMATE_REGIONS)
+
+    def _session_end(self, stage: str, start: float) -> float:
+        timeout = 60.0 * int(self.inputs.get("session-timeout") or 30)
+        end = start + timeout
+        if self.scenario != "ssh-timeout":
+            end = min(end, start + AUTO_CONTINUE_SECONDS)
+        if stage in self.continued:
+            end = min(end, max(start, self.continued[stage]))
+        return end
+
+    def plan(self) -> None:
+        """Lay out both jobs' steps from the inputs, scenario and what people did so far."""
+        mode = self.inputs["debug-mode"]
+        ssh_before = mode in ("before-build", "always")
+        ssh_after = mode in ("after-failure", "always")
+        build_fails = self.scenario in ("build-failure", "ssh-timeout")
+        t = self.created + QUEUE_SECONDS
+        if self.scenario == "never-picked-up":
+            for job in (self.validate, self.debug):
+                job.start = job.end = None
+                for step in job.steps:
+                    step.start = step.end = step.conclusion = None
+            return
+        self.validate.start = t
+        for step in self.validate.steps:
+            step.start, step.end = t, t + step.duration
+            step.conclusion = "success"
+            t = step.end
+            if step.name.startswith("Check") and not self.combo.valid:
+                step.conclusion = "failure"
+        self.validate.end = t
+        self.validate.runner_name = "GitHub Actions 1000000001"
+        self.validate.labels = ["ubuntu-latest"]
+        if not self.combo.valid:
+            self.validate.steps[-1].conclusion = "success"
+            self.validate.conclusion = "failure"
+            self.debug.start = self.debug.end = None
+            self.debug.conclusion = "skipped"
+            for step in self.debug.steps:
+                step.start = step.end = None
+                step.conclusion = None
+            return
+        self.validate.conclusion = "success"
+        t += PICKUP_SECONDS
+        self.debug.start = t
+        self.debug.runner_name = f"GitHub Actions {1000000000 + self.id % 1000}"
+        self.debug.labels = [self.inputs["runner"]]
+        build_ok = True
+        for step in self.debug.steps:
+            run_it = {
+                "always": True,
+                "ssh": ssh_before or ssh_after,
+                "ssh-before": ssh_before,
+                "ssh-after": ssh_after and not build_ok,
+                "emulated": self.combo.build == "emulated",
+            }[step.when]
+            if not run_it:
+                step.start = step.end = None
+                step.conclusion = "skipped"
+                continue
+            step.start = t
+            if step.kind == "wait":
+                step.end = self._session_end(step.stage, t)
+            elif step.kind == "build":
+                duration = 420.0 if self.combo.build == "emulated" else 90.0
+                step.end = t + (duration / 2 if build_fails else duration)
+            else:
+                step.end = t + step.duration
+            step.conclusion = "success"
+            if step.kind == "build" and build_fails:
+                build_ok = False
+                step.conclusion = "failure"
+            if step.name == "Report the build result" and not build_ok:
+                step.conclusion = "failure"
+            t = step.end
+        self.debug.end = t
+        self.debug.conclusion = "success" if build_ok else "failure"
+        if self.scenario == "cancelled" and self.cancelled_at is None:
+            build = next(s for s in self.debug.steps if s.kind == "build")
+            self.cancelled_at = build.start + 10
+        if self.cancelled_at is not None:
+            self._apply_cancel()
+
+    def _apply_cancel(self) -> None:
+        at = self.cancelled_at
+        for job in (self.validate, self.debug):
+            if job.start is None or job.end is None or job.end <= at:
+                continue
+            if job.start > at:
+                job.start = job.end = None
+                job.conclusion = "cancelled"
+                for step in job.steps:
+                    step.start = step.end = None
+                    step.conclusion = None
+                continue
+            for step in job.steps:
+                if step.start is None:
+                    continue
+                if step.start >= at:
+                    step.start = step.end = None
+                    step.conclusion = "skipped"
+                elif step.end > at:
+                    step.end, step.conclusion = at, "cancelled"
+            job.end, job.conclusion = at + (0 if self.force_cancelled else 1), "cancelled"
+
+    # -- reading the state -------------------------------------------------------------------
+
+    def end(self) -> float | None:
+        self.plan()
+        if self.scenario == "never-picked-up":
+            return self.cancelled_at
+        ends = [j.end for j in (self.validate, self.debug) if j.end is not None]
+        if self.debug.conclusion in ("skipped", "cancelled") and self.debug.start is None:
+            return max(ends) if ends else self.cancelled_at
+        return self.debug.end
+
+    def status(self, now: float) -> tuple[str, str | None]:
+        end = self.end()
+        if end is not None and now >= end:
+            return "completed", self.conclusion()
+        if self.validate.start is not None and now >= self.validate.start:
+            return "in_progress", None
+        return "queued", None
+
+    def last_change(self, now: float) -> float:
+        """When anything visible last changed, for `updated_at` (and so for ETags)."""
+        self.plan()
+        moments = [self.created]
+        for job in (self.validate, self.debug):
+            for t in (job.start, job.end, *(x for s in job.steps for x in (s.start, s.end))):
+                if t is not None and t <= now:
+                    moments.append(t)
+        if self.cancelled_at is not None and self.cancelled_at <= now:
+            moments.append(self.cancelled_at)
+        return max(moments)
+
+    def conclusion(self) -> str:
+        if self.cancelled_at is not None:
+            return "cancelled"
+        if self.validate.conclusion == "failure":
+            return "failure"
+        return self.debug.conclusion or "failure"
+
+    def session_open(self, now: float) -> str | None:
+        """The stage of the SSH session open now, if any."""
+        self.plan()
+        for step in self.debug.steps:
+            if step.kind == "wait" and step.start is not None and step.start <= now < step.end:
+                return step.stage
+        return None
+
+    def continue_session(self, now: float, stage: str | None = None) -> bool:
+        current = self.session_open(now)
+        if current is None or (stage and stage != current):
+            return False
+        self.continued[current] = now
+        return True
+
+    def cancel(self, now: float, force: bool = False) -> bool:
+        status, _ = self.status(now)
+        if status == "completed":
+            return False
+        self.cancelled_at = now
+        self.force_cancelled = force
+        return True
+
+    # -- artifacts and logs ------------------------------------------------------------------
+
+    def _step(self, kind: str, stage: str | None = None) -> Step | None:
+        return next(
+            (s for s in self.debug.steps if s.kind == kind and (stage is None or s.stage == stage)),
+            None,
+        )
+
+    def connection_json(self, stage: str) -> dict:
+        open_step = self._step("open", stage)
+        opened = open_step.end
+        timeout = int(self.inputs.get("session-timeout") or 30)
+        workspace = f"/home/runner/work/{self.repo.split('/')[1]}/{self.repo.split('/')[1]}"
+        if self.combo.os == "windows":
+            workspace = f"D:/a/{self.repo.split('/')[1]}/{self.repo.split('/')[1]}"
+        elif self.combo.os == "macos":
+            workspace = f"/Users/runner/work/{self.repo.split('/')[1]}/{self.repo.split('/')[1]}"
+        docker = None
+        if self.combo.os == "linux" and stage == "after-failure":
+            container = "cibuildwheel-" + hashlib.sha1(str(self.id).encode()).hexdigest()[:12]
+            docker = f"docker start {container} >/dev/null && docker exec -it {container} bash"
+        stamp = "%Y-%m-%dT%H:%M:%SZ"
+        return {
+            "format": 1,
+            "status": "open",
+            "stage": stage,
+            "message": f"SSH session open ({stage}) for @{self.actor}'s keys",
+            "actor": self.actor,
+            "identifier": self.combo.identifier,
+            "runner_os": {"linux": "Linux", "macos": "macOS", "windows": "Windows"}[self.combo.os],
+            "ssh": f"ssh {self._session_tokens[stage]}@{self._region}.tmate.io",
+            "opened_at": self.clock.moment(opened).strftime(stamp),
+            "timeout_minutes": timeout,
+            "expires_at": self.clock.moment(opened + 60 * timeout).strftime(stamp),
+            "continue_file": f"{workspace}/continue",
+            "continue_command": f'touch "{workspace}/continue"',
+            "docker_exec": docker,
+            "claude": "claude  # Claude Code; run `claude login` or export ANTHROPIC_API_KEY",
+        }
+
+    def artifacts(self, now: float) -> list[Artifact]:
+        """Artifacts of this attempt uploaded by `now` (plus earlier attempts')."""
+        self.plan()
+        found = list(self.old_artifacts)
+        ident = self.combo.identifier
+        for stage in ("before-build", "after-failure"):
+            step = self._step("publish", stage)
+            if step and step.end is not None and step.end <= now:
+                name = f"cibw-debug-ssh-{stage}-attempt-{self.attempt}"
+                content = self._cached(name, lambda stage=stage: self._connection_zip(stage))
+                found.append(Artifact(self.artifact_id[f"ssh-{stage}"], name, step.end, content))
+        logs = self._step("upload-logs")
+        if logs and logs.end is not None and logs.end <= now:
+            name = f"cibw-debug-logs-{ident}-attempt-{self.attempt}"
+            content = self._cached(name, self._logs_zip)
+            found.append(Artifact(self.artifact_id["logs"], name, logs.end, content))
+        wheels = self._step("upload-wheels")
+        build = self._step("build")
+        if (
+            wheels
+            and wheels.end is not None
+            and wheels.end <= now
+            and build.conclusion == "success"
+        ):
+            name = f"cibw-debug-wheels-{ident}-attempt-{self.attempt}"
+            python, platform = ident.split("-", 1)
+            wheel = f"pkg-1.0-{python}-{python}-{platform}.whl"
+            content = self._cached(name, lambda: _zip({wheel: _wheel(ident)}))
+            found.append(Artifact(self.artifact_id["wheels"], name, wheels.end, content))
+        return found
+
+    def _cached(self, name: str, make) -> bytes:
+        if name not in self._contents:
+            self._contents[name] = make()
+        return self._contents[name]
+
+    def _connection_zip(self, stage: str) -> bytes:
+        body = json.dumps(self.connection_json(stage), indent=2) + "\n"
+        return _zip({f"connection-{stage}.json": body.encode()})
+
+    def _logs_zip(self) -> bytes:
+        ident = self.combo.identifier
+        return _zip(
+            {
+                "build.log": self.build_log().encode(),
+                "environment.txt": f"== cibuildwheel debug run for {ident}\n".encode(),
+                "build-identifiers.txt": f"{ident}\n".encode(),
+            }
+        )
+
+    def build_log(self) -> str:
+        ident = self.combo.identifier
+        text = buildlogs.BUILD_OUTPUT.format(identifier=ident)
+        build = self._step("build")
+        if build and build.conclusion == "failure":
+            return f"{text}\n{buildlogs.failure_for(self.combo.os, self.combo.build)}\n"
+        return f"{text}\n{buildlogs.SUCCESS_TAIL.format(identifier=ident)}\n"
+
+    def job_log(self, job: Job) -> str:
+        steps: list[tuple[str, list[str]]] = []
+        for step in job.steps:
+            if step.start is None:
+                continue
+            body = [f"({step.name})"]
+            if step.name.startswith("Check runner"):
+                if self.combo.valid:
+                    body = [f"{self.combo.identifier}: {self.combo.build} build"]
+                else:
+                    body = [f"##[error]{self.combo.reason}", f"error: {self.combo.reason}"]
+            elif step.kind == "build":
+                body = self.build_log().splitlines()
+            if step.conclusion == "failure":
+                body.append("##[error]Process completed with exit code 1.")
+            steps.append((step.name, body))
+        return buildlogs.job_log(self.clock.moment(job.start or self.created), steps)
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+def _wheel(identifier: str, size: int = 2 * 1024 * 1024) -> bytes:
+    """A stand-in wheel of realistic size that does not compress away."""
+    seed = int(hashlib.sha1(identifier.encode()).hexdigest(), 16)
+    return random.Random(seed).randbytes(size)
+
+
+_INPUT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def check_inputs(inputs: object) -> tuple[dict[str, str] | None, str | None]:
+    """Fill defaults and check a dispatch's inputs as GitHub does; (inputs, None) or (None, why)."""
+    spec = bundled.dispatch_inputs()
+    if inputs is None:
+        inputs = {}
+    if not isinstance(inputs, dict):
+        return None, "Invalid request.\n\nFor 'properties/inputs', it is not an object."
+    unexpected = [k for k in inputs if k not in spec]
+    if unexpected:
+        return None, f"Unexpected inputs provided: {json.dumps(unexpected)}"
+    values: dict[str, str] = {}
+    for name, field_spec in spec.items():
+        value = inputs.get(name, field_spec.get("default", ""))
+        if not isinstance(value, str | int | float | bool):
+            return None, f"Input '{name}' must be a string"
+        value = str(value)
+        options = field_spec.get("options")
+        if options and value not in options:
+            return (
+                None,
+                f"Provided value '{value}' for input '{name}' not in the list of allowed values",
+            )
+        values[name] = value
+    return values, None

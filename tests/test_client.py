@@ -1,0 +1,420 @@
+"""The real client against the simulator over a loopback socket."""
+
+import asyncio
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from cibw_debug_tui.core.config import Token
+from cibw_debug_tui.core.github import GitHub, GitHubError, parse_link_next
+from cibw_debug_tui.core.session import Session, SessionSpec, Watcher
+from cibw_debug_tui.simulator.server import Simulator
+
+TOKEN = Token("ghp_test0000000000000000000000000000000", "test")
+REPO = "octo/pkg"
+
+
+def client(sim: Simulator, **kwargs) -> GitHub:
+    kwargs = {"find_timeout": 2.0, **kwargs}
+    return GitHub(sim.api_url, TOKEN, backoff=0.02, max_backoff=0.2, **kwargs)
+
+
+def spec(**overrides) -> SessionSpec:
+    values = dict(repo=REPO, runner="ubuntu-latest", python="cp312", arch="x86_64")
+    return SessionSpec(**{**values, **overrides})
+
+
+async def dispatch_and_watch(sim, session_spec, tmp_path, sid="s1", steer=None):
+    events = []
+    async with client(sim) as github:
+        session = Session(sid, session_spec, sim.api_url)
+        found = await github.dispatch(REPO, session_spec.ref, session_spec.inputs(), sid)
+        session.run_id, session.status = found.run_id, "queued"
+
+        def on_event(event):
+            events.append(event)
+            if steer:
+                steer(event, session)
+
+        watcher = Watcher(github, session, on_event, log_dir=tmp_path, pace=0.02)
+        await asyncio.wait_for(watcher.run(), 30)
+        return session, events, found, github
+
+
+def test_dispatch_returns_run_details_on_github_com(sim, tmp_path):
+    async def go():
+        async with client(sim) as github:
+            found = await github.dispatch(REPO, "main", spec().inputs(), "abc")
+            assert found.found_by == "run details"
+            assert found.html_url == f"{sim.base_url}/{REPO}/actions/runs/{found.run_id}"
+            assert github.run_details_supported is True
+            run, _ = await github.run(REPO, found.run_id)
+            assert run["display_title"].endswith("[abc]")
+
+    asyncio.run(go())
+    assert len(sim.runs) == 1
+
+
+def test_dispatch_on_ghes_falls_back_to_the_session_id():
+    with Simulator(speed=200, ghes=True) as ghes:
+
+        async def go():
+            async with client(ghes) as github:
+                found = await github.dispatch(REPO, "main", spec().inputs(), "ghes1")
+                assert found.found_by == "session id"
+                assert github.run_details_supported is False
+                again = await github.dispatch(REPO, "main", spec().inputs(), "ghes2")
+                assert again.run_id != found.run_id
+
+        asyncio.run(go())
+        assert len(ghes.runs) == 2
+        # The refused first attempt started nothing: one POST was refused, three went through.
+        assert (
+            ghes.stats()["by_path"][
+                f"/repos/{REPO}/actions/workflows/cibuildwheel-debug.yml/dispatches"
+            ]
+            == 3
+        )
+
+
+@pytest.mark.parametrize("fault", ["drop-after", "drop", "status"])
+def test_a_dispatch_whose_answer_is_lost_creates_exactly_one_run(sim, fault):
+    sim.inject(fault, path="/dispatches", status=502)
+
+    async def go():
+        async with client(sim) as github:
+            return await github.dispatch(REPO, "main", spec().inputs(), "lost1")
+
+    found = asyncio.run(go())
+    assert len(sim.runs) == 1
+    assert found.run_id in sim.runs
+    # Processed but unanswered: found by its session id. Never processed: sent again.
+    assert found.found_by == ("session id" if fault == "drop-after" else "run details")
+
+
+def test_dispatch_errors_are_clear(sim):
+    sim.missing_repos.add("octo/gone")
+    sim.repos_without_workflow.add("octo/bare")
+
+    async def go(repo, ref="main", inputs=None):
+        async with client(sim) as github:
+            await github.dispatch(repo, ref, inputs or spec().inputs(), "x")
+
+    with pytest.raises(GitHubError, match="install-workflow"):
+        asyncio.run(go("octo/bare"))
+    with pytest.raises(GitHubError, match="install-workflow"):
+        asyncio.run(go("octo/gone"))
+    with pytest.raises(GitHubError, match="No ref found for: nope"):
+        asyncio.run(go(REPO, ref="nope"))
+    with pytest.raises(GitHubError, match="Unexpected inputs"):
+        asyncio.run(go(REPO, inputs={"bogus": "1"}))
+    assert sim.runs == {}
+
+
+def test_success_scenario_to_its_end(sim, tmp_path):
+    session, events, _, _ = asyncio.run(
+        dispatch_and_watch(sim, spec(debug_mode="disabled"), tmp_path)
+    )
+    assert (session.status, session.conclusion) == ("completed", "success")
+    names = {a["name"] for a in session.artifacts}
+    assert names == {
+        "cibw-debug-logs-cp312-manylinux_x86_64-attempt-1",
+        "cibw-debug-wheels-cp312-manylinux_x86_64-attempt-1",
+    }
+    assert session.connections == {} and session.failure is None
+    kinds = [kind for kind, _ in events]
+    assert kinds.count("status") >= 2 and "jobs" in kinds
+
+
+def test_build_failure_opens_the_after_failure_session_and_explains_the_failure(sim, tmp_path):
+    sim.scenario = "build-failure"
+    session, events, _, _ = asyncio.run(dispatch_and_watch(sim, spec(), tmp_path))
+    assert session.conclusion == "failure"
+    conn = session.connections["after-failure"]
+    assert conn.is_open and conn.ssh.startswith("ssh ") and conn.ssh.endswith(".tmate.io")
+    assert conn.docker_exec.startswith("docker start cibuildwheel-")
+    assert session.failure.category == "compile"
+    assert "ffi.h" in session.failure.cause[0].text
+    assert session.failure_log.exists()
+    assert [k for k, _ in events].index("ssh") < [k for k, _ in events].index("failure")
+
+
+def test_before_build_session_ends_on_continue(sim, tmp_path):
+    sim.scenario = "ssh-timeout"  # nobody would continue: only our continue ends it early
+
+    def steer(event, session):
+        if event[0] == "ssh":
+            assert sim.continue_session(session.run_id)
+
+    session, _, _, _ = asyncio.run(
+        dispatch_and_watch(sim, spec(debug_mode="before-build"), tmp_path, steer=steer)
+    )
+    run = sim.runs[session.run_id]
+    wait = next(s for s in run.debug.steps if s.name == "SSH session (before the build)")
+    assert wait.end - wait.start < 30 * 60  # ended by continue, not at the 30-minute timeout
+    assert session.connections["before-build"].stage == "before-build"
+
+
+def test_ssh_timeout_scenario_lasts_the_full_timeout(tmp_path):
+    with Simulator(speed=3000, scenario="ssh-timeout") as fast:
+        session, _, _, _ = asyncio.run(dispatch_and_watch(fast, spec(session_timeout=1), tmp_path))
+        run = fast.runs[session.run_id]
+        wait = next(s for s in run.debug.steps if s.name == "SSH session (after the failure)")
+        assert wait.end - wait.start == 60
+        assert session.conclusion == "failure"
+
+
+def test_cancelled_scenario(sim, tmp_path):
+    sim.scenario = "cancelled"
+    session, _, _, _ = asyncio.run(dispatch_and_watch(sim, spec(), tmp_path))
+    assert session.conclusion == "cancelled"
+    assert session.failure is None
+
+
+def test_never_picked_up_stays_queued_until_cancelled(sim, tmp_path):
+    sim.scenario = "never-picked-up"
+
+    async def go():
+        async with client(sim) as github:
+            found = await github.dispatch(REPO, "main", spec().inputs(), "q1")
+            await asyncio.sleep(0.5)  # 100 simulated seconds
+            run, _ = await github.run(REPO, found.run_id)
+            assert run["status"] == "queued"
+            await github.cancel(REPO, found.run_id)
+            run, _ = await github.run(REPO, found.run_id)
+            assert (run["status"], run["conclusion"]) == ("completed", "cancelled")
+            with pytest.raises(GitHubError, match="completed"):
+                await github.cancel(REPO, found.run_id)
+
+    asyncio.run(go())
+
+
+def test_rerun_and_rerun_failed_start_a_new_attempt(sim, tmp_path):
+    sim.scenario = "build-failure"
+    _, _, found, _ = asyncio.run(dispatch_and_watch(sim, spec(debug_mode="disabled"), tmp_path))
+
+    async def go():
+        async with client(sim) as github:
+            await github.rerun_failed(REPO, found.run_id)
+            run, _ = await github.run(REPO, found.run_id)
+            assert run["run_attempt"] == 2 and run["status"] != "completed"
+            with pytest.raises(GitHubError):
+                await github.rerun(REPO, found.run_id)  # not completed yet
+            await github.force_cancel(REPO, found.run_id)
+            run, _ = await github.run(REPO, found.run_id)
+            assert run["conclusion"] == "cancelled"
+            await github.rerun(REPO, found.run_id)
+            run, _ = await github.run(REPO, found.run_id)
+            assert run["run_attempt"] == 3
+
+    asyncio.run(go())
+
+
+def test_artifact_download_streams_with_progress_and_links(sim, tmp_path):
+    session, _, found, _ = asyncio.run(
+        dispatch_and_watch(sim, spec(debug_mode="disabled"), tmp_path)
+    )
+    wheels = next(a for a in session.artifacts if "wheels" in a["name"])
+    seen = []
+
+    async def go():
+        async with client(sim) as github:
+            path = await github.download_artifact(
+                REPO, wheels, tmp_path / "dl", lambda done, total: seen.append((done, total))
+            )
+            link = github.artifact_web_url(REPO, found.run_id, wheels["id"])
+            return path, link
+
+    path, link = asyncio.run(go())
+    assert path.name == wheels["name"] + ".zip"
+    assert path.stat().st_size == wheels["size_in_bytes"]
+    assert zipfile.ZipFile(path).namelist() == ["pkg-1.0-cp312-cp312-manylinux_x86_64.whl"]
+    assert seen[-1] == (wheels["size_in_bytes"], wheels["size_in_bytes"])
+    assert len(seen) > 3
+    assert link == f"{sim.base_url}/{REPO}/actions/runs/{found.run_id}/artifacts/{wheels['id']}"
+    assert list((tmp_path / "dl").iterdir()) == [path]
+
+
+def test_a_cut_download_leaves_nothing_behind(sim, tmp_path):
+    session, _, _, _ = asyncio.run(dispatch_and_watch(sim, spec(debug_mode="disabled"), tmp_path))
+    wheels = next(a for a in session.artifacts if "wheels" in a["name"])
+    sim.inject("truncate", path="/_sim/blob")
+
+    async def go():
+        async with client(sim) as github:
+            await github.download_artifact(REPO, wheels, tmp_path / "dl")
+
+    with pytest.raises(GitHubError, match=r"cut short|failed"):
+        asyncio.run(go())
+    assert list((tmp_path / "dl").iterdir()) == []
+
+
+def test_expired_artifact_is_410_with_words(sim, tmp_path):
+    session, _, _, _ = asyncio.run(dispatch_and_watch(sim, spec(debug_mode="disabled"), tmp_path))
+    logs = next(a for a in session.artifacts if "logs" in a["name"])
+    assert sim.expire_artifact(logs["id"])
+
+    async def go():
+        async with client(sim) as github:
+            await github.download_artifact(REPO, logs, tmp_path / "dl")
+
+    with pytest.raises(GitHubError, match="expired") as error:
+        asyncio.run(go())
+    assert error.value.status == 410
+
+
+def test_conditional_requests_cost_no_rate_limit(sim):
+    url = f"/repos/{REPO}/actions/workflows/cibuildwheel-debug.yml"
+
+    async def go():
+        async with client(sim) as github:
+            await github.repo(REPO)
+            before = github.rate.remaining
+            first, changed_first = await github.get_json(url)
+            again, changed_again = await github.get_json(url)
+            assert (changed_first, changed_again) == (True, False)
+            assert again == first
+            assert github.rate.remaining == before - 1  # the 304 cost nothing
+            return github.requests, github.counted
+
+    assert asyncio.run(go()) == (3, 2)
+    assert sim.stats()["counted"] == 2
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra"),
+    [
+        ("status", {"status": 502, "count": 3}),
+        ("status", {"status": 503, "count": 2}),
+        ("drop", {"count": 2}),
+        ("slow", {"seconds": 1.5, "count": 1}),
+        ("malformed", {"count": 2}),
+    ],
+)
+def test_reads_recover_from_faults(sim, kind, extra):
+    async def go():
+        async with client(sim, timeout=1.0) as github:
+            sim.inject(kind, path="/repos/octo/pkg", **extra)
+            data = await github.repo(REPO)
+            assert data["full_name"] == REPO
+
+    asyncio.run(go())
+
+
+def test_a_revoked_token_is_a_clear_401(sim):
+    sim.revoked.add(TOKEN.value)
+
+    async def go():
+        async with client(sim) as github:
+            await github.repo(REPO)
+
+    with pytest.raises(GitHubError, match="refused the token") as error:
+        asyncio.run(go())
+    assert error.value.status == 401
+    assert TOKEN.value not in str(error.value)
+
+
+def test_no_token_is_401(sim):
+    async def go():
+        async with GitHub(sim.api_url, None, backoff=0.01) as github:
+            await github.repo(REPO)
+
+    with pytest.raises(GitHubError) as error:
+        asyncio.run(go())
+    assert error.value.status == 401
+
+
+@pytest.mark.parametrize("kind", ["primary", "secondary"])
+def test_rate_limits_are_waited_out(sim, kind):
+    sim.rate_limit_for(1.5, kind)
+    notes = []
+
+    async def go():
+        async with client(sim, on_status=notes.append) as github:
+            return await github.repo(REPO)
+
+    assert asyncio.run(go())["full_name"] == REPO
+    assert any("rate limited" in note for note in notes)
+
+
+def test_exhausted_rate_limit_recovers_at_the_reset():
+    with Simulator(speed=200, rate_limit=3, rate_window=1.5) as small:
+
+        async def go():
+            async with client(small) as github:
+                for _ in range(5):
+                    await github.repo(REPO)
+                return github.rate
+
+        rate = asyncio.run(go())
+        assert rate.limit == 3 and rate.remaining is not None
+
+
+def test_rate_limit_past_the_patience_is_an_error(sim):
+    sim.rate_limit_for(30)
+
+    async def go():
+        async with client(sim, max_rate_wait=5) as github:
+            await github.repo(REPO)
+
+    with pytest.raises(GitHubError, match="rate limit"):
+        asyncio.run(go())
+
+
+def test_pagination_follows_link_headers(sim):
+    async def go():
+        async with client(sim) as github:
+            for i in range(130):
+                await github.dispatch(REPO, "main", spec().inputs(), f"page{i}")
+            runs = await github.paginate(
+                f"/repos/{REPO}/actions/workflows/cibuildwheel-debug.yml/runs",
+                {"event": "workflow_dispatch"},
+                key="workflow_runs",
+            )
+            return runs
+
+    runs = asyncio.run(go())
+    assert len(runs) == 130 and len({r["id"] for r in runs}) == 130
+
+
+def test_parse_link_next():
+    header = (
+        '<https://api.github.com/x?page=2>; rel="next", '
+        '<https://api.github.com/x?page=5>; rel="last"'
+    )
+    assert parse_link_next(header) == "https://api.github.com/x?page=2"
+    assert parse_link_next('<https://a/x?page=1>; rel="prev"') is None
+    assert parse_link_next(None) is None
+
+
+def test_a_run_deleted_while_watched_ends_the_watch_in_words(sim, tmp_path):
+    sim.scenario = "never-picked-up"
+
+    async def go():
+        async with client(sim) as github:
+            found = await github.dispatch(REPO, "main", spec().inputs(), "del")
+            session = Session("del", spec(), sim.api_url, run_id=found.run_id, status="queued")
+            watcher = Watcher(github, session, log_dir=tmp_path, pace=0.02)
+            task = asyncio.create_task(watcher.run())
+            await asyncio.sleep(0.2)
+            sim.delete_run(found.run_id)
+            await asyncio.wait_for(task, 10)
+            return session
+
+    session = asyncio.run(go())
+    assert session.status == "gone" and "deleted" in session.note
+
+
+def test_job_log_is_404_until_the_job_ends(sim, tmp_path):
+    sim.scenario = "never-picked-up"
+
+    async def go():
+        async with client(sim) as github:
+            found = await github.dispatch(REPO, "main", spec().inputs(), "log")
+            run = sim.runs[found.run_id]
+            with pytest.raises(GitHubError, match="not available"):
+                await github.job_log(REPO, run.validate.id, Path(tmp_path / "x.log"))
+
+    asyncio.run(go())
+    assert not (tmp_path / "x.log").exists()

@@ -1,0 +1,192 @@
+"""The headless commands, run as a user runs them: the installed command, as subprocesses,
+against `cibw-debug-tui simulate-github` on a loopback port."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cibw_debug_tui import bundled
+from cibw_debug_tui.simulator.server import Simulator
+
+COMMAND = str(Path(sys.executable).parent / "cibw-debug-tui")
+TOKEN = "ghp_commandtest000000000000000000000000"
+DISPATCH = ["dispatch", "--repo", "octo/pkg", "--runner", "ubuntu-latest", "--python", "cp312"]
+
+
+def env(tmp_path: Path, **extra: str) -> dict:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("GH_TOKEN", "GITHUB_TOKEN", "GH_HOST", "GH_ENTERPRISE_TOKEN")
+    }
+    return {
+        **clean,
+        "HOME": str(tmp_path),
+        "CIBW_DEBUG_TUI_CONFIG": str(tmp_path / "no-config.yaml"),
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        **extra,
+    }
+
+
+def run(tmp_path, *args, token=TOKEN, timeout=120, **extra) -> subprocess.CompletedProcess:
+    variables = env(tmp_path, **({"GH_TOKEN": token} if token else {}), **extra)
+    return subprocess.run(
+        [COMMAND, *args],
+        capture_output=True,
+        text=True,
+        env=variables,
+        cwd=tmp_path,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture
+def served(tmp_path):
+    """`cibw-debug-tui simulate-github` as its own process; yields its API URL."""
+    proc = subprocess.Popen(
+        [COMMAND, "simulate-github", "--port", "0", "--speed", "300"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env(tmp_path),
+    )
+    first = proc.stdout.readline()
+    match = re.search(r"at (http://127\.0\.0\.1:\d+)", first)
+    assert match, first + proc.stderr.read()
+    yield match.group(1)
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def set_scenario(url: str, scenario: str) -> None:
+    httpx.post(f"{url}/_sim/scenario", json={"scenario": scenario}).raise_for_status()
+
+
+def stats(url: str) -> dict:
+    return httpx.get(f"{url}/_sim/stats").json()
+
+
+def test_dispatch_watch_success_exits_0(served, tmp_path):
+    proc = run(tmp_path, *DISPATCH, "--arch", "x86_64", "--debug-mode", "disabled",
+               "--watch", "--api-url", served)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert f"{served}/octo/pkg/actions/runs/" in proc.stdout
+    assert "completed: success" in proc.stdout
+
+
+def test_dispatch_watch_failure_prints_ssh_and_the_cause_and_exits_1(served, tmp_path):
+    set_scenario(served, "build-failure")
+    proc = run(tmp_path, *DISPATCH, "--arch", "x86_64", "--watch", "--api-url", served,
+               "--log-dir", str(tmp_path))  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    assert re.search(r"^ssh \w+@\w+\.tmate\.io$", proc.stdout, re.M)
+    assert "failure (compile)" in proc.stdout and "ffi.h" in proc.stdout
+    assert "completed: failure" in proc.stdout
+    assert list(tmp_path.glob("octo_pkg-*.log"))
+
+
+def test_dispatch_watch_json_is_one_event_per_line(served, tmp_path):
+    set_scenario(served, "cancelled")
+    proc = run(tmp_path, *DISPATCH, "--arch", "x86_64", "--watch", "--json", "--api-url", served)
+    assert proc.returncode == 1
+    events = [json.loads(line) for line in proc.stdout.splitlines()]
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "dispatched" and isinstance(events[0]["run_id"], int)
+    assert events[-1] == {**events[-1], "event": "status", "conclusion": "cancelled"}
+
+
+def test_invalid_combination_is_refused_before_any_request(served, tmp_path):
+    proc = run(tmp_path, *DISPATCH, "--arch", "arm64", "--api-url", served)
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        'error: Linux calls this architecture aarch64: use arch "aarch64" on ubuntu-latest\n'
+    )
+    assert stats(served)["requests"] == 0
+
+
+def test_missing_token_names_where_tokens_come_from(served, tmp_path):
+    proc = run(tmp_path, *DISPATCH, "--arch", "x86_64", "--api-url", served, token=None)
+    assert proc.returncode == 2
+    assert "GH_TOKEN" in proc.stderr and "gh auth login" in proc.stderr
+    assert proc.stderr.count("\n") == 1
+
+
+def test_revoked_token_is_one_line_and_no_traceback(served, tmp_path):
+    proc = run(tmp_path, *DISPATCH, "--arch", "x86_64", "--api-url", served, token="revoked-1")
+    assert proc.returncode == 1
+    assert "refused the token" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_bad_repository_name_is_a_usage_error(served, tmp_path):
+    proc = run(tmp_path, "dispatch", "--repo", "not a repo", "--runner", "ubuntu-latest",
+               "--python", "cp312", "--arch", "x86_64", "--api-url", served)  # fmt: skip
+    assert proc.returncode == 2 and "is not a repository name" in proc.stderr
+
+
+def test_dispatch_on_ghes(tmp_path):
+    with Simulator(speed=300, ghes=True) as ghes:
+        proc = run(tmp_path, *DISPATCH, "--arch", "x86_64", "--api-url", ghes.api_url)
+        assert proc.returncode == 0, proc.stderr
+        assert len(ghes.runs) == 1
+        assert proc.stdout.strip().endswith(f"/octo/pkg/actions/runs/{next(iter(ghes.runs))}")
+
+
+def test_doctor_all_good(served, tmp_path):
+    proc = run(tmp_path, "doctor", "--repo", "octo/pkg", "--api-url", served)
+    assert proc.returncode == 0, proc.stdout
+    lines = proc.stdout.splitlines()
+    assert lines[0] == f"Checking {served} and octo/pkg"
+    assert all(line.startswith("✓") for line in lines[1:])
+    assert any("SSH key" in line for line in lines)
+    assert any("debug workflow present on main" in line for line in lines)
+    assert TOKEN not in proc.stdout
+
+
+def test_doctor_says_how_to_fix_what_fails(tmp_path):
+    with Simulator(login="nokeys", repos_without_workflow=("octo/bare",)) as sim:
+        proc = run(tmp_path, "doctor", "--repo", "octo/bare", "--api-url", sim.api_url)
+    assert proc.returncode == 1
+    assert "✗ no SSH keys on @nokeys's profile" in proc.stdout
+    assert "fix: add one at https://github.com/settings/keys" in proc.stdout
+    assert "✗ debug workflow missing" in proc.stdout
+    assert "fix: run `cibw-debug-tui install-workflow`" in proc.stdout
+
+
+def test_install_workflow_never_overwrites_a_changed_file_silently(tmp_path):
+    target = tmp_path / ".github" / "workflows" / "cibuildwheel-debug.yml"
+    first = run(tmp_path, "install-workflow", str(tmp_path))
+    assert first.returncode == 0 and target.read_text() == bundled.workflow_text()
+    again = run(tmp_path, "install-workflow", str(tmp_path))
+    assert again.returncode == 0 and "already" in again.stdout
+    target.write_text("# my edits\n")
+    refused = run(tmp_path, "install-workflow", str(tmp_path))
+    assert refused.returncode == 1 and "--force" in refused.stderr
+    assert target.read_text() == "# my edits\n"
+    forced = run(tmp_path, "install-workflow", str(tmp_path), "--force")
+    assert forced.returncode == 0
+    assert target.read_text() == bundled.workflow_text()
+    assert target.with_suffix(".yml.bak").read_text() == "# my edits\n"
+
+
+def test_install_workflow_into_a_missing_folder(tmp_path):
+    proc = run(tmp_path, "install-workflow", str(tmp_path / "nope"))
+    assert proc.returncode == 2 and "is not a folder" in proc.stderr
+
+
+def test_bundled_workflow_is_the_repositorys(tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    assert bundled.workflow_text() == (root / "workflow" / "cibuildwheel-debug.yml").read_text()
+
+
+def test_simulate_github_on_a_busy_port_is_one_line(served, tmp_path):
+    port = served.rsplit(":", 1)[1]
+    proc = run(tmp_path, "simulate-github", "--port", port, timeout=20)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}")
