@@ -154,6 +154,19 @@ def build_parser() -> argparse.ArgumentParser:
         description="Dispatch, watch and SSH into cibuildwheel debug builds on GitHub Actions.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--demo", action="store_true", help="run the dashboard on a built-in simulated GitHub"
+    )
+    parser.add_argument("--repo", help="OWNER/NAME (default: this checkout's GitHub remote)")
+    parser.add_argument("--api-url", help="API base URL (GHES: https://HOST/api/v3)")
+    form = parser.add_argument_group("dispatch form prefill")
+    form.add_argument("--runner", help="runner label, e.g. ubuntu-24.04-arm")
+    form.add_argument("--python", help="CPython tag, e.g. cp313")
+    form.add_argument("--arch", help="cibuildwheel arch, e.g. aarch64")
+    form.add_argument(
+        "--debug-mode", choices=["before-build", "after-failure", "always", "disabled"]
+    )
+    form.add_argument("--ref", help="branch or tag")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     m = commands.add_parser(
@@ -244,6 +257,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _run_dashboard(args: argparse.Namespace) -> int:
+    """The Textual dashboard (imported only now, so the other commands start fast)."""
+    from cibw_debug_tui.core.config import ConfigError, validate_repo
+    from cibw_debug_tui.ui.factory import make_app
+
+    if args.repo:
+        try:
+            validate_repo(args.repo)
+        except ConfigError as error:
+            raise UsageError(str(error)) from None
+    prefill = {
+        key: value
+        for key, value in {
+            "runner": args.runner,
+            "python": args.python,
+            "arch": args.arch,
+            "debug_mode": args.debug_mode,
+            "ref": args.ref,
+        }.items()
+        if value
+    }
+    app, cleanup = make_app(repo=args.repo, api_url=args.api_url, prefill=prefill, demo=args.demo)
+    try:
+        app.run()
+    finally:
+        cleanup()
+    return app.return_code or 0
+
+
 def _run_command(name: str):
     """Import a headless command only when it runs: `matrix` and `--help` stay fast."""
 
@@ -262,8 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
-        parser.print_help()
-        return 0
+        return _run_dashboard(args)
     try:
         return args.func(args)
     except UsageError as error:

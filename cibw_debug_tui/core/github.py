@@ -70,13 +70,14 @@ class RateLimit:
             self.reset = float(reset) if reset is not None else self.reset
             self.resource = headers.get("x-ratelimit-resource", self.resource)
 
-    def describe(self) -> str:
+    def describe(self, now: float | None = None) -> str:
         if self.remaining is None:
-            return "rate limit: unknown"
+            return "rate limit: not reported"
         reset = ""
         if self.reset:
-            reset = ", resets " + datetime.fromtimestamp(self.reset).strftime("%H:%M")
-        return f"rate limit: {self.remaining}/{self.limit}{reset}"
+            minutes = max(0, round((self.reset - (now or time.time())) / 60))
+            reset = f", resets in {minutes} min"
+        return f"rate limit: {self.remaining:,}/{self.limit:,}{reset}"
 
 
 def parse_link_next(header: str | None) -> str | None:

@@ -73,7 +73,7 @@ class Session:
     run_id: int | None = None
     html_url: str | None = None
     attempt: int = 1
-    status: str = "dispatching"  # dispatching, queued, in_progress, completed, gone
+    status: str = "dispatching"  # dispatching, queued, in_progress, completed, gone, error
     conclusion: str | None = None
     jobs: list[dict] = field(default_factory=list)
     artifacts: list[dict] = field(default_factory=list)
@@ -82,6 +82,7 @@ class Session:
     failure: explain.Explanation | None = None
     failure_log: Path | None = None
     note: str = ""  # what is happening right now, in words ("GitHub answered 502; retrying")
+    ended_at: float | None = None
     last_change: float = field(default_factory=time.monotonic)
 
     @property
@@ -91,7 +92,7 @@ class Session:
 
     @property
     def done(self) -> bool:
-        return self.status in ("completed", "gone")
+        return self.status in ("completed", "gone", "error")
 
     def current_step(self) -> str | None:
         for job in reversed(self.jobs):
@@ -132,7 +133,9 @@ class Watcher:
         on_event: Callable[[Event], None] | None = None,
         log_dir: Path | None = None,
         pace: float = 1.0,
+        now: Callable[[], float] = time.time,
     ):
+        self.now = now  # the clock sessions are timed by (the simulator's, in the demo)
         self.pace = pace  # scales every interval; tests and the fast demo clock use < 1
         self.github = github
         self.session = session
@@ -193,7 +196,7 @@ class Watcher:
         s = self.session
         step = s.current_step() or ""
         soon = any(step.startswith(prefix) for prefix in SSH_SOON)
-        young = time.time() - s.created_at < 60
+        young = self.now() - s.created_at < 60
         if changed or soon or (s.status == "queued" and young):
             self.interval = FAST
         else:
@@ -218,6 +221,7 @@ class Watcher:
                 s.failure_log = None
             if (run["status"], run["conclusion"]) != (s.status, s.conclusion):
                 s.status, s.conclusion = run["status"], run["conclusion"]
+                s.ended_at = self.now() if s.status == "completed" else None
                 self._emit("status", s.status)
                 changed = True
             s.html_url = run.get("html_url") or s.html_url

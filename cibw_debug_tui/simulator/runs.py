@@ -21,7 +21,14 @@ from cibw_debug_tui import bundled
 from cibw_debug_tui.core import matrix
 from cibw_debug_tui.simulator import buildlogs
 
-SCENARIOS = ("success", "build-failure", "cancelled", "ssh-timeout", "never-picked-up")
+SCENARIOS = ("success", "build-failure", "cancelled", "ssh-timeout", "never-picked-up", "demo")
+
+
+def demo_scenario(combo: matrix.Combination) -> str:
+    """The demo's story: emulated and pre-release builds fail, the rest build."""
+    return "build-failure" if combo.build == "emulated" or combo.prerelease else "success"
+
+
 QUEUE_SECONDS = 6.0
 PICKUP_SECONDS = 4.0
 AUTO_CONTINUE_SECONDS = 180.0  # the simulated person lets the build go on after 3 minutes
@@ -142,6 +149,7 @@ class Run:
         created: float,
         clock: Clock,
         artifact_ids,
+        rng: random.Random | None = None,
     ):
         self.id = run_id
         self.number = number
@@ -154,6 +162,9 @@ class Run:
         self._artifact_ids = artifact_ids
         self.head_sha = hashlib.sha1(f"{repo}@{ref}".encode()).hexdigest()
         self.combo = matrix.check(inputs["runner"], inputs["python"], inputs["arch"])
+        self.rng = rng or random.Random()
+        if scenario == "demo":
+            self.scenario = demo_scenario(self.combo)
         self.attempt = 0
         self.old_artifacts: list[Artifact] = []
         self.deleted = False
@@ -203,7 +214,7 @@ class Run:
             )
             for stage in ("before-build", "after-failure")
         }
-        self._region = random.choice(TMATE_REGIONS)
+        self._region = self.rng.choice(TMATE_REGIONS)
 
     def _session_end(self, stage: str, start: float) -> float:
         timeout = 60.0 * int(self.inputs.get("session-timeout") or 30)

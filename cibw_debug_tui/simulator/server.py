@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import random
 import re
 import secrets
 import socket
@@ -64,10 +65,12 @@ class Simulator:
         missing_repos: tuple[str, ...] = (),
         repos_without_workflow: tuple[str, ...] = (),
         users_without_keys: tuple[str, ...] = ("nokeys",),
+        seed: int | None = None,
     ):
         if scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {scenario!r}; choose one of {', '.join(SCENARIOS)}")
         self.clock = Clock(speed)
+        self.rng = random.Random(seed)
         self.scenario = scenario
         self.ghes = ghes
         self.login = login
@@ -621,6 +624,7 @@ class _Handler(BaseHTTPRequestHandler):
                 sim.clock.now(),
                 sim.clock,
                 sim._artifact_ids,
+                sim.rng,
             )
             sim.runs[run_id] = run
         if body.get("return_run_details") is True:

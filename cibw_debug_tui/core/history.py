@@ -1,0 +1,147 @@
+"""Sessions and the last form values, kept across restarts in a YAML file.
+
+Writes go to a temporary file that replaces the real one, so the file is never half-written;
+two instances merge their sessions under a lock instead of overwriting each other; a file that
+cannot be read is kept aside (never silently dropped) and the reason is reported. No token is
+ever stored here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+
+import yaml
+
+from cibw_debug_tui.core.session import Session, SessionSpec
+
+VERSION = 1
+KEEP = 200  # sessions kept, newest first
+_SESSION_FIELDS = ("id", "api_url", "created_at", "run_id", "html_url", "attempt", "status",
+                   "conclusion", "ended_at", "note")  # fmt: skip
+
+
+def history_path() -> Path:
+    override = os.environ.get("CIBW_DEBUG_TUI_HISTORY")
+    if override:
+        return Path(override)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("cibw-debug-tui")) / "history.yaml"
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An advisory lock beside the file, where the platform has one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a+") as handle:
+        try:
+            import fcntl
+        except ImportError:  # Windows: the atomic replace alone keeps the file whole
+            yield
+            return
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def session_to_dict(session: Session) -> dict:
+    data = {name: getattr(session, name) for name in _SESSION_FIELDS}
+    data["spec"] = asdict(session.spec)
+    return data
+
+
+def session_from_dict(data: dict) -> Session:
+    spec = SessionSpec(**data["spec"])
+    values = {name: data.get(name) for name in _SESSION_FIELDS if data.get(name) is not None}
+    return Session(spec=spec, **values)
+
+
+class History:
+    """The history file; `warning` says what went wrong reading it, if anything did."""
+
+    def __init__(self, path: Path | None = None, persist: bool = True):
+        self.path = path or history_path()
+        self.persist = persist
+        self.warning: str | None = None
+        self.last_form: dict = {}
+        self.sessions: list[Session] = []
+
+    def load(self) -> History:
+        if not self.persist:
+            return self
+        data = self._read()
+        self.last_form = data.get("last_form") or {}
+        sessions = []
+        for item in data.get("sessions") or []:
+            try:
+                sessions.append(session_from_dict(item))
+            except (TypeError, KeyError, ValueError):
+                self.warning = f"skipped a session in {self.path} that could not be read"
+        self.sessions = sessions
+        return self
+
+    def _read(self) -> dict:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        except OSError as error:
+            self.warning = f"cannot read {self.path}: {error.strerror}"
+            return {}
+        try:
+            data = yaml.safe_load(text)
+            if data is None:
+                return {}
+            if not isinstance(data, dict) or not isinstance(data.get("sessions", []), list):
+                raise ValueError("not a history file")
+        except (yaml.YAMLError, ValueError):
+            kept = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
+            with contextlib.suppress(OSError):
+                os.replace(self.path, kept)
+            self.warning = (
+                f"{self.path} was damaged; it was kept as {kept.name} and a new one started"
+            )
+            return {}
+        return data
+
+    def save(self) -> None:
+        """Write sessions and the last form, merged with what another instance wrote."""
+        if not self.persist:
+            return
+        with _locked(self.path):
+            on_disk = self._read_quietly()
+            mine = {s.id: session_to_dict(s) for s in self.sessions}
+            others = [s for s in on_disk.get("sessions") or [] if s.get("id") not in mine]
+            merged = sorted([*mine.values(), *others], key=lambda s: -(s.get("created_at") or 0))[
+                :KEEP
+            ]
+            data = {"version": VERSION, "last_form": self.last_form, "sessions": merged}
+            text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+            partial = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            with open(partial, "w", encoding="utf-8") as out:
+                out.write(text)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(partial, self.path)
+
+    def _read_quietly(self) -> dict:
+        try:
+            data = yaml.safe_load(self.path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def add(self, session: Session) -> None:
+        self.sessions.insert(0, session)
+        self.save()
+
+    def remember_form(self, values: dict) -> None:
+        self.last_form = dict(values)
+        self.save()

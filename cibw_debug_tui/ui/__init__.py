@@ -1,0 +1,1 @@
+"""The Textual dashboard, on top of the core (which never imports Textual)."""

@@ -1,0 +1,441 @@
+"""The dashboard: sessions on the left, the selected session's panes on the right.
+
+The app is given its GitHub client (or the reason there is none) and its history by the
+factory (ui/factory.py), the same for the CLI, `--demo` and the tests. Each session is
+followed by a Watcher in an async worker of the "watch" group; watcher events arrive as
+messages and only refresh what they touch.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+from rich.markup import escape
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Footer, Header, Static
+
+from cibw_debug_tui.core.github import GitHub, GitHubError, new_session_id
+from cibw_debug_tui.core.history import History
+from cibw_debug_tui.core.session import Session, SessionSpec, Watcher
+from cibw_debug_tui.ui.format import status_words
+from cibw_debug_tui.ui.screens.confirm import ConfirmScreen
+from cibw_debug_tui.ui.screens.dispatch import DispatchScreen
+from cibw_debug_tui.ui.screens.log import LogScreen
+from cibw_debug_tui.ui.widgets.artifacts import ArtifactsPane, ArtifactTable
+from cibw_debug_tui.ui.widgets.failure import FailurePane
+from cibw_debug_tui.ui.widgets.jobs import JobsPane
+from cibw_debug_tui.ui.widgets.sessions import SessionList
+from cibw_debug_tui.ui.widgets.ssh import SshPane
+from cibw_debug_tui.ui.widgets.statusbar import StatusBar
+
+
+class SessionEvent(Message):
+    """A watcher saw something change in a session."""
+
+    def __init__(self, session_id: str, kind: str, payload: object = None) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.kind = kind
+        self.payload = payload
+
+
+class DebugApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "cibw-debug-tui"
+    BINDINGS = [
+        Binding("n", "new_session", "New", id="new-session"),
+        Binding("r", "rerun", "Rerun", id="rerun", tooltip="Dispatch the same parameters again"),
+        Binding("R", "rerun_failed", "Rerun failed", id="rerun-failed"),
+        Binding("x", "cancel_run", "Cancel run", id="cancel-run"),
+        Binding("c", "copy_ssh", "Copy SSH", id="copy-ssh"),
+        Binding("o", "open_browser", "Open", id="open-browser"),
+        Binding("l", "full_log", "Full log", id="full-log"),
+        Binding("question_mark", "toggle_help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+        *(
+            Binding(str(n), f"select({n - 1})", f"Session {n}", show=False, id=f"select-{n}")
+            for n in range(1, 10)
+        ),
+    ]
+
+    def __init__(
+        self,
+        *,
+        github: GitHub | None,
+        history: History,
+        repo: str | None,
+        prefill: dict | None = None,
+        problem: str = "",
+        where: str = "",
+        download_dir: Path,
+        log_dir: Path,
+        pace: float = 1.0,
+        now: Callable[[], float] = time.time,
+        watch: bool = True,
+        start_with: tuple[SessionSpec, ...] = (),
+    ) -> None:
+        super().__init__()
+        self.github = github
+        self.history = history
+        self.repo = repo
+        self.prefill = prefill or {}
+        self.problem = problem  # why nothing can be dispatched (no token...), said in the UI
+        self.where = where
+        self.download_dir = download_dir
+        self.log_dir = log_dir
+        self.pace = pace
+        self.now = now
+        self.watch = watch
+        self.start_with = start_with
+        self.sessions: dict[str, Session] = {}
+        self.watchers: dict[str, Watcher] = {}
+        self.selected: str | None = None
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield SessionList(now=self.now, id="sessions")
+            with VerticalScroll(id="right"):
+                yield Static(id="session-header")
+                yield SshPane(now=self._utcnow, id="ssh")
+                yield FailurePane(id="failure")
+                yield JobsPane(now=self._utcnow, id="jobs")
+                yield ArtifactsPane(id="artifacts")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def _utcnow(self) -> datetime:
+        return datetime.fromtimestamp(self.now(), timezone.utc)
+
+    def on_mount(self) -> None:
+        self.query_one("#sessions").border_title = "Sessions"
+        for session in self.history.sessions:
+            self.sessions[session.id] = session
+        self._refresh_list()
+        if self.history.warning:
+            self.notify(self.history.warning, severity="warning", timeout=10)
+        for session in self.sessions.values():
+            if not session.done and session.run_id is not None:
+                self._start_watch(session)
+        self._update_status()
+        self.set_interval(1.0, self._tick)
+        for spec in self.start_with:
+            self.dispatch(spec)
+        if not self.sessions:
+            self.action_new_session()
+
+    # -- sessions ----------------------------------------------------------------------------
+
+    def _ordered(self) -> list[Session]:
+        return sorted(self.sessions.values(), key=lambda s: -s.created_at)
+
+    def _refresh_list(self) -> None:
+        ordered = self._ordered()
+        if self.selected not in self.sessions:
+            self.selected = ordered[0].id if ordered else None
+        self.query_one(SessionList).set_sessions(ordered, self.selected)
+        self._show_selected()
+
+    @property
+    def current(self) -> Session | None:
+        return self.sessions.get(self.selected) if self.selected else None
+
+    def _show_selected(self) -> None:
+        session = self.current
+        header = self.query_one("#session-header", Static)
+        for pane in (SshPane, JobsPane, ArtifactsPane):
+            self.query_one(pane).display = session is not None
+        if session is None:
+            header.update("No sessions yet: press [b]n[/b] to start one.")
+        else:
+            spec = session.spec
+            words = status_words(session)
+            if session.status == "completed" and session.conclusion not in ("success", "failure"):
+                words = session.conclusion or words
+            lines = [
+                f"[b]{words.capitalize()}[/b] · [b]{session.identifier}[/b] on {spec.runner} · "
+                f"{spec.repo}@{spec.ref} · {spec.debug_mode}"
+            ]
+            if session.html_url:
+                lines.append(f"[dim]{session.html_url}[/dim]")
+            if session.note:
+                lines.append(f"[yellow]⚠ {escape(session.note)}[/yellow]")
+            header.update("\n".join(lines))
+        self.query_one(SshPane).show(session)
+        self.query_one(FailurePane).show(session)
+        self.query_one(JobsPane).show(session)
+        self.query_one(ArtifactsPane).show(session, self._artifact_link)
+        for sid, watcher in self.watchers.items():
+            watcher.selected = sid == self.selected
+
+    def _artifact_link(self, artifact: dict) -> str:
+        session = self.current
+        if self.github is None or session is None or session.run_id is None:
+            return ""
+        return self.github.artifact_web_url(session.spec.repo, session.run_id, artifact["id"])
+
+    @on(SessionList.Selected)
+    def _on_selected(self, event: SessionList.Selected) -> None:
+        if event.session_id != self.selected:
+            self.selected = event.session_id
+            self._show_selected()
+            watcher = self.watchers.get(event.session_id)
+            if watcher:
+                watcher.nudge()
+
+    def action_select(self, index: int) -> None:
+        ordered = self._ordered()
+        if index < len(ordered):
+            self.query_one(SessionList).select(ordered[index].id)
+
+    def _tick(self) -> None:
+        self.query_one(SessionList).tick()
+        session = self.current
+        if session and not session.done:
+            self.query_one(SshPane).show(session)
+            self.query_one(JobsPane).show(session)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        rate = self.github.rate.describe(time.time()) if self.github else ""
+        problem = self.problem or (self.github.status if self.github else "")
+        self.query_one(StatusBar).show(rate=rate, problem=problem, where=self.where)
+
+    # -- watching ----------------------------------------------------------------------------
+
+    def _start_watch(self, session: Session) -> None:
+        if not self.watch or self.github is None or session.id in self.watchers:
+            return
+
+        def on_event(event: tuple[str, object]) -> None:
+            self.post_message(SessionEvent(session.id, *event))
+
+        watcher = Watcher(
+            self.github, session, on_event, log_dir=self.log_dir, pace=self.pace, now=self.now
+        )
+        watcher.selected = session.id == self.selected
+        self.watchers[session.id] = watcher
+        self._watch(watcher)
+
+    @work(group="watch", exit_on_error=False)
+    async def _watch(self, watcher: Watcher) -> None:
+        try:
+            await watcher.run()
+        finally:
+            self.watchers.pop(watcher.session.id, None)
+            self.post_message(SessionEvent(watcher.session.id, "stopped"))
+
+    @on(SessionEvent)
+    def _on_session_event(self, event: SessionEvent) -> None:
+        session = self.sessions.get(event.session_id)
+        if session is None:
+            return
+        self.query_one(SessionList).refresh_session(session)
+        if event.kind == "ssh" and getattr(event.payload, "is_open", False):
+            self.bell()
+            self.notify(
+                f"SSH session open for {session.identifier}: press c to copy",
+                title="SSH",
+                timeout=8,
+            )
+        elif event.kind == "ssh" or event.kind == "ssh-error":
+            self.notify(f"SSH session for {session.identifier} refused or unreadable",
+                        severity="error")  # fmt: skip
+        elif event.kind == "status":
+            self.history.save()
+            if session.status in ("completed", "gone"):
+                self.bell()
+                self.notify(
+                    f"{session.identifier}: {session.conclusion or status_words(session)}",
+                    severity="information" if session.conclusion == "success" else "warning",
+                )
+        if event.session_id == self.selected:
+            self._show_selected()
+        self._update_status()
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def action_new_session(self) -> None:
+        values = {**self.history.last_form, **self.prefill}
+        current = self.current
+        repo = self.repo or (current.spec.repo if current else None)
+        problem = self.problem if self.github is None else ""
+        self.push_screen(DispatchScreen(repo, values, problem), self._dispatch_from_form)
+
+    def _dispatch_from_form(self, spec: SessionSpec | None) -> None:
+        if spec is None:
+            return
+        self.history.remember_form(
+            {
+                "runner": spec.runner,
+                "python": spec.python,
+                "arch": spec.arch,
+                "debug_mode": spec.debug_mode,
+                "ref": spec.ref,
+                "session_timeout": spec.session_timeout,
+                "package_dir": spec.package_dir,
+                "cibw_settings": spec.cibw_settings,
+            }
+        )
+        self.repo = spec.repo
+        self.dispatch(spec)
+
+    def dispatch(self, spec: SessionSpec) -> Session:
+        """Add a session for `spec` and dispatch it in the background."""
+        api_url = self.github.api_url if self.github else ""
+        session = Session(new_session_id(), spec, api_url, created_at=self.now())
+        self.sessions[session.id] = session
+        self.selected = session.id
+        self.history.add(session)
+        self._refresh_list()
+        if self.github is None:
+            session.status, session.note = "error", self.problem or "no GitHub connection"
+            self._refresh_list()
+            self.notify(session.note, severity="error")
+            return session
+        self._dispatch(session)
+        return session
+
+    @work(group="dispatch", exit_on_error=False)
+    async def _dispatch(self, session: Session) -> None:
+        try:
+            found = await self.github.dispatch(
+                session.spec.repo, session.spec.ref, session.spec.inputs(), session.id
+            )
+        except GitHubError as error:
+            session.status, session.note = "error", str(error)
+            self.history.save()
+            self.post_message(SessionEvent(session.id, "status"))
+            self.notify(f"Not dispatched: {error}", severity="error", timeout=10)
+            return
+        session.run_id, session.html_url, session.status = found.run_id, found.html_url, "queued"
+        self.history.save()
+        self.post_message(SessionEvent(session.id, "status"))
+        self._start_watch(session)
+
+    def action_rerun(self) -> None:
+        session = self.current
+        if session is None:
+            self.notify("No session to rerun: press n for a new one", severity="warning")
+            return
+        self.dispatch(session.spec)
+
+    def action_rerun_failed(self) -> None:
+        session = self.current
+        if session is None or session.run_id is None or self.github is None:
+            self.notify("No run to rerun", severity="warning")
+            return
+        if session.conclusion not in ("failure", "cancelled"):
+            self.notify(
+                "Only a failed or cancelled run can rerun its failed jobs", severity="warning"
+            )
+            return
+        self._run_action(session, "rerun_failed", "Rerunning the failed jobs")
+
+    def action_cancel_run(self) -> None:
+        session = self.current
+        if session is None or session.run_id is None or session.done or self.github is None:
+            self.notify("No running run to cancel", severity="warning")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._run_action(session, "cancel", "Cancelling the run")
+
+        self.push_screen(
+            ConfirmScreen(f"Cancel the run of {session.identifier} on {session.spec.runner}?"),
+            answered,
+        )
+
+    @work(group="actions", exit_on_error=False)
+    async def _run_action(self, session: Session, name: str, words: str) -> None:
+        try:
+            await getattr(self.github, name)(session.spec.repo, session.run_id)
+        except GitHubError as error:
+            self.notify(f"{words} failed: {error}", severity="error")
+            return
+        self.notify(f"{words}…")
+        if name == "rerun_failed":
+            session.status, session.conclusion, session.failure = "queued", None, None
+            session.ended_at = None
+            self.post_message(SessionEvent(session.id, "status"))
+        watcher = self.watchers.get(session.id)
+        if watcher:
+            watcher.nudge()
+        else:
+            self._start_watch(session)
+
+    def action_copy_ssh(self) -> None:
+        session = self.current
+        conn = session.open_connection() if session else None
+        if conn is None or not conn.ssh:
+            self.notify("No SSH session is open for this session", severity="warning")
+            return
+        self.copy_to_clipboard(conn.ssh)
+        self.notify(f"Copied: {conn.ssh}", title="SSH command copied")
+
+    def action_open_browser(self) -> None:
+        session = self.current
+        if session is None or not session.html_url:
+            self.notify("Nothing to open yet", severity="warning")
+            return
+        url = session.html_url
+        if isinstance(self.focused, ArtifactTable):
+            artifact_id = self.query_one(ArtifactsPane).highlighted()
+            artifact = next((a for a in session.artifacts if a["id"] == artifact_id), None)
+            if artifact:
+                url = self._artifact_link(artifact)
+        self.open_url(url)
+        self.notify(f"Opening {url}")
+
+    def action_full_log(self) -> None:
+        session = self.current
+        if session is None or session.failure_log is None:
+            self.notify("The full log is here once a run has failed", severity="warning")
+            return
+        self.push_screen(LogScreen(session.failure_log, session.failure))
+
+    def action_toggle_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    @on(ArtifactTable.Download)
+    def _on_download(self, event: ArtifactTable.Download) -> None:
+        session = self.current
+        artifact = next((a for a in session.artifacts if a["id"] == event.artifact_id), None)
+        if artifact and self.github:
+            self._download(session, artifact)
+
+    @work(group="download", exclusive=True, exit_on_error=False)
+    async def _download(self, session: Session, artifact: dict) -> None:
+        pane = self.query_one(ArtifactsPane)
+        pane.progress(0, artifact["size_in_bytes"])
+        try:
+            path = await self.github.download_artifact(
+                session.spec.repo, artifact, self.download_dir, pane.progress
+            )
+        except GitHubError as error:
+            self.notify(f"Download failed: {error}", severity="error", timeout=10)
+            return
+        except OSError as error:
+            self.notify(f"Cannot save into {self.download_dir}: {error.strerror}", severity="error")
+            return
+        finally:
+            pane.finished()
+        self.notify(f"Saved {path}", title="Downloaded")
+
+    async def on_unmount(self) -> None:
+        if self.github is not None:
+            await self.github.aclose()

@@ -1,0 +1,78 @@
+"""Small pure helpers for how things read on screen: icons, durations, sizes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from cibw_debug_tui.core.session import Session
+
+STATUS_ICONS = {
+    "dispatching": ("…", "$text-muted"),
+    "queued": ("◌", "$text-muted"),
+    "in_progress": ("●", "$warning"),
+    "ssh": ("⇄", "$accent"),
+    "success": ("✓", "$success"),
+    "failure": ("✗", "$error"),
+    "cancelled": ("⊘", "$text-muted"),
+    "gone": ("?", "$text-muted"),
+    "error": ("!", "$error"),
+}
+
+
+def status_key(session: Session) -> str:
+    if session.status == "completed":
+        return session.conclusion if session.conclusion in STATUS_ICONS else "failure"
+    if session.open_connection():
+        return "ssh"
+    return session.status if session.status in STATUS_ICONS else "queued"
+
+
+def status_words(session: Session) -> str:
+    key = status_key(session)
+    return {
+        "dispatching": "dispatching",
+        "queued": "queued, waiting for a runner",
+        "in_progress": "running",
+        "ssh": "SSH session open",
+        "success": "built",
+        "failure": "failed",
+        "cancelled": "cancelled",
+        "gone": "run deleted on GitHub",
+        "error": "not dispatched",
+    }[key]
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None or seconds < 0:
+        return "–"
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def size(count: int) -> str:
+    value = float(count)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
+def parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def span(start: str | None, end: str | None, now: datetime) -> str:
+    """How long a job or step took, or has been running."""
+    begun = parse_time(start)
+    if begun is None:
+        return ""
+    finished = parse_time(end) or now
+    return duration((finished - begun).total_seconds())

@@ -1,0 +1,1 @@
+"""The screens pushed over the dashboard: the dispatch form, confirmations, the full log."""

@@ -1,0 +1,20 @@
+"""One line above the footer: the rate limit, the connection, and anything that needs saying."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+class StatusBar(Static):
+    DEFAULT_CSS = """
+    StatusBar { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
+    """
+
+    def show(self, *, rate: str, problem: str = "", where: str = "") -> None:
+        parts = [(where, "")] if where else []
+        if problem:
+            parts.append(("  ⚠ " + problem, "bold yellow"))
+        text = Text.assemble(*parts)
+        text.append(f"  {rate}" if rate else "", style="dim")
+        self.update(text)

@@ -1,0 +1,329 @@
+"""What the dashboard does, driven with Pilot against the simulator over loopback HTTP."""
+
+import asyncio
+import io
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from textual.widgets import Input, Select
+
+from cibw_debug_tui.core.config import Token
+from cibw_debug_tui.core.github import GitHub
+from cibw_debug_tui.core.history import History
+from cibw_debug_tui.core.session import SessionSpec
+from cibw_debug_tui.simulator.server import Simulator
+from cibw_debug_tui.ui.app import DebugApp
+from cibw_debug_tui.ui.screens.confirm import ConfirmScreen
+from cibw_debug_tui.ui.screens.dispatch import DispatchScreen
+from cibw_debug_tui.ui.screens.log import LogScreen
+from cibw_debug_tui.ui.widgets.failure import FailurePane
+
+REPO = "octo/pkg"
+SIZE = (160, 48)
+
+
+def make_app(sim: Simulator, tmp_path: Path, history: History | None = None, **kwargs) -> DebugApp:
+    github = GitHub(sim.api_url, Token("ghp_ui", "test"), backoff=0.02, find_timeout=2)
+    return DebugApp(
+        github=github,
+        history=history or History(tmp_path / "history.yaml"),
+        repo=REPO,
+        download_dir=tmp_path / "downloads",
+        log_dir=tmp_path / "logs",
+        pace=0.02,
+        **kwargs,
+    )
+
+
+async def until(pilot, predicate, timeout: float = 20.0) -> None:
+    """Let the app run until `predicate()` holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting"
+        await pilot.pause(0.05)
+
+
+def text_of(widget) -> str:
+    """What a widget shows, as plain text."""
+    visual = widget.render()
+    if hasattr(visual, "plain"):  # Textual's own Content
+        return visual.plain
+    renderable = getattr(visual, "_renderable", visual)
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()
+
+
+def spec(**overrides) -> SessionSpec:
+    values = dict(repo=REPO, runner="ubuntu-latest", python="cp312", arch="x86_64")
+    return SessionSpec(**{**values, **overrides})
+
+
+def test_opens_on_the_form_and_dispatches_with_ctrl_s(sim, tmp_path):
+    sim.scenario = "build-failure"
+
+    async def go():
+        app = make_app(sim, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            assert isinstance(app.screen, DispatchScreen)
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: app.sessions and next(iter(app.sessions.values())).run_id)
+            session = next(iter(app.sessions.values()))
+            assert session.spec.runner == "ubuntu-latest"
+            await until(pilot, lambda: session.open_connection() is not None)
+            await pilot.press("c")
+            assert app.clipboard == session.open_connection().ssh
+            assert app.clipboard.endswith(".tmate.io")
+            assert any("copied" in (n.title or "").lower() for n in app._notifications)
+            assert any("SSH session open" in n.message for n in app._notifications)
+
+    asyncio.run(go())
+    assert len(sim.runs) == 1
+
+
+def test_the_form_only_offers_valid_combinations(sim, tmp_path):
+    async def go():
+        app = make_app(sim, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            form = app.screen
+            form.query_one("#runner", Select).value = "windows-11-arm"
+            await pilot.pause()
+            arch = form.query_one("#arch", Select)
+            assert [value for _, value in arch._options if isinstance(value, str)] == ["ARM64"]
+            refused = text_of(form.query_one("#refused"))
+            assert "AMD64 not offered: windows-11-arm builds ARM64 wheels only" in refused
+            assert "cp312-win_arm64" in text_of(form.query_one("#summary"))
+            form.query_one("#runner", Select).value = "macos-15-intel"
+            await pilot.pause()
+            form.query_one("#arch", Select).value = "arm64"
+            await pilot.pause()
+            assert "tests won't run" in text_of(form.query_one("#summary"))
+
+    asyncio.run(go())
+
+
+def test_bad_form_input_is_said_inline_and_nothing_is_dispatched(sim, tmp_path):
+    async def go():
+        app = make_app(sim, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            form = app.screen
+            form.query_one("#session_timeout", Input).value = "90"
+            await pilot.press("ctrl+s")
+            assert "from 1 to 60" in text_of(form.query_one("#form-error"))
+            form.query_one("#session_timeout", Input).value = "30"
+            form.query_one("#repo", Input).value = "not a repo"
+            await pilot.press("ctrl+s")
+            assert "not a repository name" in text_of(form.query_one("#form-error"))
+            assert isinstance(app.screen, DispatchScreen)
+            await pilot.press("escape")
+            assert not isinstance(app.screen, DispatchScreen)
+            assert app.sessions == {}
+
+    asyncio.run(go())
+    assert sim.runs == {}
+
+
+def test_last_form_values_and_prefill(sim, tmp_path):
+    history = History(tmp_path / "history.yaml")
+    history.remember_form({"runner": "macos-latest", "python": "cp313", "arch": "arm64"})
+
+    async def go():
+        app = make_app(sim, tmp_path, history=History(tmp_path / "history.yaml").load(),
+                       prefill={"python": "cp314t"})  # fmt: skip
+        async with app.run_test(size=SIZE) as pilot:
+            form = app.screen
+            await pilot.pause()
+            assert form.query_one("#runner", Select).value == "macos-latest"
+            assert form.query_one("#python", Select).value == "cp314t"
+            assert form.query_one("#arch", Select).value == "arm64"
+
+    asyncio.run(go())
+
+
+def test_failure_pane_and_full_log(sim, tmp_path):
+    sim.scenario = "build-failure"
+
+    async def go():
+        app = make_app(sim, tmp_path, start_with=(spec(debug_mode="disabled"),))
+        async with app.run_test(size=SIZE) as pilot:
+            session = next(iter(app.sessions.values()))
+            await until(pilot, lambda: session.failure is not None)
+            await pilot.pause()
+            pane = app.query_one(FailurePane)
+            assert pane.display
+            assert "compile" in text_of(pane) and "ffi.h" in text_of(pane)
+            await pilot.press("l")
+            assert isinstance(app.screen, LogScreen)
+            await pilot.press("escape")
+            assert not isinstance(app.screen, LogScreen)
+
+    asyncio.run(go())
+
+
+def test_cancel_asks_first(sim, tmp_path):
+    sim.scenario = "never-picked-up"
+
+    async def go():
+        app = make_app(sim, tmp_path, start_with=(spec(),))
+        async with app.run_test(size=SIZE) as pilot:
+            session = next(iter(app.sessions.values()))
+            await until(pilot, lambda: session.run_id is not None)
+            await pilot.press("x")
+            assert isinstance(app.screen, ConfirmScreen)
+            await pilot.press("n")
+            await pilot.pause()
+            assert sim.runs[session.run_id].cancelled_at is None
+            await pilot.press("x")
+            await pilot.press("y")
+            await until(pilot, lambda: session.conclusion == "cancelled")
+
+    asyncio.run(go())
+
+
+def test_rerun_dispatches_again_and_rerun_failed_reuses_the_run(sim, tmp_path):
+    sim.scenario = "build-failure"
+
+    async def go():
+        app = make_app(sim, tmp_path, start_with=(spec(debug_mode="disabled"),))
+        async with app.run_test(size=SIZE) as pilot:
+            first = next(iter(app.sessions.values()))
+            await until(pilot, lambda: first.conclusion == "failure")
+            await pilot.press("R")
+            await until(pilot, lambda: sim.runs[first.run_id].attempt == 2)
+            await until(pilot, lambda: first.attempt == 2 and first.conclusion == "failure")
+            await pilot.press("r")
+            await until(pilot, lambda: len(app.sessions) == 2)
+            second = next(s for s in app.sessions.values() if s is not first)
+            assert second.spec == first.spec
+            await until(pilot, lambda: second.run_id is not None)
+            assert second.run_id != first.run_id
+
+    asyncio.run(go())
+
+
+def test_enter_downloads_the_highlighted_artifact(sim, tmp_path):
+    async def go():
+        app = make_app(sim, tmp_path, start_with=(spec(debug_mode="disabled"),))
+        async with app.run_test(size=SIZE) as pilot:
+            session = next(iter(app.sessions.values()))
+            await until(pilot, lambda: len(session.artifacts) == 2 and session.done)
+            await pilot.pause()
+            table = app.query_one("#artifact-table")
+            table.focus()
+            await pilot.press("down")
+            await pilot.press("enter")
+            await until(pilot, lambda: list((tmp_path / "downloads").glob("*.zip")))
+            await app.workers.wait_for_complete()
+            saved = list((tmp_path / "downloads").iterdir())
+            assert [p.name for p in saved] == [session.artifacts[1]["name"] + ".zip"]
+            assert saved[0].stat().st_size == session.artifacts[1]["size_in_bytes"]
+
+    asyncio.run(go())
+
+
+def test_number_keys_select_sessions(sim, tmp_path):
+    sim.scenario = "never-picked-up"
+
+    async def go():
+        specs = (spec(python="cp310"), spec(python="cp311"), spec(python="cp313"))
+        app = make_app(sim, tmp_path, start_with=specs)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            ordered = app._ordered()
+            await pilot.press("3")
+            assert app.selected == ordered[2].id
+            await pilot.press("1")
+            assert app.selected == ordered[0].id
+
+    asyncio.run(go())
+
+
+def test_sessions_survive_a_restart_and_are_watched_again(sim, tmp_path):
+    sim.scenario = "ssh-timeout"
+
+    async def first():
+        app = make_app(sim, tmp_path, start_with=(spec(session_timeout=60),))
+        async with app.run_test(size=SIZE) as pilot:
+            session = next(iter(app.sessions.values()))
+            await until(pilot, lambda: session.run_id is not None)
+            return session.id, session.run_id
+
+    sid, run_id = asyncio.run(first())
+    saved = History(tmp_path / "history.yaml").load()
+    assert [s.id for s in saved.sessions] == [sid]
+    assert "ghp_ui" not in (tmp_path / "history.yaml").read_text()
+
+    async def second():
+        app = make_app(sim, tmp_path, history=saved)
+        async with app.run_test(size=SIZE) as pilot:
+            assert not isinstance(app.screen, DispatchScreen)
+            assert sid in app.watchers
+            session = app.sessions[sid]
+            await until(pilot, lambda: session.status == "in_progress")
+            assert session.run_id == run_id
+
+    asyncio.run(second())
+
+
+def test_no_token_is_explained_in_the_ui(tmp_path):
+    async def go():
+        app = DebugApp(
+            github=None,
+            history=History(tmp_path / "history.yaml"),
+            repo=REPO,
+            problem="no GitHub token: set GH_TOKEN, run `gh auth login`, or add 'token:'",
+            download_dir=tmp_path,
+            log_dir=tmp_path,
+        )
+        async with app.run_test(size=SIZE) as pilot:
+            form = app.screen
+            assert "no GitHub token" in text_of(form.query_one("#form-problem"))
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            session = next(iter(app.sessions.values()))
+            assert session.status == "error" and "GH_TOKEN" in session.note
+            assert "no GitHub token" in text_of(app.query_one("#status"))
+
+    asyncio.run(go())
+
+
+def test_a_damaged_history_is_kept_aside_with_a_warning(sim, tmp_path):
+    path = tmp_path / "history.yaml"
+    path.write_text("sessions: [unclosed\n")
+
+    async def go():
+        app = make_app(sim, tmp_path, history=History(path).load())
+        async with app.run_test(size=SIZE):
+            assert any("damaged" in n.message for n in app._notifications)
+
+    asyncio.run(go())
+    kept = list(tmp_path.glob("history.yaml.corrupt-*"))
+    assert len(kept) == 1 and kept[0].read_text() == "sessions: [unclosed\n"
+
+
+def test_the_core_never_imports_textual():
+    code = (
+        "import sys, cibw_debug_tui.cli, cibw_debug_tui.commands\n"
+        "import cibw_debug_tui.core.github, cibw_debug_tui.core.session\n"
+        "import cibw_debug_tui.core.history, cibw_debug_tui.core.explain\n"
+        "import cibw_debug_tui.simulator.server\n"
+        "assert not [m for m in sys.modules if m.startswith('textual')], 'textual imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("key", ["c", "x", "R", "l", "o"])
+def test_keys_without_a_session_say_why(tmp_path, key):
+    async def go():
+        with Simulator() as sim:
+            app = make_app(sim, tmp_path)
+            async with app.run_test(size=SIZE) as pilot:
+                await pilot.press("escape")
+                await pilot.press(key)
+                assert app._notifications, "a key must never do nothing silently"
+
+    asyncio.run(go())
