@@ -327,3 +327,15 @@ def test_keys_without_a_session_say_why(tmp_path, key):
                 assert app._notifications, "a key must never do nothing silently"
 
     asyncio.run(go())
+
+
+def test_actions_are_in_the_command_palette(tmp_path):
+    async def go():
+        with Simulator() as sim:
+            app = make_app(sim, tmp_path)
+            async with app.run_test(size=SIZE):
+                titles = [c.title for c in app.get_system_commands(app.screen)]
+                for words in ("New (n)", "Copy SSH (c)", "Cancel run (x)", "Rerun failed (R)"):
+                    assert words in titles
+
+    asyncio.run(go())

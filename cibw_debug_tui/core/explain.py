@@ -407,7 +407,7 @@ class _Reader:
         chosen.sort(key=lambda c: c.line)
         excerpt_lines = [*winner.before, (winner.line, winner.line_text), *winner.after]
         first = min(c.line for c in chosen)
-        start = max(excerpt_lines[0][0], min(first - 2, winner.line - 2))
+        start = max(excerpt_lines[0][0], min(first, winner.line) - 5)
         window = [(n, t) for n, t in excerpt_lines if n >= start][:EXCERPT_LINES]
         indent = min((len(t) - len(t.lstrip()) for _, t in window if t.strip()), default=0)
         return Explanation(
@@ -420,10 +420,17 @@ class _Reader:
         )
 
 
+def _starts_group(raw: bytes | str) -> bool:
+    marker = b"##[group]" if isinstance(raw, bytes) else "##[group]"
+    return marker in raw[:80]
+
+
 def explain_lines(lines: Iterable[bytes | str]) -> Explanation:
     """Explain a log given as lines (bytes or text, with or without line endings)."""
     reader = _Reader()
     for number, raw in enumerate(lines, start=1):
+        if reader.open and _starts_group(raw):
+            reader.open = []  # an excerpt ends where the next step's output begins
         text = clean_line(raw)
         if text is not None:
             reader.feed(number, text)

@@ -484,7 +484,7 @@ class Run:
         for step in job.steps:
             if step.start is None:
                 continue
-            body = [f"({step.name})"]
+            body: list[str] = []
             if step.name.startswith("Check runner"):
                 if self.combo.valid:
                     body = [f"{self.combo.identifier}: {self.combo.build} build"]

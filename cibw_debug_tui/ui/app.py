@@ -9,16 +9,17 @@ messages and only refresh what they touch.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
 from rich.markup import escape
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from cibw_debug_tui.core.github import GitHub, GitHubError, new_session_id
@@ -50,13 +51,31 @@ class DebugApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "cibw-debug-tui"
     BINDINGS = [
-        Binding("n", "new_session", "New", id="new-session"),
+        Binding("n", "new_session", "New", id="new-session", tooltip="Dispatch a new session"),
         Binding("r", "rerun", "Rerun", id="rerun", tooltip="Dispatch the same parameters again"),
-        Binding("R", "rerun_failed", "Rerun failed", id="rerun-failed"),
-        Binding("x", "cancel_run", "Cancel run", id="cancel-run"),
-        Binding("c", "copy_ssh", "Copy SSH", id="copy-ssh"),
-        Binding("o", "open_browser", "Open", id="open-browser"),
-        Binding("l", "full_log", "Full log", id="full-log"),
+        Binding(
+            "R",
+            "rerun_failed",
+            "Rerun failed",
+            id="rerun-failed",
+            tooltip="Rerun the failed jobs of this run on GitHub",
+        ),
+        Binding("x", "cancel_run", "Cancel run", id="cancel-run", tooltip="Cancel this run"),
+        Binding(
+            "c",
+            "copy_ssh",
+            "Copy SSH",
+            id="copy-ssh",
+            tooltip="Copy the SSH command to the clipboard",
+        ),
+        Binding(
+            "o",
+            "open_browser",
+            "Open",
+            id="open-browser",
+            tooltip="Open the run, or the highlighted artifact, in the browser",
+        ),
+        Binding("l", "full_log", "Full log", id="full-log", tooltip="The failed job's full log"),
         Binding("question_mark", "toggle_help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
         *(
@@ -97,6 +116,18 @@ class DebugApp(App):
         self.sessions: dict[str, Session] = {}
         self.watchers: dict[str, Watcher] = {}
         self.selected: str | None = None
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every key's action in the command palette too, with its key and description."""
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            if binding.show and binding.action not in ("quit", "toggle_help"):
+                action = binding.action
+                yield SystemCommand(
+                    f"{binding.description} ({binding.key})",
+                    binding.tooltip or binding.description,
+                    lambda action=action: self.run_action(action),
+                )
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -162,8 +193,9 @@ class DebugApp(App):
             words = status_words(session)
             if session.status == "completed" and session.conclusion not in ("success", "failure"):
                 words = session.conclusion or words
+            words = words[0].upper() + words[1:]
             lines = [
-                f"[b]{words.capitalize()}[/b] · [b]{session.identifier}[/b] on {spec.runner} · "
+                f"[b]{words}[/b] · [b]{session.identifier}[/b] on {spec.runner} · "
                 f"{spec.repo}@{spec.ref} · {spec.debug_mode}"
             ]
             if session.html_url:

@@ -7,7 +7,7 @@ import json
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical
+from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
@@ -57,13 +57,15 @@ class DispatchScreen(ModalScreen[SessionSpec | None]):
         v = self.values
         runner = v["runner"] if v["runner"] in matrix.RUNNERS_BY_LABEL else DEFAULTS["runner"]
         python = v["python"] if v["python"] in matrix.PYTHONS_BY_TAG else DEFAULTS["python"]
-        with Vertical(id="form"):
+        with VerticalScroll(id="form"):
             yield Static("New debug session", id="form-title")
             with Grid(id="form-grid"):
                 yield Label("Repository")
-                yield Input(self.repo or "", placeholder="owner/name", id="repo")
+                yield Input(self.repo or "", placeholder="owner/name", id="repo", compact=True)
                 yield Label("Runner")
-                yield Select(_runner_options(), value=runner, allow_blank=False, id="runner")
+                yield Select(
+                    _runner_options(), value=runner, allow_blank=False, id="runner", compact=True
+                )
                 yield Label("CPython")
                 yield Select(
                     [
@@ -73,27 +75,33 @@ class DispatchScreen(ModalScreen[SessionSpec | None]):
                     value=python,
                     allow_blank=False,
                     id="python",
+                    compact=True,
                 )
                 yield Label("Arch")
-                yield Select([], allow_blank=True, prompt="choose an arch", id="arch")
+                yield Select([], allow_blank=True, prompt="choose an arch", id="arch", compact=True)
                 yield Label("Debug mode")
                 yield Select(
                     [(m, m) for m in MODES],
                     value=v["debug_mode"] if v["debug_mode"] in MODES else "after-failure",
                     allow_blank=False,
                     id="debug_mode",
+                    compact=True,
                 )
                 yield Label("Ref")
-                yield Input(v["ref"], placeholder="main", id="ref")
+                yield Input(v["ref"], placeholder="main", id="ref", compact=True)
                 yield Label("Session timeout")
-                yield Input(v["session_timeout"], placeholder="minutes, 1-60", id="session_timeout")
+                yield Input(
+                    v["session_timeout"], placeholder="minutes, 1-60", id="session_timeout",
+                    compact=True,
+                )  # fmt: skip
                 yield Label("Package dir")
-                yield Input(v["package_dir"], placeholder=".", id="package_dir")
+                yield Input(v["package_dir"], placeholder=".", id="package_dir", compact=True)
                 yield Label("CIBW settings")
                 yield Input(
                     v["cibw_settings"],
                     placeholder='JSON, e.g. {"CIBW_TEST_SKIP": "*"}',
                     id="cibw_settings",
+                    compact=True,
                 )
             yield Static(id="summary")
             yield Static(id="refused")

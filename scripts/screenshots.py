@@ -1,0 +1,80 @@
+"""Make screenshots/ from the real app in demo mode: SVG from Textual, PNG from rsvg-convert.
+
+    python scripts/screenshots.py        # about a minute: the demo's runs play out live
+
+Needs `rsvg-convert` for the PNGs (Debian/Ubuntu: apt-get install librsvg2-bin).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from cibw_debug_tui.ui.factory import make_app
+
+OUT = Path(__file__).resolve().parent.parent / "screenshots"
+SIZE = (160, 48)
+
+
+async def until(pilot, predicate, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit("the demo did not reach the expected state in time")
+        await pilot.pause(0.2)
+
+
+def by_arch(app, arch: str):
+    return next(s for s in app.sessions.values() if s.spec.arch == arch)
+
+
+async def shoot() -> list[Path]:
+    app, cleanup = make_app(demo=True)
+    shots: list[Path] = []
+
+    def save(name: str) -> None:
+        shots.append(Path(app.save_screenshot(f"{name}.svg", path=str(OUT))))
+
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: len(app.sessions) == 3)
+            linux, mac = by_arch(app, "aarch64"), by_arch(app, "universal2")
+            await until(pilot, lambda: mac.open_connection() is not None)
+            app.query_one("#sessions").select(mac.id)
+            await pilot.pause(0.5)
+            save("dashboard")
+            await pilot.press("n")
+            await pilot.pause(0.5)
+            save("dispatch-form")
+            await pilot.press("escape")
+            await until(pilot, lambda: linux.open_connection() is not None)
+            app.query_one("#sessions").select(linux.id)
+            await pilot.pause(0.5)
+            save("ssh-session")
+            await until(pilot, lambda: linux.failure is not None)
+            await pilot.pause(0.5)
+            save("failure")
+    finally:
+        cleanup()
+    return shots
+
+
+def main() -> int:
+    OUT.mkdir(exist_ok=True)
+    converter = shutil.which("rsvg-convert")
+    if converter is None:
+        print("error: rsvg-convert is needed for the PNGs (apt-get install librsvg2-bin)")
+        return 1
+    for svg in asyncio.run(shoot()):
+        png = svg.with_suffix(".png")
+        subprocess.run([converter, "-w", "1600", str(svg), "-o", str(png)], check=True)
+        print(f"wrote {svg.name} and {png.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
