@@ -316,3 +316,10 @@ def main(argv: list[str] | None = None) -> int:
         # `cibw-debug-tui matrix | head`: the reader left; that's not an error.
         sys.stderr.close()
         return 0
+    except Exception as error:  # a bug of ours: one line, and where to report it
+        print(
+            f"error: unexpected {type(error).__name__}: {error}\n"
+            "This is a bug in cibw-debug-tui; please report it with the command you ran.",
+            file=sys.stderr,
+        )
+        return 70

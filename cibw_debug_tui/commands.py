@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import signal
 import sys
@@ -50,11 +51,12 @@ class _Printer:
         self.session = session
         self.last_step: str | None = None
 
-    def emit(self, event: str, text: str, **data: Any) -> None:
+    def emit(self, event: str, words: str, **data: Any) -> None:
+        """One event: `words` for people, `data` (with the event's name) for --json."""
         if self.as_json:
             print(json.dumps({"event": event, "time": time.time(), **data}), flush=True)
         else:
-            print(f"[{_stamp()}] {text}", flush=True)
+            print(f"[{_stamp()}] {words}", flush=True)
 
     def __call__(self, event: tuple[str, Any]) -> None:
         kind, payload = event
@@ -253,11 +255,26 @@ def doctor(args: argparse.Namespace) -> int:
         return 1
     print(f"Checking {api_url}" + (f" and {repo}" if repo else ""))
     checks = asyncio.run(_doctor(repo, api_url, token))
+    if cfg.get("token"):
+        checks.append(_config_permissions_check())
     for ok, text, fix in checks:
         print(f"{'✓' if ok else '✗'} {text}" + (f"\n    fix: {fix}" if not ok and fix else ""))
     if repo is None:
         print("- no repository checked: pass --repo OWNER/NAME")
     return 0 if all(ok for ok, _, _ in checks) else 1
+
+
+def _config_permissions_check() -> tuple[bool, str, str]:
+    """A config file that holds a token must be readable by its owner only."""
+    path = config.config_path()
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        return True, f"{path} not checked", ""
+    if os.name == "posix" and mode & 0o077:
+        return (False, f"{path} holds a token and is readable by others (mode {mode:o})",
+                f"chmod 600 {path}")  # fmt: skip
+    return True, f"{path} holds a token and only you can read it", ""
 
 
 # -- install-workflow --------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """The build steps: settings reach cibuildwheel, the log is kept, failures still fail."""
 
+import json
+
 from workflow_harness import run_script, run_validate, step
 
 SETTINGS_ENV = {"IDENTIFIER": "cp312-manylinux_x86_64", "PACKAGE_DIR": ".", "RUNNER_LABEL": "x"}
@@ -72,3 +74,14 @@ def test_report_step_turns_the_build_outcome_into_the_job_result(tmp_path):
     assert failed.returncode == 1 and "::error title=Build failed::" in failed.stdout
     skipped = run_script(script, {**env, "BUILD_OUTCOME": "skipped"}, tmp_path / "c")
     assert skipped.returncode == 1 and "did not run" in skipped.stdout
+
+
+def test_hostile_setting_values_stay_data_through_prepare(tmp_path):
+    canary = tmp_path / "canary"
+    value = f'"; touch {canary}; " $(touch {canary}) `touch {canary}`'
+    settings = validated_settings(tmp_path, EXTRA_SETTINGS=json.dumps({"CIBW_TEST_SKIP": value}))
+    env = {**SETTINGS_ENV, "SETTINGS": settings}
+    result = run_script(step("debug", "prepare")["run"], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert not canary.exists()
+    assert f"CIBW_TEST_SKIP={value}" in result.env_file.splitlines()

@@ -149,7 +149,7 @@ class GitHub:
         self.find_timeout = find_timeout  # how long a dispatched run may take to be listed
         self.rate = RateLimit()
         self.status = ""
-        self._on_status = on_status
+        self.on_status = on_status  # told each time `status` changes
         self._etags: dict[str, tuple[str, Any]] = {}
         self.requests = 0  # every response
         self.counted = 0  # responses that count against the rate limit (not 304)
@@ -169,8 +169,8 @@ class GitHub:
 
     def _say(self, status: str) -> None:
         self.status = status
-        if self._on_status:
-            self._on_status(status)
+        if self.on_status:
+            self.on_status(status)
 
     def _delay(self, attempt: int) -> float:
         return min(self.max_backoff, self.backoff * 2**attempt)

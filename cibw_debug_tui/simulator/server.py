@@ -20,6 +20,7 @@ import random
 import re
 import secrets
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -47,6 +48,16 @@ class Fault:
     status: int = 502
     seconds: float = 0.0
     path: str = ""
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up is ordinary here; anything else gets one line, not a dump."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, ConnectionError | TimeoutError):
+            print(f"simulate-github: {type(error).__name__}: {error}", file=sys.stderr)
 
 
 class Simulator:
@@ -93,8 +104,7 @@ class Simulator:
         self._artifact_ids = itertools.count(4_100_000_001)
         self._run_numbers: dict[str, itertools.count] = {}
         self._secret = secrets.token_bytes(16)
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.simulator = self  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None
 

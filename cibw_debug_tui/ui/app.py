@@ -9,6 +9,7 @@ messages and only refresh what they touch.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -116,6 +117,9 @@ class DebugApp(App):
         self.sessions: dict[str, Session] = {}
         self.watchers: dict[str, Watcher] = {}
         self.selected: str | None = None
+        self.said: deque[str] = deque(maxlen=50)  # the client's and watchers' recent words
+        if github is not None:
+            github.on_status = self._on_client_status
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every key's action in the command palette too, with its key and description."""
@@ -238,6 +242,13 @@ class DebugApp(App):
             self.query_one(JobsPane).show(session)
         self._update_status()
 
+    def _on_client_status(self, text: str) -> None:
+        """The client is retrying, waiting out a rate limit, or fine again: show it now."""
+        if text:
+            self.said.append(text)
+        if self.is_running and self.screen.query("#status"):
+            self._update_status()
+
     def _update_status(self) -> None:
         rate = self.github.rate.describe(time.time()) if self.github else ""
         problem = self.problem or (self.github.status if self.github else "")
@@ -272,6 +283,8 @@ class DebugApp(App):
         session = self.sessions.get(event.session_id)
         if session is None:
             return
+        if event.kind == "note" and event.payload:
+            self.said.append(str(event.payload))
         self.query_one(SessionList).refresh_session(session)
         if event.kind == "ssh" and getattr(event.payload, "is_open", False):
             self.bell()
