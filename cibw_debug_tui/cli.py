@@ -167,7 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--debug-mode", choices=["before-build", "after-failure", "always", "disabled"]
     )
     form.add_argument("--ref", help="branch or tag")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command",
+        metavar="COMMAND",
+        title="commands",
+        description="Without a command, cibw-debug-tui opens the dashboard.",
+    )
 
     m = commands.add_parser(
         "matrix",

@@ -418,3 +418,16 @@ def test_job_log_is_404_until_the_job_ends(sim, tmp_path):
 
     asyncio.run(go())
     assert not (tmp_path / "x.log").exists()
+
+
+def test_the_simulator_serves_the_pages_links_point_to(sim, tmp_path):
+    import httpx
+
+    session, _, found, _ = asyncio.run(
+        dispatch_and_watch(sim, spec(debug_mode="disabled"), tmp_path)
+    )
+    page = httpx.get(found.html_url)
+    assert page.status_code == 200 and "completed / success" in page.text
+    wheels = next(a for a in session.artifacts if "wheels" in a["name"])
+    artifact_page = httpx.get(f"{found.html_url}/artifacts/{wheels['id']}")
+    assert f"artifact {wheels['id']}" in artifact_page.text

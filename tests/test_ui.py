@@ -339,3 +339,24 @@ def test_actions_are_in_the_command_palette(tmp_path):
                     assert words in titles
 
     asyncio.run(go())
+
+
+@pytest.mark.parametrize(
+    ("prefill", "words", "runner", "arch"),
+    [
+        ({"runner": "macos-13"}, "macos-13 was retired on 2025-12-04", "ubuntu-latest", "x86_64"),
+        ({"runner": "ubuntu-latest", "arch": "arm64"}, 'use arch "aarch64"', "ubuntu-latest",
+         "aarch64"),
+    ],
+)  # fmt: skip
+def test_prefill_that_cannot_be_used_says_why(sim, tmp_path, prefill, words, runner, arch):
+    async def go():
+        app = make_app(sim, tmp_path, prefill=prefill)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            form = app.screen
+            assert words in text_of(form.query_one("#form-error"))
+            assert form.query_one("#runner", Select).value == runner
+            assert form.query_one("#arch", Select).value == arch
+
+    asyncio.run(go())

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import html
 import itertools
 import json
 import random
@@ -206,6 +207,9 @@ class Simulator:
         return None
 
 
+_WEB_PAGE = re.compile(
+    r"/(?P<repo>[\w.-]+/[\w.-]+)/actions/runs/(?P<run>\d+)(?:/artifacts/(?P<artifact>\d+))?"
+)
 _REPO = r"/repos/(?P<repo>[\w.-]+/[\w.-]+)"
 _WORKFLOW = _REPO + r"/actions/workflows/(?P<wf>[\w.-]+)"
 _RUN = _REPO + r"/actions/runs/(?P<run>\d+)"
@@ -313,6 +317,10 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         query = parse_qs(url.query)
         path = url.path
+        web = _WEB_PAGE.fullmatch(path)
+        if web and method == "GET":
+            self._web_page(web)
+            return
         if path.startswith("/_sim/"):
             try:
                 self._control(method, path, query)
@@ -325,6 +333,21 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(reply.status, reply.body, reply.headers)
         except ConnectionError:
             pass
+
+    def _web_page(self, match: re.Match) -> None:
+        """What `o` opens in the demo: the run (or artifact) page of the simulated GitHub."""
+        repo, run_id, artifact = match.group("repo"), match.group("run"), match.group("artifact")
+        with self.sim.lock:
+            run = self.sim.runs.get(int(run_id))
+            status = " / ".join(filter(None, run.status(self.sim.clock.now()))) if run else "gone"
+            title = run.display_title if run else f"run {run_id}"
+        what = f"artifact {artifact} of " if artifact else ""
+        body = (
+            "<!doctype html><meta charset=utf-8><title>simulated GitHub</title>"
+            f"<h1>{html.escape(repo)}</h1><p>This is the simulated GitHub of cibw-debug-tui "
+            f"--demo: {what}{html.escape(title)} ({html.escape(status)}).</p>"
+        )
+        self._send(200, body.encode(), {"Content-Type": "text/html; charset=utf-8"})
 
     def _take_fault(self, path: str) -> Fault | None:
         with self.sim.lock:

@@ -113,7 +113,15 @@ class DispatchScreen(ModalScreen[SessionSpec | None]):
                 yield Button("Cancel  esc", id="leave-button")
 
     def on_mount(self) -> None:
-        self._fill_arches(self.values["arch"])
+        v = self.values
+        asked = matrix.check(v["runner"], v["python"], v["arch"])
+        arch = v["arch"]
+        if not asked.valid:
+            # Say why the values asked for (flags, last time) are not what the form shows.
+            self.query_one("#form-error", Static).update(Text(f"⚠ {asked.reason}", style="yellow"))
+            alias = matrix.ARCH_ALIASES.get(asked.os or "", {}).get(arch.lower())
+            arch = alias or arch
+        self._fill_arches(arch)
         self.query_one("#repo" if not self.repo else "#runner").focus()
 
     def _fill_arches(self, wanted: str | None = None) -> None:
