@@ -12,10 +12,10 @@ UTF-8. Warnings, and words like `-Werror=format-security` or `error_already_set`
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import re
-from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -121,6 +121,13 @@ _GATE_WORDS = (
     "vcvarsall", "unknown", "not installed", "is required",
 )  # fmt: skip
 _TEST_WORDS = ("test", "passed", "failed", "skipped", "xfail", "xpass", "ran ")
+# Every word that can make a line count: the gate, the test and build markers, the lines read
+# with the one before them (delocate's "Needed by", a crash's first frame), step groups.
+_TEST_MARKERS = ("test session starts", "testing wheel", "%]", "tests in", "pytest")
+_TRIGGERS = tuple(
+    word.encode()
+    for word in {*_GATE_WORDS, *_TEST_MARKERS, "building", "needed by", 'file "', "##[group]"}
+)
 
 RULES: tuple[Rule, ...] = (
     # compile
@@ -225,6 +232,7 @@ RULES: tuple[Rule, ...] = (
 )
 
 _WARNING = re.compile(r"(?i)(?:^|\W)warning(?:\[\w+\])?:|^\s*WARNING\b|^##\[warning\]")
+_WERROR = re.compile(r"-werror\S*")
 _TIMESTAMP = re.compile(
     r"^\ufeff?(?:[^\t\n]*\t[^\t\n]*\t)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?"
 )
@@ -282,6 +290,7 @@ class _Candidate:
     hint: str | None = field(compare=False)
     before: list[tuple[int, str]] = field(compare=False)
     after: list[tuple[int, str]] = field(compare=False, default_factory=list)
+    closed: bool = field(compare=False, default=False)  # its step ended: no more lines after
 
     @property
     def score(self) -> int:
@@ -309,6 +318,8 @@ def clean_line(raw: bytes | str) -> str | None:
 
 def _score(text: str, low: str, test_context: bool) -> tuple[int, str | None, str | None]:
     """(score, category, hint) of the best rule for this line; (0, None, None) if none."""
+    if "-werror" in low:  # a compiler flag, not a failure
+        low = _WERROR.sub("", low)
     if not any(word in low for word in _GATE_WORDS) or _WARNING.search(text):
         return 0, None, None
     best: Rule | None = None
@@ -326,24 +337,65 @@ def _score(text: str, low: str, test_context: bool) -> tuple[int, str | None, st
 
 
 class _Reader:
-    """One pass over the log, keeping only a bounded set of candidates and their context."""
+    """One pass over the log in blocks of lines, keeping a bounded set of candidates.
+
+    Most lines of a build log can't matter: a block is searched (in C, lower-cased once) for
+    the words that can make a line a cause or change the reading (a test section starting, a
+    step's group), and only lines holding one are read in Python. Context for an excerpt is
+    cut from the block when a candidate appears.
+    """
 
     def __init__(self) -> None:
-        self.recent: deque[tuple[int, str]] = deque(maxlen=CONTEXT_BEFORE)
         self.candidates: list[_Candidate] = []  # a min-heap on (score, -line)
-        self.open: list[_Candidate] = []  # candidates still collecting lines after them
+        self.open: list[_Candidate] = []  # candidates still waiting for lines after them
         self.test_context = False
-        self.previous = ""
-        self.after_frames_header = False
         self.lines = 0
+        self._tail: list[tuple[int, str | None]] = []  # the last lines of the previous block
 
-    def feed(self, number: int, line: str) -> None:
-        """Take one cleaned line: indented as in the log for the excerpt, stripped for rules."""
-        self.lines = number
+    def feed_block(self, block: list[bytes], first: int) -> None:
+        """Take consecutive raw lines, the first of them numbered `first`."""
+        self.lines = first + len(block) - 1
+        cleaned: dict[int, str | None] = {}
+
+        def text_at(i: int) -> str | None:
+            if i < 0:
+                return self._tail[i][1] if -i <= len(self._tail) else None
+            if i not in cleaned:
+                cleaned[i] = clean_line(block[i])
+            return cleaned[i]
+
         if self.open:
-            for candidate in self.open:
-                candidate.after.append((number, line))
-            self.open = [c for c in self.open if len(c.after) < CONTEXT_AFTER]
+            self._fill(self.open, block, 0, first, text_at)
+        lowered = b"\n".join(block).lower()
+        starts = [0]
+        for line in block:
+            starts.append(starts[-1] + len(line) + 1)
+        hits: set[int] = set()
+        for word in _TRIGGERS:
+            at = lowered.find(word)
+            while at != -1:
+                index = bisect.bisect_right(starts, at) - 1
+                hits.add(index)
+                at = lowered.find(word, starts[index + 1]) if index + 1 < len(starts) else -1
+        for i in sorted(hits):
+            line = text_at(i)
+            if line is None:
+                continue
+            self._read(i, line, first, block, text_at)
+        keep = range(max(0, len(block) - CONTEXT_BEFORE - 2), len(block))
+        self._tail = [(first + i, text_at(i)) for i in keep]
+
+    def _previous(self, i: int, text_at) -> str:
+        for j in range(i - 1, i - 40, -1):
+            text = text_at(j)
+            if text is None and j < -len(self._tail):
+                return ""
+            if text and text.strip():
+                return text.strip()
+        return ""
+
+    def _read(self, i: int, line: str, first: int, block, text_at) -> None:
+        number = first + i
         text = line.lstrip()
         low = text.lower()
         if "building" in low and _BUILD_START.search(text):
@@ -351,26 +403,49 @@ class _Reader:
         elif any(word in low for word in _TEST_WORDS) and _TEST_START.search(text):
             self.test_context = True
         score, category, hint = _score(text, low, self.test_context)
+        previous = self._previous(i, text_at)
         # Lines that only make sense after the one before them.
-        if self.previous.startswith("ERROR:delocate") and text.endswith(" not found:"):
-            if _DELOCATE_ERROR.match(self.previous):
+        if previous.startswith("ERROR:delocate") and text.endswith(" not found:"):
+            if _DELOCATE_ERROR.match(previous):
                 score, category, hint = 95, "delocate", None
-        elif text.startswith("Needed by: ") and self.previous.endswith(" not found:"):
+        elif text.startswith("Needed by: ") and previous.endswith(" not found:"):
             score, category, hint = 70, None, None
-        elif self.after_frames_header and _FRAME.match(text):
+        elif previous.endswith("(most recent call first):") and _FRAME.match(text):
             score, category, hint = 75, None, None
-        if text.endswith("(most recent call first):"):
-            self.after_frames_header = True
-        elif text:
-            self.after_frames_header = False
-        if score:
-            before = list(self.recent)
-            self._add(_Candidate((score, -number), number, text, line, category, hint, before))
-        self.recent.append((number, line))
-        if text:
-            self.previous = text
+        if not score:
+            return
+        before: list[tuple[int, str]] = []
+        j = i - 1
+        while len(before) < CONTEXT_BEFORE and j >= -len(self._tail):
+            earlier = text_at(j)
+            if earlier is not None:
+                before.append((first + j if j >= 0 else self._tail[j][0], earlier))
+            j -= 1
+        before.reverse()
+        candidate = _Candidate((score, -number), number, text, line, category, hint, before)
+        if self._add(candidate):
+            self._fill([candidate], block, i + 1, first, text_at)
 
-    def _add(self, candidate: _Candidate) -> None:
+    def _fill(self, candidates, block, start: int, first: int, text_at) -> None:
+        """Give candidates the lines after them, up to the next step's group."""
+        for candidate in list(candidates):
+            i = start
+            while len(candidate.after) < CONTEXT_AFTER and i < len(block):
+                if _starts_group(block[i]):
+                    candidate.closed = True
+                    break
+                text = text_at(i)
+                if text is not None:
+                    candidate.after.append((first + i, text))
+                i += 1
+            done = candidate.closed or len(candidate.after) >= CONTEXT_AFTER
+            if done and candidate in self.open:
+                self.open.remove(candidate)
+            elif not done and candidate not in self.open:
+                self.open.append(candidate)
+
+    def _add(self, candidate: _Candidate) -> bool:
+        """Keep it if it is among the strongest; False when it is not kept."""
         if len(self.candidates) < MAX_CANDIDATES:
             heapq.heappush(self.candidates, candidate)
         elif candidate > self.candidates[0]:
@@ -378,8 +453,8 @@ class _Reader:
             if weakest in self.open:
                 self.open.remove(weakest)
         else:
-            return
-        self.open.append(candidate)
+            return False
+        return True
 
     def result(self) -> Explanation:
         winners = [c for c in self.candidates if c.category and c.score >= MIN_CAUSE_SCORE]
@@ -420,41 +495,53 @@ class _Reader:
         )
 
 
-def _starts_group(raw: bytes | str) -> bool:
-    marker = b"##[group]" if isinstance(raw, bytes) else "##[group]"
-    return marker in raw[:80]
+def _starts_group(raw: bytes) -> bool:
+    return b"##[group]" in raw[:80]
+
+
+BLOCK_LINES = 10_000
 
 
 def explain_lines(lines: Iterable[bytes | str]) -> Explanation:
     """Explain a log given as lines (bytes or text, with or without line endings)."""
     reader = _Reader()
-    for number, raw in enumerate(lines, start=1):
-        if reader.open and _starts_group(raw):
-            reader.open = []  # an excerpt ends where the next step's output begins
-        text = clean_line(raw)
-        if text is not None:
-            reader.feed(number, text)
-        else:
-            reader.lines = number
+    block: list[bytes] = []
+    first = 1
+    for raw in lines:
+        block.append(raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else raw)
+        if len(block) == BLOCK_LINES:
+            reader.feed_block(block, first)
+            first += len(block)
+            block = []
+    if block:
+        reader.feed_block(block, first)
     return reader.result()
 
 
-def read_lines(stream: BinaryIO) -> Iterator[bytes]:
-    """Lines of a binary stream; a line longer than MAX_LINE_BYTES is cut, never held whole."""
-    while True:
-        line = stream.readline(MAX_LINE_BYTES)
-        if not line:
-            return
-        if not line.endswith(b"\n"):
-            while True:  # skip the rest of an overlong line
-                rest = stream.readline(MAX_LINE_BYTES)
-                if not rest or rest.endswith(b"\n"):
-                    break
-        yield line
+def explain_stream(stream: BinaryIO, block_bytes: int = 1 << 20) -> Explanation:
+    """Explain a log read from a binary stream in blocks: memory stays flat for any size.
 
-
-def explain_stream(stream: BinaryIO) -> Explanation:
-    return explain_lines(read_lines(stream))
+    A line longer than MAX_LINE_BYTES is cut there; the rest of it is skipped, never held.
+    """
+    reader = _Reader()
+    first, carry, skipping = 1, b"", False
+    while data := stream.read(block_bytes):
+        if skipping:
+            newline = data.find(b"\n")
+            if newline == -1:
+                continue
+            data, skipping = data[newline + 1 :], False
+        lines = (carry + data).split(b"\n")
+        carry = lines.pop()
+        if len(carry) > MAX_LINE_BYTES:
+            lines.append(carry[:MAX_LINE_BYTES])
+            carry, skipping = b"", True
+        if lines:
+            reader.feed_block(lines, first)
+            first += len(lines)
+    if carry:
+        reader.feed_block([carry], first)
+    return reader.result()
 
 
 def explain_text(text: str) -> Explanation:

@@ -512,7 +512,7 @@ class GitHub:
                 size = int(total) if total and total.isdigit() else None
                 done = 0
                 with open(partial, "wb") as out:
-                    async for chunk in response.aiter_bytes(1 << 16):
+                    async for chunk in response.aiter_bytes(1 << 20):
                         out.write(chunk)
                         done += len(chunk)
                         if progress:

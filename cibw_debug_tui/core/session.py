@@ -28,10 +28,47 @@ from cibw_debug_tui.core.matrix import check
 
 FAST = 2.0  # seconds between polls while something is about to change
 NORMAL = 5.0
-SLOW = 30.0  # at most, while nothing moves
+SLOW = 10.0  # at most, while nothing moves (the shared budget slows many sessions further)
 GROWTH = 1.5
-SELECTED_MAX = 5.0  # the session a person is looking at is never polled slower than this
+SELECTED_MAX = 5.0
+BUILD_WITH_SSH_AFTER = 6.0  # the session a person is looking at is never polled slower than this
 SSH_SOON = ("Install tmate", "Write the SSH", "Open the SSH", "Publish the SSH")
+UPLOADING = ("Publish the SSH", "Upload")  # the workflow's steps that create artifacts
+RUN_EVERY = 6  # polls between looks at the run itself while its jobs go on (reruns show there)
+
+
+class RequestBudget:
+    """Requests per minute shared by every watcher: many sessions slow each other down instead
+    of spending the rate limit. Urgent polls (the selected session, an SSH session about to
+    open) may borrow ahead; the others wait their turn."""
+
+    def __init__(self, per_minute: float = 290.0, pace: float = 1.0, burst: float = 20.0):
+        self.rate = per_minute / 60.0 / pace  # tokens per real second
+        self.burst = burst
+        self.pace = pace
+        self.tokens = burst
+        self._stamp = time.monotonic()
+        self._queue = asyncio.Lock()
+
+    def _refill(self) -> None:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
+
+    async def take(self, count: int, urgent: bool = False) -> None:
+        self._refill()
+        if urgent and self.tokens > -self.burst:
+            self.tokens -= count
+            return
+        async with (
+            self._queue
+        ):  # the others wait in turn (asyncio.Lock is first come, first served)
+            while True:
+                self._refill()
+                if self.tokens >= count:
+                    self.tokens -= count
+                    return
+                await asyncio.sleep((count - self.tokens) / self.rate)
 
 
 @dataclass
@@ -134,6 +171,7 @@ class Watcher:
         log_dir: Path | None = None,
         pace: float = 1.0,
         now: Callable[[], float] = time.time,
+        budget: RequestBudget | None = None,
     ):
         self.now = now  # the clock sessions are timed by (the simulator's, in the demo)
         self.pace = pace  # scales every interval; tests and the fast demo clock use < 1
@@ -146,10 +184,16 @@ class Watcher:
         self._wake = asyncio.Event()
         self._fetched: set[int] = set()  # artifact ids already read as connection files
         self._explain_tries = 0
+        self.budget = budget
+        self._want_run = True
+        self._since_run = 0
+        self._uploads_seen: frozenset[str] = frozenset()
+        self._final_artifacts = False
 
     def nudge(self) -> None:
-        """Poll now (after an action, or when a person selects this session)."""
+        """Poll now, run included (after an action, or when a person selects this session)."""
         self.interval = FAST
+        self._want_run = True
         self._wake.set()
 
     def _emit(self, kind: str, payload: Any = None) -> None:
@@ -194,53 +238,98 @@ class Watcher:
 
     def _next_interval(self, changed: bool) -> None:
         s = self.session
-        step = s.current_step() or ""
-        soon = any(step.startswith(prefix) for prefix in SSH_SOON)
         young = self.now() - s.created_at < 60
-        if changed or soon or (s.status == "queued" and young):
+        step = s.current_step() or ""
+        if changed or (s.status == "queued" and young) or step.startswith(SSH_SOON):
             self.interval = FAST
+        elif self._ssh_soon():  # a build that may fail into a session: the session's own
+            self.interval = BUILD_WITH_SSH_AFTER  # steps take longer than this to publish
         else:
             self.interval = min(SLOW, max(NORMAL, self.interval * GROWTH))
         if self.selected:
             self.interval = min(self.interval, SELECTED_MAX)
 
     async def poll_once(self) -> bool:
-        """One round: run, jobs, artifacts. True when anything changed."""
+        """One round, as cheap as it can be: the jobs always (they show every step), the run
+        when the jobs say it may have ended (or now and then, for reruns), the artifacts when
+        a step that uploads has finished. True when anything changed."""
         s = self.session
         repo, run_id = s.spec.repo, s.run_id
         assert run_id is not None
-        run, run_changed = await self.github.run(repo, run_id)
+        step = s.current_step() or ""
+        urgent = self.selected or any(step.startswith(prefix) for prefix in SSH_SOON)
         changed = False
-        if run_changed:
-            attempt = run.get("run_attempt") or 1
-            if attempt != s.attempt:
-                s.attempt = attempt
-                s.connections.clear()
-                s.connection_errors.clear()
-                s.failure = None
-                s.failure_log = None
-            if (run["status"], run["conclusion"]) != (s.status, s.conclusion):
-                s.status, s.conclusion = run["status"], run["conclusion"]
-                s.ended_at = self.now() if s.status == "completed" else None
-                self._emit("status", s.status)
-                changed = True
-            s.html_url = run.get("html_url") or s.html_url
+        await self._spend(1, urgent)
         jobs, jobs_changed = await self.github.jobs(repo, run_id)
         if jobs_changed and jobs != s.jobs:
             s.jobs = jobs
             self._emit("jobs", jobs)
             changed = True
-        artifacts, artifacts_changed = await self.github.artifacts(repo, run_id)
-        if artifacts_changed and artifacts != s.artifacts:
-            s.artifacts = artifacts
-            self._emit("artifacts", artifacts)
-            changed = True
+        jobs_done = bool(jobs) and all(j.get("status") == "completed" for j in jobs)
+        self._since_run += 1
+        if self._want_run or jobs_done or self._since_run >= RUN_EVERY or s.status != "in_progress":
+            await self._spend(1, urgent)
+            changed |= self._take_run(*await self.github.run(repo, run_id))
+            self._want_run, self._since_run = False, 0
+        uploaded = self._uploads_done()
+        if uploaded != self._uploads_seen or (
+            s.status == "completed" and not self._final_artifacts
+        ):
+            await self._spend(1, urgent)
+            artifacts, artifacts_changed = await self.github.artifacts(repo, run_id)
+            self._uploads_seen = uploaded
+            self._final_artifacts = s.status == "completed"
+            if artifacts_changed and artifacts != s.artifacts:
+                s.artifacts = artifacts
+                self._emit("artifacts", artifacts)
+                changed = True
         await self._read_connections()
         if s.status == "completed" and s.conclusion == "failure" and s.failure is None:
             await self._explain_failure()
         if changed:
             s.last_change = time.monotonic()
         return changed
+
+    def _take_run(self, run: dict, run_changed: bool) -> bool:
+        s = self.session
+        if not run_changed:
+            return False
+        attempt = run.get("run_attempt") or 1
+        if attempt != s.attempt:
+            s.attempt = attempt
+            s.connections.clear()
+            s.connection_errors.clear()
+            s.failure = None
+            s.failure_log = None
+            self._uploads_seen = frozenset()
+            self._final_artifacts = False
+        s.html_url = run.get("html_url") or s.html_url
+        if (run["status"], run["conclusion"]) == (s.status, s.conclusion):
+            return False
+        s.status, s.conclusion = run["status"], run["conclusion"]
+        s.ended_at = self.now() if s.status == "completed" else None
+        self._emit("status", s.status)
+        return True
+
+    def _uploads_done(self) -> frozenset[str]:
+        """Steps that upload artifacts and have finished: when this grows, artifacts changed."""
+        return frozenset(
+            step["name"]
+            for job in self.session.jobs
+            for step in job.get("steps") or []
+            if step["name"].startswith(UPLOADING) and step.get("status") == "completed"
+        )
+
+    def _ssh_soon(self) -> bool:
+        """An SSH session may open within seconds: its setup runs, or a build that may fail
+        into an after-failure session."""
+        step = self.session.current_step() or ""
+        building = step.startswith("Build ") and self.session.spec.ssh_after
+        return building or any(step.startswith(prefix) for prefix in SSH_SOON)
+
+    async def _spend(self, requests: int, urgent: bool) -> None:
+        if self.budget is not None:
+            await self.budget.take(requests, urgent)
 
     async def _read_connections(self) -> None:
         s = self.session

@@ -25,7 +25,7 @@ from textual.widgets import Footer, Header, Static
 
 from cibw_debug_tui.core.github import GitHub, GitHubError, new_session_id
 from cibw_debug_tui.core.history import History
-from cibw_debug_tui.core.session import Session, SessionSpec, Watcher
+from cibw_debug_tui.core.session import RequestBudget, Session, SessionSpec, Watcher
 from cibw_debug_tui.ui.format import status_words
 from cibw_debug_tui.ui.screens.confirm import ConfirmScreen
 from cibw_debug_tui.ui.screens.dispatch import DispatchScreen
@@ -118,6 +118,8 @@ class DebugApp(App):
         self.watchers: dict[str, Watcher] = {}
         self.selected: str | None = None
         self.said: deque[str] = deque(maxlen=50)  # the client's and watchers' recent words
+        # All sessions share one polling budget, leaving room for actions and downloads.
+        self.budget = RequestBudget(per_minute=290, pace=pace)
         if github is not None:
             github.on_status = self._on_client_status
 
@@ -264,7 +266,13 @@ class DebugApp(App):
             self.post_message(SessionEvent(session.id, *event))
 
         watcher = Watcher(
-            self.github, session, on_event, log_dir=self.log_dir, pace=self.pace, now=self.now
+            self.github,
+            session,
+            on_event,
+            log_dir=self.log_dir,
+            pace=self.pace,
+            now=self.now,
+            budget=self.budget,
         )
         watcher.selected = session.id == self.selected
         self.watchers[session.id] = watcher
