@@ -95,21 +95,6 @@ def format_matrix(combos: list[matrix.Combination]) -> str:
     )
 
 
-CATEGORY_TITLES = {
-    "compile": "compile error",
-    "link": "linker error",
-    "auditwheel": "auditwheel could not repair the wheel",
-    "delocate": "delocate could not repair the wheel",
-    "msvc": "Windows compiler or toolchain problem",
-    "test": "the tests failed or crashed",
-    "config": "cibuildwheel configuration error",
-    "build-dependency": "a build dependency is missing",
-    "rust": "Rust toolchain or build script failure",
-    "emulation": "a crash under QEMU emulation",
-    "unknown": "no known failure pattern",
-}
-
-
 def _explain_log(args: argparse.Namespace) -> int:
     if args.file == "-":
         result = explain.explain_stream(sys.stdin.buffer)
@@ -138,7 +123,7 @@ def format_explanation(result: explain.Explanation) -> str:
     ]
     return "\n".join(
         [
-            f"Category: {result.category} ({CATEGORY_TITLES[result.category]})",
+            f"Category: {result.category} ({explain.CATEGORY_TITLES[result.category]})",
             "Cause:",
             *(f"  line {c.line}: {c.text}" for c in result.cause),
             "Excerpt:",

@@ -33,6 +33,21 @@ CATEGORIES = (
     "unknown",
 )
 
+# What each category means, in a few words, for headings.
+CATEGORY_TITLES = {
+    "compile": "compile error",
+    "link": "linker error",
+    "auditwheel": "auditwheel could not repair the wheel",
+    "delocate": "delocate could not repair the wheel",
+    "msvc": "Windows compiler or toolchain problem",
+    "test": "the tests failed or crashed",
+    "config": "cibuildwheel configuration error",
+    "build-dependency": "a build dependency is missing",
+    "rust": "Rust toolchain or build script failure",
+    "emulation": "a crash under QEMU emulation",
+    "unknown": "no known failure pattern",
+}
+
 HINTS = {
     "compile": "Fix the first compiler error; later ones often follow from it. Reproduce it in "
     "the SSH session with `pip wheel -v .` in the package directory.",

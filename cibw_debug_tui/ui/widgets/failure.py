@@ -6,21 +6,8 @@ from rich.console import Group
 from rich.text import Text
 from textual.widgets import Static
 
+from cibw_debug_tui.core.explain import CATEGORY_TITLES
 from cibw_debug_tui.core.session import Session
-
-TITLES = {
-    "compile": "compile error",
-    "link": "linker error",
-    "auditwheel": "auditwheel could not repair the wheel",
-    "delocate": "delocate could not repair the wheel",
-    "msvc": "Windows compiler or toolchain problem",
-    "test": "the tests failed or crashed",
-    "config": "cibuildwheel configuration error",
-    "build-dependency": "a build dependency is missing",
-    "rust": "Rust toolchain or build script failure",
-    "emulation": "a crash under QEMU emulation",
-    "unknown": "no known failure pattern",
-}
 
 
 class FailurePane(Static):
@@ -46,7 +33,9 @@ class FailurePane(Static):
             )
             for n, line in enumerate(result.excerpt, start=result.excerpt_start)
         ]
-        title = Text.assemble((result.category, "bold red"), " · ", TITLES.get(result.category, ""))
+        title = Text.assemble(
+            (result.category, "bold red"), " · ", CATEGORY_TITLES.get(result.category, "")
+        )
         self.update(
             Group(
                 title,
