@@ -137,8 +137,8 @@ def test_a_killed_dashboard_comes_back_with_its_sessions(tmp_path):
             app = make_app(sim, tmp_path, history=History(history).load())
             async with app.run_test(size=SIZE) as pilot:
                 (restored,) = app.sessions.values()
-                assert restored.id in app.watchers
-                await until(pilot, lambda: restored.status == "in_progress")
+                # Watched again: the jobs and the run's state come back from GitHub.
+                await until(pilot, lambda: restored.jobs and restored.status != "queued")
 
         asyncio.run(again())
 

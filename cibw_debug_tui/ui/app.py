@@ -237,6 +237,8 @@ class DebugApp(App):
             self.query_one(SessionList).select(ordered[index].id)
 
     def _tick(self) -> None:
+        if not self.query(SessionList):
+            return
         self.query_one(SessionList).tick()
         session = self.current
         if session and not session.done:
@@ -289,8 +291,8 @@ class DebugApp(App):
     @on(SessionEvent)
     def _on_session_event(self, event: SessionEvent) -> None:
         session = self.sessions.get(event.session_id)
-        if session is None:
-            return
+        if session is None or not self.query(SessionList):
+            return  # unknown, or the app is closing and its widgets are gone
         if event.kind == "note" and event.payload:
             self.said.append(str(event.payload))
         self.query_one(SessionList).refresh_session(session)
