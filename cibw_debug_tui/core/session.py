@@ -120,7 +120,6 @@ class Session:
     failure_log: Path | None = None
     note: str = ""  # what is happening right now, in words ("GitHub answered 502; retrying")
     ended_at: float | None = None
-    last_change: float = field(default_factory=time.monotonic)
 
     @property
     def identifier(self) -> str:
@@ -286,8 +285,6 @@ class Watcher:
         await self._read_connections()
         if s.status == "completed" and s.conclusion == "failure" and s.failure is None:
             await self._explain_failure()
-        if changed:
-            s.last_change = time.monotonic()
         return changed
 
     def _take_run(self, run: dict, run_changed: bool) -> bool:
