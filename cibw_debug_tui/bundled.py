@@ -5,8 +5,6 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
-import yaml
-
 WORKFLOW_NAME = "cibuildwheel-debug.yml"
 
 
@@ -17,6 +15,8 @@ def workflow_text() -> str:
 @cache
 def workflow() -> dict:
     """The parsed workflow; PyYAML's `True` key for `on:` is renamed back."""
+    import yaml
+
     data = yaml.safe_load(workflow_text())
     data["on"] = data.pop(True)
     return data

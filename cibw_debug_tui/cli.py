@@ -9,9 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from cibw_debug_tui import __version__
-from cibw_debug_tui.core import explain, matrix
+
+if TYPE_CHECKING:  # imported where used: the dashboard starts without them
+    from cibw_debug_tui.core import explain, matrix
 
 
 class UsageError(Exception):
@@ -19,6 +22,8 @@ class UsageError(Exception):
 
 
 def _print_matrix(args: argparse.Namespace) -> int:
+    from cibw_debug_tui.core import matrix
+
     if args.runner and args.python and args.arch:
         combo = matrix.check(args.runner, args.python, args.arch)
         if args.json:
@@ -55,6 +60,8 @@ def _print_matrix(args: argparse.Namespace) -> int:
 
 def format_matrix(combos: list[matrix.Combination]) -> str:
     """One line per (runner, arch): how it builds, and which CPython identifiers it covers."""
+    from cibw_debug_tui.core import matrix
+
     rows: dict[tuple[str, str], list[matrix.Combination]] = {}
     for c in combos:
         rows.setdefault((c.runner, c.arch), []).append(c)
@@ -96,6 +103,8 @@ def format_matrix(combos: list[matrix.Combination]) -> str:
 
 
 def _explain_log(args: argparse.Namespace) -> int:
+    from cibw_debug_tui.core import explain
+
     if args.file == "-":
         result = explain.explain_stream(sys.stdin.buffer)
     else:
@@ -113,6 +122,8 @@ def _explain_log(args: argparse.Namespace) -> int:
 
 def format_explanation(result: explain.Explanation) -> str:
     """What a person reads first: the kind of failure, the cause lines, an excerpt, the fix."""
+    from cibw_debug_tui.core.explain import CATEGORY_TITLES
+
     if not result.found:
         return f"No cause found in {result.lines_read} lines.\nHint: {result.hint}"
     width = len(str(result.excerpt_start + len(result.excerpt) - 1))
@@ -123,7 +134,7 @@ def format_explanation(result: explain.Explanation) -> str:
     ]
     return "\n".join(
         [
-            f"Category: {result.category} ({explain.CATEGORY_TITLES[result.category]})",
+            f"Category: {result.category} ({CATEGORY_TITLES[result.category]})",
             "Cause:",
             *(f"  line {c.line}: {c.text}" for c in result.cause),
             "Excerpt:",
@@ -182,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="print one JSON object")
     e.set_defaults(func=_explain_log)
 
-    from cibw_debug_tui.simulator.runs import SCENARIOS
+    from cibw_debug_tui.simulator import SCENARIOS
 
     d = commands.add_parser(
         "dispatch",

@@ -14,7 +14,7 @@ from cibw_debug_tui.core.github import GitHub, GitHubError
 from cibw_debug_tui.core.history import History
 from cibw_debug_tui.core.session import SessionSpec
 from cibw_debug_tui.simulator.server import Simulator
-from cibw_debug_tui.ui.app import DebugApp
+from cibw_debug_tui.ui.app import Backend, DebugApp
 
 TOKEN = "ghp_SECRETtokenFORtests1234567890abcdEF"
 COMMAND = str(Path(sys.executable).parent / "cibw-debug-tui")
@@ -90,9 +90,10 @@ async def dashboard(sim: Simulator, tmp_path: Path) -> str:
     """The TUI with the token: dispatch, download, screenshot; what it showed and notified."""
     github = GitHub(sim.api_url, Token(TOKEN, "GH_TOKEN"), backoff=0.01)
     spec = SessionSpec(REPO, "ubuntu-latest", "cp312", "x86_64", "disabled")
-    app = DebugApp(github=github, history=History(tmp_path / "tui-history.yaml"), repo=REPO,
-                   download_dir=tmp_path / "downloads", log_dir=tmp_path / "logs", pace=0.02,
-                   start_with=(spec,))  # fmt: skip
+    backend = Backend(github=github, history=History(tmp_path / "tui-history.yaml"), repo=REPO,
+                      download_dir=tmp_path / "downloads", log_dir=tmp_path / "logs",
+                      start_with=(spec,))  # fmt: skip
+    app = DebugApp(backend, pace=0.02)
     async with app.run_test(size=(160, 48)) as pilot:
         session = next(iter(app.sessions.values()))
         while not (session.done and session.failure and session.artifacts):

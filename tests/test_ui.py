@@ -4,6 +4,7 @@ import asyncio
 import io
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from cibw_debug_tui.core.github import GitHub
 from cibw_debug_tui.core.history import History
 from cibw_debug_tui.core.session import SessionSpec
 from cibw_debug_tui.simulator.server import Simulator
-from cibw_debug_tui.ui.app import DebugApp
+from cibw_debug_tui.ui.app import Backend, DebugApp
 from cibw_debug_tui.ui.screens.confirm import ConfirmScreen
 from cibw_debug_tui.ui.screens.dispatch import DispatchScreen
 from cibw_debug_tui.ui.screens.log import LogScreen
@@ -26,17 +27,23 @@ REPO = "octo/pkg"
 SIZE = (160, 48)
 
 
-def make_app(sim: Simulator, tmp_path: Path, history: History | None = None, **kwargs) -> DebugApp:
+def make_app(
+    sim: Simulator,
+    tmp_path: Path,
+    history: History | None = None,
+    prefill: dict | None = None,
+    **kwargs,
+) -> DebugApp:
     github = GitHub(sim.api_url, Token("ghp_ui", "test"), backoff=0.02, find_timeout=2)
-    return DebugApp(
+    backend = Backend(
         github=github,
         history=history or History(tmp_path / "history.yaml"),
         repo=REPO,
         download_dir=tmp_path / "downloads",
         log_dir=tmp_path / "logs",
-        pace=0.02,
         **kwargs,
     )
+    return DebugApp(backend, prefill=prefill, pace=0.02)
 
 
 async def until(pilot, predicate, timeout: float = 20.0) -> None:
@@ -272,7 +279,7 @@ def test_sessions_survive_a_restart_and_are_watched_again(sim, tmp_path):
 
 def test_no_token_is_explained_in_the_ui(tmp_path):
     async def go():
-        app = DebugApp(
+        backend = Backend(
             github=None,
             history=History(tmp_path / "history.yaml"),
             repo=REPO,
@@ -280,6 +287,7 @@ def test_no_token_is_explained_in_the_ui(tmp_path):
             download_dir=tmp_path,
             log_dir=tmp_path,
         )
+        app = DebugApp(backend)
         async with app.run_test(size=SIZE) as pilot:
             form = app.screen
             assert "no GitHub token" in text_of(form.query_one("#form-problem"))
@@ -315,6 +323,61 @@ def test_the_core_never_imports_textual():
         "assert not [m for m in sys.modules if m.startswith('textual')], 'textual imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_first_frame_needs_no_core_http_or_yaml():
+    """Start-up stays close to a bare Textual app's (bench/run.py): what the dashboard imports
+    before its first frame leaves the HTTP client, YAML, the core and the simulator for later."""
+    code = (
+        "import sys, cibw_debug_tui.cli, cibw_debug_tui.ui.factory\n"
+        "heavy = ('httpx', 'yaml', 'cibw_debug_tui.core', 'cibw_debug_tui.simulator.server')\n"
+        "loaded = [m for m in sys.modules if m.startswith(heavy)]\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_app_paints_before_its_backend_is_built_and_waits_for_it(sim, tmp_path):
+    release = threading.Event()
+    built = make_app(sim, tmp_path)
+
+    def slow_backend() -> Backend:
+        assert release.wait(20)
+        return Backend(
+            github=built.github, history=built.history, repo=REPO,
+            download_dir=tmp_path / "downloads", log_dir=tmp_path / "logs",
+        )  # fmt: skip
+
+    async def go():
+        app = DebugApp(slow_backend, pace=0.02)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert "Starting" in text_of(app.query_one("#session-header"))
+            assert not app.query("#ssh")  # the session panes come with the backend
+            await pilot.press("n")  # nothing to dispatch with yet: the key is off
+            await pilot.pause()
+            assert not isinstance(app.screen, DispatchScreen)
+            release.set()
+            await until(pilot, lambda: app.ready)
+            await until(pilot, lambda: isinstance(app.screen, DispatchScreen))
+            assert app.query("#ssh") and app.github is built.github
+
+    asyncio.run(go())
+
+
+def test_a_backend_that_cannot_be_built_is_said_in_the_status_line(tmp_path):
+    def broken() -> Backend:
+        raise OSError("no space left on device")
+
+    async def go():
+        app = DebugApp(broken)
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.ready)
+            await pilot.press("escape")
+            status = text_of(app.query_one("#status"))
+            assert "could not start: no space left on device" in status
+
+    asyncio.run(go())
 
 
 @pytest.mark.parametrize("key", ["c", "x", "R", "l", "o"])

@@ -11,7 +11,7 @@ from cibw_debug_tui.core.explain import explain_text
 from cibw_debug_tui.core.github import GitHub
 from cibw_debug_tui.core.history import History
 from cibw_debug_tui.core.session import Session, SessionSpec
-from cibw_debug_tui.ui.app import DebugApp
+from cibw_debug_tui.ui.app import Backend, DebugApp
 
 NOW = datetime(2026, 11, 26, 15, 0, 0, tzinfo=timezone.utc)
 REPO = "pypa/example"
@@ -130,7 +130,7 @@ def fixture_app(tmp_path: Path, sessions: list[Session], selected: str | None = 
     github = GitHub("https://api.github.com", Token("ghp_fixture", "fixture"))
     github.rate.limit, github.rate.remaining = 5000, 4812
     github.rate.reset = None  # "resets in N min" would depend on the real clock
-    app = DebugApp(
+    backend = Backend(
         github=github,
         history=history,
         repo=REPO,
@@ -138,7 +138,7 @@ def fixture_app(tmp_path: Path, sessions: list[Session], selected: str | None = 
         download_dir=tmp_path / "downloads",
         log_dir=tmp_path / "logs",
         now=NOW.timestamp,
-        watch=False,
     )
+    app = DebugApp(backend, watch=False)
     app.selected = selected
     return app

@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
-
 DEFAULT_API_URL = "https://api.github.com"
 APP_NAME = "cibw-debug-tui"
 KNOWN_KEYS = {"api_url", "repo", "token", "download_dir"}
@@ -50,6 +48,8 @@ def load_config(path: Path | None = None) -> dict:
         return {}
     except OSError as error:
         raise ConfigError(f"cannot read {path}: {error.strerror or error}") from None
+    import yaml  # only when there is a file: it is slow to import
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:

@@ -19,12 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from cibw_debug_tui import __version__
 from cibw_debug_tui.core.config import Token, web_url
+
+if TYPE_CHECKING:
+    import httpx
 
 API_VERSION = "2022-11-28"
 WORKFLOW_FILE = "cibuildwheel-debug.yml"
@@ -137,6 +138,8 @@ class GitHub:
         }
         if token is not None:
             headers["Authorization"] = f"Bearer {token.value}"
+        import httpx  # here, not at the top: the dashboard paints before paying for it
+
         self._client = httpx.AsyncClient(
             base_url=self.api_url, headers=headers, timeout=timeout, follow_redirects=False
         )
@@ -200,6 +203,8 @@ class GitHub:
         resend_on_lost: bool = True,
     ) -> httpx.Response:
         """Send with retries; the final response may still be an error status."""
+        import httpx
+
         attempt = 0
         while True:
             try:
@@ -499,6 +504,8 @@ class GitHub:
         self, url: str, dest: Path, what: str, progress: Progress | None = None
     ) -> Path:
         """Stream `url` (an API download URL) into `dest`; nothing partial is left on failure."""
+        import httpx
+
         location = await self._signed_url(url, what)
         dest.parent.mkdir(parents=True, exist_ok=True)
         partial = dest.with_name(f".{dest.name}.{os.getpid()}.part")
@@ -535,6 +542,8 @@ class GitHub:
 
     async def artifact_bytes(self, repo: str, artifact_id: int, limit: int = 1 << 20) -> bytes:
         """A small artifact's zip in memory (the SSH connection file)."""
+        import httpx
+
         location = await self._signed_url(
             f"/repos/{repo}/actions/artifacts/{artifact_id}/zip", "the SSH connection artifact"
         )

@@ -15,8 +15,6 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
-import yaml
-
 from cibw_debug_tui.core.session import Session, SessionSpec
 
 VERSION = 1
@@ -95,6 +93,8 @@ class History:
         except OSError as error:
             self.warning = f"cannot read {self.path}: {error.strerror}"
             return {}
+        import yaml  # only when there is a file: it is slow to import
+
         try:
             data = yaml.safe_load(text)
             if data is None:
@@ -115,6 +115,8 @@ class History:
         """Write sessions and the last form, merged with what another instance wrote."""
         if not self.persist:
             return
+        import yaml
+
         with _locked(self.path):
             on_disk = self._read_quietly()
             mine = {s.id: session_to_dict(s) for s in self.sessions}
@@ -132,6 +134,8 @@ class History:
             os.replace(partial, self.path)
 
     def _read_quietly(self) -> dict:
+        import yaml
+
         try:
             data = yaml.safe_load(self.path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError):

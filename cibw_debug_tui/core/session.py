@@ -14,9 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cibw_debug_tui.core import explain
 from cibw_debug_tui.core.connection import (
     Connection,
     ConnectionFileError,
@@ -25,6 +24,9 @@ from cibw_debug_tui.core.connection import (
 )
 from cibw_debug_tui.core.github import GitHub, GitHubError
 from cibw_debug_tui.core.matrix import check
+
+if TYPE_CHECKING:
+    from cibw_debug_tui.core import explain
 
 FAST = 2.0  # seconds between polls while something is about to change
 NORMAL = 5.0
@@ -366,6 +368,8 @@ class Watcher:
         except GitHubError as error:
             self._note(f"could not fetch the failed job's log: {error}")
             return
+        from cibw_debug_tui.core import explain
+
         with open(dest, "rb") as stream:
             s.failure = explain.explain_stream(stream)
         s.failure_log = dest

@@ -21,8 +21,6 @@ from cibw_debug_tui import bundled
 from cibw_debug_tui.core import matrix
 from cibw_debug_tui.simulator import buildlogs
 
-SCENARIOS = ("success", "build-failure", "cancelled", "ssh-timeout", "never-picked-up", "demo")
-
 
 def demo_scenario(combo: matrix.Combination) -> str:
     """The demo's story: emulated and pre-release builds fail, the rest build."""

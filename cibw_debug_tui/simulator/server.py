@@ -30,8 +30,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from cibw_debug_tui.simulator import payloads
-from cibw_debug_tui.simulator.runs import SCENARIOS, Clock, Run, check_inputs
+from cibw_debug_tui.simulator import SCENARIOS, payloads
+from cibw_debug_tui.simulator.runs import Clock, Run, check_inputs
 
 WORKFLOW_PATH = ".github/workflows/cibuildwheel-debug.yml"
 DOCS = "https://docs.github.com/rest"

@@ -1,9 +1,10 @@
 """The dashboard: sessions on the left, the selected session's panes on the right.
 
-The app is given its GitHub client (or the reason there is none) and its history by the
-factory (ui/factory.py), the same for the CLI, `--demo` and the tests. Each session is
-followed by a Watcher in an async worker of the "watch" group; watcher events arrive as
-messages and only refresh what they touch.
+The app is given a Backend (its GitHub client or the reason there is none, its history...),
+or a function that builds one: the factory (ui/factory.py) passes a function, run in a thread
+after the first frame is painted, because building a backend imports the HTTP client, reads
+files and may run `gh auth token`. Each session is followed by a Watcher in an async worker of
+the "watch" group; watcher events arrive as messages and only refresh what they touch.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from textual import on, work
@@ -23,19 +26,16 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from cibw_debug_tui.core.github import GitHub, GitHubError, new_session_id
-from cibw_debug_tui.core.history import History
-from cibw_debug_tui.core.session import RequestBudget, Session, SessionSpec, Watcher
 from cibw_debug_tui.ui.format import status_words
-from cibw_debug_tui.ui.screens.confirm import ConfirmScreen
-from cibw_debug_tui.ui.screens.dispatch import DispatchScreen
-from cibw_debug_tui.ui.screens.log import LogScreen
-from cibw_debug_tui.ui.widgets.artifacts import ArtifactsPane, ArtifactTable
-from cibw_debug_tui.ui.widgets.failure import FailurePane
-from cibw_debug_tui.ui.widgets.jobs import JobsPane
 from cibw_debug_tui.ui.widgets.sessions import SessionList
-from cibw_debug_tui.ui.widgets.ssh import SshPane
 from cibw_debug_tui.ui.widgets.statusbar import StatusBar
+
+# The first frame needs none of the core or the session panes: they are imported where they
+# are used, once the backend is built (start-up costs what the first frame needs, no more).
+if TYPE_CHECKING:
+    from cibw_debug_tui.core.github import GitHub
+    from cibw_debug_tui.core.history import History
+    from cibw_debug_tui.core.session import Session, SessionSpec, Watcher
 
 
 class SessionEvent(Message):
@@ -46,6 +46,28 @@ class SessionEvent(Message):
         self.session_id = session_id
         self.kind = kind
         self.payload = payload
+
+
+@dataclass
+class Backend:
+    """What the dashboard works with."""
+
+    github: GitHub | None  # None: `problem` says why (no token, a bad config file...)
+    history: History | None  # None only while the app starts
+    download_dir: Path
+    log_dir: Path
+    repo: str | None = None
+    problem: str = ""
+    where: str = ""  # the API URL, or what stands in for it, for the status line
+    now: Callable[[], float] = time.time
+    start_with: tuple[SessionSpec, ...] = ()  # dispatched on start (the demo's sessions)
+
+
+# Actions that need the backend; until it is there their keys are shown disabled.
+NEEDS_BACKEND = {
+    "new_session", "rerun", "rerun_failed", "cancel_run", "copy_ssh", "open_browser", "full_log",
+    "select",
+}  # fmt: skip
 
 
 class DebugApp(App):
@@ -87,41 +109,40 @@ class DebugApp(App):
 
     def __init__(
         self,
+        backend: Backend | Callable[[], Backend],
         *,
-        github: GitHub | None,
-        history: History,
-        repo: str | None,
         prefill: dict | None = None,
-        problem: str = "",
-        where: str = "",
-        download_dir: Path,
-        log_dir: Path,
         pace: float = 1.0,
-        now: Callable[[], float] = time.time,
         watch: bool = True,
-        start_with: tuple[SessionSpec, ...] = (),
     ) -> None:
         super().__init__()
-        self.github = github
-        self.history = history
-        self.repo = repo
         self.prefill = prefill or {}
-        self.problem = problem  # why nothing can be dispatched (no token...), said in the UI
-        self.where = where
-        self.download_dir = download_dir
-        self.log_dir = log_dir
         self.pace = pace
-        self.now = now
         self.watch = watch
-        self.start_with = start_with
         self.sessions: dict[str, Session] = {}
         self.watchers: dict[str, Watcher] = {}
         self.selected: str | None = None
         self.said: deque[str] = deque(maxlen=50)  # the client's and watchers' recent words
-        # All sessions share one polling budget, leaving room for actions and downloads.
-        self.budget = RequestBudget(per_minute=290, pace=pace)
-        if github is not None:
-            github.on_status = self._on_client_status
+        self._build_backend = None if isinstance(backend, Backend) else backend
+        self.ready = False  # the backend is in place and the sessions are shown
+        # Until then there is nothing to act on: check_action turns every action off.
+        self._use(backend if isinstance(backend, Backend) else Backend(None, None, Path(), Path()))
+
+    def _use(self, backend: Backend) -> None:
+        self.github = backend.github
+        self.history = backend.history
+        self.repo = backend.repo
+        self.problem = backend.problem  # why nothing can be dispatched (no token...), in the UI
+        self.where = backend.where
+        self.download_dir = backend.download_dir
+        self.log_dir = backend.log_dir
+        self.now = backend.now
+        self.start_with = backend.start_with
+        if self.github is not None:
+            self.github.on_status = self._on_client_status
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return None if action in NEEDS_BACKEND and not self.ready else True
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every key's action in the command palette too, with its key and description."""
@@ -141,21 +162,58 @@ class DebugApp(App):
         yield Header()
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield SessionList(now=self.now, id="sessions")
+                yield SessionList(now=lambda: self.now(), id="sessions")
             with VerticalScroll(id="right"):
-                yield Static(id="session-header")
-                yield SshPane(now=self._utcnow, id="ssh")
-                yield FailurePane(id="failure")
-                yield JobsPane(now=self._utcnow, id="jobs")
-                yield ArtifactsPane(id="artifacts")
+                yield Static(id="session-header")  # the panes are mounted by _start
         yield StatusBar(id="status")
         yield Footer()
 
     def _utcnow(self) -> datetime:
         return datetime.fromtimestamp(self.now(), timezone.utc)
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.query_one("#sessions").border_title = "Sessions"
+        if self._build_backend is None:
+            await self._start()
+        else:
+            self.query_one("#session-header", Static).update("Starting…")
+            self.call_after_refresh(self._connect)
+
+    @work(thread=True, group="connect", exit_on_error=False)
+    def _connect(self) -> None:
+        """Build the backend away from the event loop, then start with it."""
+        try:
+            backend = self._build_backend()
+        except Exception as error:  # shown in the status line, not as a traceback
+            from cibw_debug_tui.core.history import History
+
+            backend = Backend(None, History(persist=False), Path(), Path(),
+                              problem=f"could not start: {error}")  # fmt: skip
+        self.call_from_thread(self._started_with, backend)
+
+    async def _started_with(self, backend: Backend) -> None:
+        self._use(backend)
+        await self._start()
+
+    async def _start(self) -> None:
+        """Mount the session panes, show the history's sessions, watch the unfinished ones and
+        dispatch `start_with`."""
+        from cibw_debug_tui.core.session import RequestBudget
+        from cibw_debug_tui.ui.widgets.artifacts import ArtifactsPane
+        from cibw_debug_tui.ui.widgets.failure import FailurePane
+        from cibw_debug_tui.ui.widgets.jobs import JobsPane
+        from cibw_debug_tui.ui.widgets.ssh import SshPane
+
+        # All sessions share one polling budget, leaving room for actions and downloads.
+        self.budget = RequestBudget(per_minute=290, pace=self.pace)
+        await self.query_one("#right").mount(
+            SshPane(now=self._utcnow, id="ssh"),
+            FailurePane(id="failure"),
+            JobsPane(now=self._utcnow, id="jobs"),
+            ArtifactsPane(id="artifacts"),
+        )
+        self.ready = True
+        self.refresh_bindings()
         for session in self.history.sessions:
             self.sessions[session.id] = session
         self._refresh_list()
@@ -190,7 +248,7 @@ class DebugApp(App):
     def _show_selected(self) -> None:
         session = self.current
         header = self.query_one("#session-header", Static)
-        for pane in (SshPane, JobsPane, ArtifactsPane):
+        for pane in ("#ssh", "#jobs", "#artifacts"):
             self.query_one(pane).display = session is not None
         if session is None:
             header.update("No sessions yet: press [b]n[/b] to start one.")
@@ -209,10 +267,10 @@ class DebugApp(App):
             if session.note:
                 lines.append(f"[yellow]⚠ {escape(session.note)}[/yellow]")
             header.update("\n".join(lines))
-        self.query_one(SshPane).show(session)
-        self.query_one(FailurePane).show(session)
-        self.query_one(JobsPane).show(session)
-        self.query_one(ArtifactsPane).show(session, self._artifact_link)
+        self.query_one("#ssh").show(session)
+        self.query_one("#failure").show(session)
+        self.query_one("#jobs").show(session)
+        self.query_one("#artifacts").show(session, self._artifact_link)
         for sid, watcher in self.watchers.items():
             watcher.selected = sid == self.selected
 
@@ -242,8 +300,8 @@ class DebugApp(App):
         self.query_one(SessionList).tick()
         session = self.current
         if session and not session.done:
-            self.query_one(SshPane).show(session)
-            self.query_one(JobsPane).show(session)
+            self.query_one("#ssh").show(session)
+            self.query_one("#jobs").show(session)
         self._update_status()
 
     def _on_client_status(self, text: str) -> None:
@@ -266,6 +324,8 @@ class DebugApp(App):
 
         def on_event(event: tuple[str, object]) -> None:
             self.post_message(SessionEvent(session.id, *event))
+
+        from cibw_debug_tui.core.session import Watcher
 
         watcher = Watcher(
             self.github,
@@ -321,6 +381,8 @@ class DebugApp(App):
     # -- actions -----------------------------------------------------------------------------
 
     def action_new_session(self) -> None:
+        from cibw_debug_tui.ui.screens.dispatch import DispatchScreen
+
         values = {**self.history.last_form, **self.prefill}
         current = self.current
         repo = self.repo or (current.spec.repo if current else None)
@@ -348,6 +410,9 @@ class DebugApp(App):
     def dispatch(self, spec: SessionSpec) -> Session:
         """Add a session for `spec` and dispatch it in the background."""
         api_url = self.github.api_url if self.github else ""
+        from cibw_debug_tui.core.github import new_session_id
+        from cibw_debug_tui.core.session import Session
+
         session = Session(new_session_id(), spec, api_url, created_at=self.now())
         self.sessions[session.id] = session
         self.selected = session.id
@@ -363,6 +428,8 @@ class DebugApp(App):
 
     @work(group="dispatch", exit_on_error=False)
     async def _dispatch(self, session: Session) -> None:
+        from cibw_debug_tui.core.github import GitHubError
+
         try:
             found = await self.github.dispatch(
                 session.spec.repo, session.spec.ref, session.spec.inputs(), session.id
@@ -398,6 +465,8 @@ class DebugApp(App):
         self._run_action(session, "rerun_failed", "Rerunning the failed jobs")
 
     def action_cancel_run(self) -> None:
+        from cibw_debug_tui.ui.screens.confirm import ConfirmScreen
+
         session = self.current
         if session is None or session.run_id is None or session.done or self.github is None:
             self.notify("No running run to cancel", severity="warning")
@@ -414,6 +483,8 @@ class DebugApp(App):
 
     @work(group="actions", exit_on_error=False)
     async def _run_action(self, session: Session, name: str, words: str) -> None:
+        from cibw_debug_tui.core.github import GitHubError
+
         try:
             await getattr(self.github, name)(session.spec.repo, session.run_id)
         except GitHubError as error:
@@ -445,8 +516,8 @@ class DebugApp(App):
             self.notify("Nothing to open yet", severity="warning")
             return
         url = session.html_url
-        if isinstance(self.focused, ArtifactTable):
-            artifact_id = self.query_one(ArtifactsPane).highlighted()
+        if self.focused is not None and self.focused.id == "artifact-table":
+            artifact_id = self.query_one("#artifacts").highlighted()
             artifact = next((a for a in session.artifacts if a["id"] == artifact_id), None)
             if artifact:
                 url = self._artifact_link(artifact)
@@ -454,6 +525,8 @@ class DebugApp(App):
         self.notify(f"Opening {url}")
 
     def action_full_log(self) -> None:
+        from cibw_debug_tui.ui.screens.log import LogScreen
+
         session = self.current
         if session is None or session.failure_log is None:
             self.notify("The full log is here once a run has failed", severity="warning")
@@ -466,8 +539,7 @@ class DebugApp(App):
         else:
             self.action_show_help_panel()
 
-    @on(ArtifactTable.Download)
-    def _on_download(self, event: ArtifactTable.Download) -> None:
+    def on_artifact_table_download(self, event) -> None:  # an ArtifactTable.Download
         session = self.current
         artifact = next((a for a in session.artifacts if a["id"] == event.artifact_id), None)
         if artifact and self.github:
@@ -475,7 +547,9 @@ class DebugApp(App):
 
     @work(group="download", exclusive=True, exit_on_error=False)
     async def _download(self, session: Session, artifact: dict) -> None:
-        pane = self.query_one(ArtifactsPane)
+        from cibw_debug_tui.core.github import GitHubError
+
+        pane = self.query_one("#artifacts")
         pane.progress(0, artifact["size_in_bytes"])
         try:
             path = await self.github.download_artifact(

@@ -1,22 +1,24 @@
-"""Builds the dashboard for the CLI, `--demo` and the tests, from flags and the config file."""
+"""Builds the dashboard for the CLI, `--demo` and the screenshots, from flags and the config.
+
+The app gets a function that builds its backend, run after the first frame is painted: the
+HTTP client, the YAML files, `gh auth token` and the demo's simulator all take time.
+"""
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from cibw_debug_tui.core import config
-from cibw_debug_tui.core.github import GitHub
-from cibw_debug_tui.core.history import History
-from cibw_debug_tui.core.session import SessionSpec
+from cibw_debug_tui.ui.app import Backend, DebugApp
 
 DEMO_SPEED = 10.0
 DEMO_REPO = "demo/pkg"
-DEMO_SESSIONS = (
-    SessionSpec(DEMO_REPO, "ubuntu-latest", "cp312", "aarch64", "after-failure"),
-    SessionSpec(DEMO_REPO, "macos-latest", "cp313", "universal2", "before-build"),
-    SessionSpec(DEMO_REPO, "windows-latest", "cp311", "AMD64", "disabled"),
+DEMO_SESSIONS = (  # (runner, python, arch, debug mode)
+    ("ubuntu-latest", "cp312", "aarch64", "after-failure"),
+    ("macos-latest", "cp313", "universal2", "before-build"),
+    ("windows-latest", "cp311", "AMD64", "disabled"),
 )
 
 
@@ -32,70 +34,90 @@ def _dirs(cfg: dict) -> tuple[Path, Path]:
     return downloads, Path(user_cache_dir("cibw-debug-tui")) / "logs"
 
 
+def _config() -> tuple[dict, str]:
+    """The config file, or {} and what is wrong with it."""
+    from cibw_debug_tui.core import config
+
+    try:
+        return config.load_config(), ""
+    except config.ConfigError as error:
+        return {}, str(error)
+
+
 def make_app(
     *,
     repo: str | None = None,
     api_url: str | None = None,
     prefill: dict | None = None,
     demo: bool = False,
-    history: History | None = None,
-    watch: bool = True,
     seed_demo: bool = True,
-    pace: float = 1.0,
-) -> tuple[object, Callable[[], None]]:
+) -> tuple[DebugApp, Callable[[], None]]:
     """(app, cleanup). Problems (no token, a bad config file) are shown in the app, not raised."""
-    from cibw_debug_tui.ui.app import DebugApp
+    started: list = []  # the demo's simulator, once it runs
+    closed = threading.Event()
+    lock = threading.Lock()
 
-    problem = ""
-    try:
-        cfg = config.load_config()
-    except config.ConfigError as error:
-        cfg, problem = {}, str(error)
-    downloads, logs = _dirs(cfg)
-    cleanup: Callable[[], None] = lambda: None  # noqa: E731
-    if demo:
+    def demo_backend() -> Backend:
+        from cibw_debug_tui.core.config import Token
+        from cibw_debug_tui.core.github import GitHub
+        from cibw_debug_tui.core.history import History
+        from cibw_debug_tui.core.session import SessionSpec
         from cibw_debug_tui.simulator.server import Simulator
 
+        cfg, _ = _config()
+        downloads, logs = _dirs(cfg)
         sim = Simulator(speed=DEMO_SPEED, scenario="demo").start()
-        github = GitHub(sim.api_url, config.Token("demo", "demo"))
-        app = DebugApp(
-            github=github,
-            history=history or History(persist=False),
+        with lock:
+            started.append(sim)
+            if closed.is_set():  # the app was closed while this was starting
+                sim.stop()
+        return Backend(
+            github=GitHub(sim.api_url, Token("demo", "demo")),
+            history=History(persist=False),
             repo=DEMO_REPO,
-            prefill=prefill,
             where="demo: a simulated GitHub, 10x faster",
             download_dir=downloads,
             log_dir=logs,
-            pace=pace,
             now=sim.clock.now,
-            watch=watch,
-            start_with=DEMO_SESSIONS if seed_demo else (),
+            start_with=tuple(SessionSpec(DEMO_REPO, *s) for s in DEMO_SESSIONS)
+            if seed_demo
+            else (),
         )
-        return app, sim.stop
-    github = None
-    try:
-        url = config.api_url_from(api_url, cfg)
-        token = config.resolve_token(url, cfg)
-        github = GitHub(url, token)
-        where = url
-    except config.ConfigError as error:
-        problem = problem or str(error)
-        where = ""
-    try:
-        repo = config.repo_from(repo, cfg) if (repo or cfg.get("repo")) else config.repo_from_git()
-    except config.ConfigError as error:
-        problem = problem or str(error)
-        repo = None
-    app = DebugApp(
-        github=github,
-        history=history or History().load(),
-        repo=repo,
-        prefill=prefill,
-        problem=problem,
-        where=where,
-        download_dir=downloads,
-        log_dir=logs,
-        pace=pace,
-        watch=watch,
-    )
+
+    def backend() -> Backend:
+        from cibw_debug_tui.core import config
+        from cibw_debug_tui.core.github import GitHub
+        from cibw_debug_tui.core.history import History
+
+        cfg, problem = _config()
+        downloads, logs = _dirs(cfg)
+        github, where = None, ""
+        try:
+            url = config.api_url_from(api_url, cfg)
+            github, where = GitHub(url, config.resolve_token(url, cfg)), url
+        except config.ConfigError as error:
+            problem = problem or str(error)
+        chosen = None
+        try:
+            has_repo = repo or cfg.get("repo")
+            chosen = config.repo_from(repo, cfg) if has_repo else config.repo_from_git()
+        except config.ConfigError as error:
+            problem = problem or str(error)
+        return Backend(
+            github=github,
+            history=History().load(),
+            repo=chosen,
+            problem=problem,
+            where=where,
+            download_dir=downloads,
+            log_dir=logs,
+        )
+
+    def cleanup() -> None:
+        with lock:
+            closed.set()
+            for sim in started:
+                sim.stop()
+
+    app = DebugApp(demo_backend if demo else backend, prefill=prefill)
     return app, cleanup

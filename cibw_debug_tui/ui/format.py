@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from cibw_debug_tui.core.session import Session
+if TYPE_CHECKING:
+    from cibw_debug_tui.core.session import Session
+
 
 STATUS_ICONS = {
     "dispatching": ("…", "$text-muted"),

@@ -6,7 +6,6 @@ from rich.console import Group
 from rich.text import Text
 from textual.widgets import Static
 
-from cibw_debug_tui.core.explain import CATEGORY_TITLES
 from cibw_debug_tui.core.session import Session
 
 
@@ -22,6 +21,8 @@ class FailurePane(Static):
         self.display = result is not None
         if result is None:
             return
+        from cibw_debug_tui.core.explain import CATEGORY_TITLES  # loaded with the first failure
+
         causes = {c.line for c in result.cause}
         width = len(str(result.excerpt_start + len(result.excerpt)))
         excerpt = [

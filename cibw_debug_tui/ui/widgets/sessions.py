@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
-from cibw_debug_tui.core.session import Session
 from cibw_debug_tui.ui.format import STATUS_ICONS, duration, status_key
+
+if TYPE_CHECKING:
+    from cibw_debug_tui.core.session import Session
 
 COLUMNS = ("#", "", "build", "repository", "mode", "elapsed")
 
