@@ -12,6 +12,9 @@ import pytest
 
 from cibw_debug_tui.core.explain import (
     MAX_LINE_BYTES,
+    _lines_with_triggers,
+    _score,
+    _squeeze,
     clean_line,
     explain_lines,
     explain_stream,
@@ -60,6 +63,34 @@ def test_compiler_commands_with_werror_and_warning_floods_are_not_causes():
     assert result.cause == [] and not result.found
 
 
+def test_error_in_file_names_and_flags_is_not_a_cause_but_an_error_in_error_c_is():
+    log = [
+        GCC.replace("src/ext.c", "src/error.c"),
+        "copying lib/yaml/error.py -> build/lib.linux-x86_64-cpython-312/yaml",
+        "adding 'pkg/errors/__init__.py'",
+        "python -W error -m pytest -Wno-error=deprecated",
+    ] * 30 + ["src/error.c:3:1: error: expected ';' before '}' token", "a new error: see above"]
+    result = explain_text("\n".join(log))
+    assert result.category == "compile"
+    assert result.cause[0].text == "src/error.c:3:1: error: expected ';' before '}' token"
+
+
+def test_every_line_that_can_score_holds_a_trigger():
+    """Lines are only read when the block search finds a trigger on them: on every line of the
+    real logs that the rules score, and the examples below, there must be one."""
+    lines = []
+    for path in sorted((DATA / "build-logs").glob("*.log")):
+        lines += path.read_text(encoding="utf-8", errors="replace").splitlines()
+    lines += [line for line, _ in RULE_EXAMPLES]
+    scored = 0
+    for line in lines:
+        text = (clean_line(line) or "").lstrip()
+        if _score(text, text.lower(), test_context=True)[0]:
+            scored += 1
+            assert _lines_with_triggers(_squeeze(line.encode())) == [0], line
+    assert scored >= 40
+
+
 def test_the_first_compiler_error_wins_over_later_ones():
     log = [GCC, "src/ext.c:42:7: error: 'PyFoo' undeclared", GCC, "src/b.c:1:1: error: later"]
     result = explain_text("\n".join(log))
@@ -67,39 +98,39 @@ def test_the_first_compiler_error_wins_over_later_ones():
     assert result.cause[0].line == 2
 
 
-@pytest.mark.parametrize(
-    ("line", "category"),
-    [
-        ("/usr/bin/ld: cannot find -lssl: No such file or directory", "link"),
-        ("ext.c:(.text+0x1a): undefined reference to `deflate'", "link"),
-        ("Undefined symbols for architecture arm64:", "link"),
-        ("ld: library not found for -lomp", "link"),
-        ("Error compiling Cython file:", "compile"),
-        ("fatal error C1083: Cannot open include file: 'zlib.h': No such file", "compile"),
-        ("error: Microsoft Visual C++ 14.0 or greater is required.", "msvc"),
-        (
-            "delocate.libsana.DelocationError: Library dependencies do not satisfy target",
-            "delocate",
-        ),
-        ("cibuildwheel: No build identifiers selected: BuildSelector(...)", "config"),
-        ("cibuildwheel: error: argument --platform: invalid choice: 'linx'", "config"),
-        (
-            "-- Could NOT find OpenSSL, try to set the path to OpenSSL root folder",
-            "build-dependency",
-        ),
-        ("ERROR: No matching distribution found for numpy>=2.5", "build-dependency"),
-        ("Package 'libffi', required by 'virtual:world', not found", "unknown"),
-        ("c++: fatal error: Killed signal terminated program cc1plus", "compile"),
-        ("error[E0308]: mismatched types", "rust"),
-        ("error: failed to run custom build command for `openssl-sys v0.9.103`", "rust"),
-        ("qemu: uncaught target signal 11 (Segmentation fault) - core dumped", "emulation"),
-        ("/bin/sh: 1: /usr/bin/cmake: Exec format error", "emulation"),
-        (
-            "gcc: internal compiler error: Segmentation fault signal terminated program cc1",
-            "emulation",
-        ),
-    ],
-)
+RULE_EXAMPLES = [
+    ("/usr/bin/ld: cannot find -lssl: No such file or directory", "link"),
+    ("ext.c:(.text+0x1a): undefined reference to `deflate'", "link"),
+    ("Undefined symbols for architecture arm64:", "link"),
+    ("ld: library not found for -lomp", "link"),
+    ("Error compiling Cython file:", "compile"),
+    ("fatal error C1083: Cannot open include file: 'zlib.h': No such file", "compile"),
+    ("error: Microsoft Visual C++ 14.0 or greater is required.", "msvc"),
+    (
+        "delocate.libsana.DelocationError: Library dependencies do not satisfy target",
+        "delocate",
+    ),
+    ("cibuildwheel: No build identifiers selected: BuildSelector(...)", "config"),
+    ("cibuildwheel: error: argument --platform: invalid choice: 'linx'", "config"),
+    (
+        "-- Could NOT find OpenSSL, try to set the path to OpenSSL root folder",
+        "build-dependency",
+    ),
+    ("ERROR: No matching distribution found for numpy>=2.5", "build-dependency"),
+    ("Package 'libffi', required by 'virtual:world', not found", "unknown"),
+    ("c++: fatal error: Killed signal terminated program cc1plus", "compile"),
+    ("error[E0308]: mismatched types", "rust"),
+    ("error: failed to run custom build command for `openssl-sys v0.9.103`", "rust"),
+    ("qemu: uncaught target signal 11 (Segmentation fault) - core dumped", "emulation"),
+    ("/bin/sh: 1: /usr/bin/cmake: Exec format error", "emulation"),
+    (
+        "gcc: internal compiler error: Segmentation fault signal terminated program cc1",
+        "emulation",
+    ),
+]
+
+
+@pytest.mark.parametrize(("line", "category"), RULE_EXAMPLES)
 def test_rules_generalise_beyond_the_corpus(line, category):
     result = explain_text(f"{GCC}\n{line}\n{GCC}")
     if category == "unknown":

@@ -12,7 +12,6 @@ UTF-8. Warnings, and words like `-Werror=format-security` or `error_already_set`
 
 from __future__ import annotations
 
-import bisect
 import heapq
 import re
 from collections.abc import Iterable
@@ -136,13 +135,36 @@ _GATE_WORDS = (
     "vcvarsall", "unknown", "not installed", "is required",
 )  # fmt: skip
 _TEST_WORDS = ("test", "passed", "failed", "skipped", "xfail", "xpass", "ran ")
-# Every word that can make a line count: the gate, the test and build markers, the lines read
-# with the one before them (delocate's "Needed by", a crash's first frame), step groups.
-_TEST_MARKERS = ("test session starts", "testing wheel", "%]", "tests in", "pytest")
+
+# A block of the log is searched for triggers before any line of it is read in Python, on a
+# squeezed copy: lower-cased, with everything but letters, newlines, - and " dropped (half the
+# bytes, so each search costs half). "error" in a -Werror flag, which fills compiler command
+# lines, does not count. Every line that can score holds a trigger: a gate word that a rule can
+# match without any other gate word on the line (the rest, like "no module", "exec format" or
+# "unresolved", only come with "error"), a marker of the tests starting (pytest's progress
+# lines come after its header) or of a build starting, or a word of a line read with the one
+# before it (delocate's "Needed by", a crash's first frame).
+_FOLD = bytes(range(256)).lower()
+_DROP = bytes(b for b in range(256) if not 97 <= _FOLD[b] <= 122 and b not in b'\n-"')
+
+
+def _squeeze(data: bytes) -> bytes:
+    return data.translate(_FOLD, _DROP)
+
+
 _TRIGGERS = tuple(
-    word.encode()
-    for word in {*_GATE_WORDS, *_TEST_MARKERS, "building", "needed by", 'file "', "##[group]"}
-)
+    {
+        _squeeze(word.encode())
+        for word in (
+            "error", "fatal", "failed", "cannot", "can not", "could not", "not found",
+            "not installed", "is required", "undefined", "invalid", "unknown", "too-recent",
+            "segmentation", "illegal instruction", "access violation", "qemu", "vcvarsall",
+            "no build identifiers",
+            "test session starts", "testing wheel", "ran tests in", "pytest", "building",
+            "needed by", 'file "',
+        )
+    }
+)  # fmt: skip
 
 RULES: tuple[Rule, ...] = (
     # compile
@@ -247,7 +269,9 @@ RULES: tuple[Rule, ...] = (
 )
 
 _WARNING = re.compile(r"(?i)(?:^|\W)warning(?:\[\w+\])?:|^\s*WARNING\b|^##\[warning\]")
-_WERROR = re.compile(r"-werror\S*")
+# "error" that names a flag or a file, not a failure: -Werror=..., error.c, errors.py,
+# error_already_set. Taken out of the lower-cased line before the gate.
+_NOT_AN_ERROR = re.compile(r"-werror\S*|errors?(?=[\w./])")
 _TIMESTAMP = re.compile(
     r"^\ufeff?(?:[^\t\n]*\t[^\t\n]*\t)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?"
 )
@@ -333,8 +357,8 @@ def clean_line(raw: bytes | str) -> str | None:
 
 def _score(text: str, low: str, test_context: bool) -> tuple[int, str | None, str | None]:
     """(score, category, hint) of the best rule for this line; (0, None, None) if none."""
-    if "-werror" in low:  # a compiler flag, not a failure
-        low = _WERROR.sub("", low)
+    if "error" in low:
+        low = _NOT_AN_ERROR.sub("", low)
     if not any(word in low for word in _GATE_WORDS) or _WARNING.search(text):
         return 0, None, None
     best: Rule | None = None
@@ -354,9 +378,9 @@ def _score(text: str, low: str, test_context: bool) -> tuple[int, str | None, st
 class _Reader:
     """One pass over the log in blocks of lines, keeping a bounded set of candidates.
 
-    Most lines of a build log can't matter: a block is searched (in C, lower-cased once) for
-    the words that can make a line a cause or change the reading (a test section starting, a
-    step's group), and only lines holding one are read in Python. Context for an excerpt is
+    Most lines of a build log can't matter: a block is searched (in C, squeezed once) for the
+    triggers, the words that can make a line a cause or change the reading (a test section or a
+    build starting), and only lines holding one are read in Python. Context for an excerpt is
     cut from the block when a candidate appears.
     """
 
@@ -367,8 +391,9 @@ class _Reader:
         self.lines = 0
         self._tail: list[tuple[int, str | None]] = []  # the last lines of the previous block
 
-    def feed_block(self, block: list[bytes], first: int) -> None:
-        """Take consecutive raw lines, the first of them numbered `first`."""
+    def feed_block(self, block: list[bytes], first: int, data: bytes | None = None) -> None:
+        """Take consecutive raw lines, the first of them numbered `first`; `data` is the bytes
+        they were split from (anything after the last line is ignored), or None."""
         self.lines = first + len(block) - 1
         cleaned: dict[int, str | None] = {}
 
@@ -381,22 +406,12 @@ class _Reader:
 
         if self.open:
             self._fill(self.open, block, 0, first, text_at)
-        lowered = b"\n".join(block).lower()
-        starts = [0]
-        for line in block:
-            starts.append(starts[-1] + len(line) + 1)
-        hits: set[int] = set()
-        for word in _TRIGGERS:
-            at = lowered.find(word)
-            while at != -1:
-                index = bisect.bisect_right(starts, at) - 1
-                hits.add(index)
-                at = lowered.find(word, starts[index + 1]) if index + 1 < len(starts) else -1
-        for i in sorted(hits):
+        for i in _lines_with_triggers(_squeeze(b"\n".join(block) if data is None else data)):
+            if i >= len(block):
+                break
             line = text_at(i)
-            if line is None:
-                continue
-            self._read(i, line, first, block, text_at)
+            if line is not None:
+                self._read(i, line, first, block, text_at)
         keep = range(max(0, len(block) - CONTEXT_BEFORE - 2), len(block))
         self._tail = [(first + i, text_at(i)) for i in keep]
 
@@ -418,14 +433,19 @@ class _Reader:
         elif any(word in low for word in _TEST_WORDS) and _TEST_START.search(text):
             self.test_context = True
         score, category, hint = _score(text, low, self.test_context)
-        previous = self._previous(i, text_at)
         # Lines that only make sense after the one before them.
-        if previous.startswith("ERROR:delocate") and text.endswith(" not found:"):
-            if _DELOCATE_ERROR.match(previous):
+        if text.endswith(" not found:"):
+            previous = self._previous(i, text_at)
+            if previous.startswith("ERROR:delocate") and _DELOCATE_ERROR.match(previous):
                 score, category, hint = 95, "delocate", None
-        elif text.startswith("Needed by: ") and previous.endswith(" not found:"):
-            score, category, hint = 70, None, None
-        elif previous.endswith("(most recent call first):") and _FRAME.match(text):
+        elif text.startswith("Needed by: "):
+            if self._previous(i, text_at).endswith(" not found:"):
+                score, category, hint = 70, None, None
+        elif (
+            text.startswith('File "')
+            and _FRAME.match(text)
+            and self._previous(i, text_at).endswith("(most recent call first):")
+        ):
             score, category, hint = 75, None, None
         if not score:
             return
@@ -510,6 +530,28 @@ class _Reader:
         )
 
 
+def _lines_with_triggers(squeezed: bytes) -> list[int]:
+    """Indexes of the lines holding a trigger, in order (newlines survive the squeeze)."""
+    found: list[int] = []
+    for word in _TRIGGERS:
+        at = squeezed.find(word)
+        while at != -1:
+            if word == b"error" and squeezed[at - 2 : at] == b"-w":  # -Werror: look on
+                at = squeezed.find(word, at + 5)
+                continue
+            found.append(at)
+            end = squeezed.find(b"\n", at)
+            at = squeezed.find(word, end) if end != -1 else -1
+    found.sort()
+    lines, line, counted = [], 0, 0
+    for at in found:
+        line += squeezed.count(b"\n", counted, at)
+        counted = at
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
+
+
 def _starts_group(raw: bytes) -> bool:
     return b"##[group]" in raw[:80]
 
@@ -523,7 +565,8 @@ def explain_lines(lines: Iterable[bytes | str]) -> Explanation:
     block: list[bytes] = []
     first = 1
     for raw in lines:
-        block.append(raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else raw)
+        line = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else raw
+        block.append(line[:-1] if line.endswith(b"\n") else line)  # joined with \n for searching
         if len(block) == BLOCK_LINES:
             reader.feed_block(block, first)
             first += len(block)
@@ -546,13 +589,14 @@ def explain_stream(stream: BinaryIO, block_bytes: int = 1 << 20) -> Explanation:
             if newline == -1:
                 continue
             data, skipping = data[newline + 1 :], False
-        lines = (carry + data).split(b"\n")
+        joined = carry + data
+        lines = joined.split(b"\n")
         carry = lines.pop()
         if len(carry) > MAX_LINE_BYTES:
             lines.append(carry[:MAX_LINE_BYTES])
-            carry, skipping = b"", True
+            carry, skipping, joined = b"", True, None
         if lines:
-            reader.feed_block(lines, first)
+            reader.feed_block(lines, first, joined)
             first += len(lines)
     if carry:
         reader.feed_block([carry], first)
