@@ -223,7 +223,7 @@ def explain(rounds: int = 3) -> None:
 
 # -- 2. polling cost and latency over a simulated hour ----------------------------------------
 
-SPEED = 30.0  # one simulated hour in two real minutes
+SPEED = float(os.environ.get("BENCH_SPEED", "30"))  # 30: a simulated hour in two real minutes
 COUNTS = tuple(int(n) for n in os.environ.get("BENCH_SESSIONS", "1,10,50").split(","))
 MIX = ("success", "build-failure", "ssh-timeout", "never-picked-up", "cancelled")
 
@@ -416,8 +416,140 @@ def polling() -> None:
     )
 
 
+# -- 3. fifty live sessions in the real dashboard ---------------------------------------------
+
+LIVE = 50
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(status.split("VmRSS:")[1].split()[0]) / 1024
+
+
+async def _live_sessions(api: str, history_path: Path) -> list[int]:
+    """Dispatch LIVE runs in mixed states on the real clock and save them as the history the
+    dashboard opens with; their run ids, newest first (the dashboard's order)."""
+    from cibw_debug_tui.core.config import Token
+    from cibw_debug_tui.core.github import GitHub
+    from cibw_debug_tui.core.history import History
+    from cibw_debug_tui.core.session import Session, SessionSpec
+
+    history = History(history_path)
+    async with GitHub(api, Token("bench", "bench")) as github, httpx.AsyncClient() as control:
+        for i in range(LIVE):
+            await control.post(f"{api}/_sim/scenario", json={"scenario": MIX[i % len(MIX)]})
+            mode = "always" if i % 2 else "after-failure"
+            spec = SessionSpec("bench/pkg", "ubuntu-latest", "cp312", "x86_64", mode)
+            session = Session(f"live{i:02}", spec, api, created_at=time.time() - LIVE + i)
+            found = await github.dispatch("bench/pkg", "main", spec.inputs(), session.id)
+            session.run_id, session.html_url = found.run_id, found.html_url
+            session.status = "queued"
+            history.add(session)
+    history.save()
+    return [s.run_id for s in sorted(history.sessions, key=lambda s: -s.created_at)]
+
+
+class Terminal:
+    """The dashboard on a real pseudo-terminal: keys in, painted bytes out."""
+
+    def __init__(self, argv: list[str], env: dict) -> None:
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.execvpe(argv[0], argv, env)
+        self.seen = b""
+
+    def read(self, timeout: float) -> bytes:
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        return os.read(self.fd, 1 << 16) if ready else b""
+
+    def until(self, marker: bytes, timeout: float = 30.0) -> float:
+        """Seconds until `marker` is painted (looking only at what comes from now on)."""
+        start, seen = time.perf_counter(), b""
+        while marker not in seen[-(1 << 16) :]:
+            left = start + timeout - time.perf_counter()
+            if left <= 0:
+                raise TimeoutError(f"{marker!r} was not painted in {timeout}s")
+            seen = seen[-(1 << 16) :] + self.read(left)
+        return time.perf_counter() - start
+
+    def drain(self, seconds: float) -> None:
+        """Read (and drop) what is painted for `seconds`: with live sessions it never stops."""
+        deadline = time.perf_counter() + seconds
+        while (left := deadline - time.perf_counter()) > 0:
+            self.read(left)
+
+    def close(self) -> None:
+        os.kill(self.pid, 9)
+        os.waitpid(self.pid, 0)
+        os.close(self.fd)
+
+
+def live(presses: int = 100, idle_seconds: float = 30.0) -> None:
+    print(f"3. {LIVE} live sessions in the dashboard (real clock)", flush=True)
+    server = subprocess.Popen(
+        [COMMAND, "simulate-github", "--port", "0", "--speed", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    api = server.stdout.readline().split(" at ", 1)[1].split(" ", 1)[0]
+    folder = tempfile.TemporaryDirectory()
+    history = Path(folder.name) / "history.yaml"
+    try:
+        runs = asyncio.run(_live_sessions(api, history))
+        env = {
+            **os.environ,
+            "TERM": "xterm-256color",
+            "COLUMNS": "160",
+            "LINES": "48",
+            "GH_TOKEN": "bench",
+            "CIBW_DEBUG_TUI_HISTORY": str(history),
+            "CIBW_DEBUG_TUI_CONFIG": str(Path(folder.name) / "no-config.yaml"),
+            "XDG_CACHE_HOME": folder.name,
+            "XDG_DATA_HOME": folder.name,
+        }
+        app = Terminal([COMMAND, "--api-url", api, "--repo", "bench/pkg"], env)
+        try:
+            app.until(f"runs/{runs[0]}".encode())  # the newest session is selected
+            app.drain(2.0)
+            delays = []
+            down, up = b"\x1b[B", b"\x1b[A"  # arrow keys: the next session is selected
+            walk = [(down, i) for i in range(1, LIVE)] + [(up, i) for i in range(LIVE - 2, -1, -1)]
+            for key, index in (walk * 2)[:presses]:
+                os.write(app.fd, key)
+                delays.append(app.until(f"runs/{runs[index]}".encode(), timeout=10))
+                app.drain(0.1)  # a person's pace
+            app.drain(1.0)
+            cpu, start = _cpu_seconds(app.pid), time.perf_counter()
+            app.drain(idle_seconds)  # read what it paints, press nothing
+            idle = (_cpu_seconds(app.pid) - cpu) / (time.perf_counter() - start) * 100
+            rss = _rss_mb(app.pid)
+        finally:
+            app.close()
+    finally:
+        folder.cleanup()
+        server.terminate()
+        server.wait()
+    ordered = sorted(delays)
+    p95 = ordered[int(len(ordered) * 0.95) - 1] * 1000
+    row(
+        f"{LIVE} live sessions: keypress to repaint",
+        f"median {statistics.median(ordered) * 1000:.0f} ms, p95 {p95:.0f} ms "
+        f"(max {ordered[-1] * 1000:.0f}, {len(ordered)} keys)",
+        "p95 <= 50 ms",
+        p95 <= 50,
+    )
+    row(f"{LIVE} live sessions: idle CPU", f"{idle:.1f}% of one core", "<= 2%", idle <= 2)
+    row(f"{LIVE} live sessions: resident memory", f"{rss:.0f} MB", "<= 150 MB", rss <= 150)
+
+
 def main() -> int:
-    which = sys.argv[1:] or ["startup", "polling", "downloads", "explain"]
+    which = sys.argv[1:] or ["startup", "polling", "live", "downloads", "explain"]
     print(
         f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
         f"max RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB"

@@ -444,16 +444,28 @@ def test_a_watch_asks_for_artifacts_only_when_an_upload_finished(sim, tmp_path):
     assert len(session.artifacts) == 2
 
 
-def test_the_request_budget_lets_urgent_polls_go_first():
-    from cibw_debug_tui.core.session import RequestBudget
+def test_the_request_budget_serves_the_person_first_then_ssh_then_the_rest():
+    from cibw_debug_tui.core.session import LOOKING, ROUTINE, SSH_OPENING, RequestBudget
 
     async def go():
-        budget = RequestBudget(per_minute=60, burst=2)  # one request a second
-        await budget.take(2)
-        started = asyncio.get_running_loop().time()
-        await budget.take(1, urgent=True)  # borrows: no wait
-        assert asyncio.get_running_loop().time() - started < 0.1
-        await asyncio.wait_for(budget.take(1), 5)  # waits for its token
-        assert asyncio.get_running_loop().time() - started >= 1.0
+        budget = RequestBudget(per_minute=600, burst=1)  # a request every 0.1 s
+        await budget.take(1)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await budget.take(1, LOOKING)  # borrows: no wait
+        assert loop.time() - started < 0.05
+        served = []
+
+        async def poll(name, priority):
+            await budget.take(1, priority)
+            served.append(name)
+
+        routine = [asyncio.create_task(poll(f"routine {n}", ROUTINE)) for n in range(3)]
+        await asyncio.sleep(0)  # they are in line first...
+        ssh = asyncio.create_task(poll("ssh", SSH_OPENING))  # ...yet this one goes first
+        await asyncio.wait_for(asyncio.gather(*routine, ssh), 5)
+        assert served == ["ssh", "routine 0", "routine 1", "routine 2"]
+        assert loop.time() - started >= 0.4  # the borrowed token was paid back first
+        assert budget._line == []
 
     asyncio.run(go())

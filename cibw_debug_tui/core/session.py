@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,10 +41,16 @@ UPLOADING = ("Publish the SSH", "Upload")  # the workflow's steps that create ar
 RUN_EVERY = 6  # polls between looks at the run itself while its jobs go on (reruns show there)
 
 
+# Who is waiting for a poll, most pressing first.
+LOOKING = 0  # the session a person has selected
+SSH_OPENING = 1  # an SSH session is about to be handed to the person
+ROUTINE = 2
+
+
 class RequestBudget:
     """Requests per minute shared by every watcher: many sessions slow each other down instead
-    of spending the rate limit. Urgent polls (the selected session, an SSH session about to
-    open) may borrow ahead; the others wait their turn."""
+    of spending the rate limit. The selected session may borrow ahead; the others wait in line,
+    an SSH session about to open first, then first come, first served."""
 
     def __init__(self, per_minute: float = 290.0, pace: float = 1.0, burst: float = 20.0):
         self.rate = per_minute / 60.0 / pace  # tokens per real second
@@ -50,27 +58,40 @@ class RequestBudget:
         self.pace = pace
         self.tokens = burst
         self._stamp = time.monotonic()
-        self._queue = asyncio.Lock()
+        self._line: list[list] = []  # a heap of [priority, arrival, wake-up event]
+        self._arrivals = itertools.count()
 
     def _refill(self) -> None:
         now = time.monotonic()
         self.tokens = min(self.burst, self.tokens + (now - self._stamp) * self.rate)
         self._stamp = now
 
-    async def take(self, count: int, urgent: bool = False) -> None:
+    async def take(self, count: int, priority: int = ROUTINE) -> None:
         self._refill()
-        if urgent and self.tokens > -self.burst:
+        if priority == LOOKING and self.tokens > -self.burst:
             self.tokens -= count
             return
-        async with (
-            self._queue
-        ):  # the others wait in turn (asyncio.Lock is first come, first served)
+        if not self._line and self.tokens >= count:
+            self.tokens -= count
+            return
+        place = [priority, next(self._arrivals), asyncio.Event()]
+        heapq.heappush(self._line, place)
+        try:
             while True:
                 self._refill()
-                if self.tokens >= count:
+                first = self._line[0] is place
+                if first and self.tokens >= count:
                     self.tokens -= count
                     return
-                await asyncio.sleep((count - self.tokens) / self.rate)
+                place[2].clear()
+                wait = (count - self.tokens) / self.rate if first else None
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(place[2].wait(), wait)
+        finally:
+            self._line.remove(place)
+            heapq.heapify(self._line)
+            if self._line:
+                self._line[0][2].set()  # the next in line looks again
 
 
 @dataclass
@@ -258,25 +279,31 @@ class Watcher:
         repo, run_id = s.spec.repo, s.run_id
         assert run_id is not None
         step = s.current_step() or ""
-        urgent = self.selected or any(step.startswith(prefix) for prefix in SSH_SOON)
+        if self.selected:
+            priority = LOOKING
+        else:
+            priority = SSH_OPENING if step.startswith(SSH_SOON) else ROUTINE
         changed = False
-        await self._spend(1, urgent)
+        await self._spend(1, priority)
         jobs, jobs_changed = await self.github.jobs(repo, run_id)
         if jobs_changed and jobs != s.jobs:
             s.jobs = jobs
             self._emit("jobs", jobs)
             changed = True
         jobs_done = bool(jobs) and all(j.get("status") == "completed" for j in jobs)
+        started = s.status == "queued" and any(j.get("status") != "queued" for j in jobs)
         self._since_run += 1
-        if self._want_run or jobs_done or self._since_run >= RUN_EVERY or s.status != "in_progress":
-            await self._spend(1, urgent)
+        if self._want_run or jobs_done or started or self._since_run >= RUN_EVERY:
+            await self._spend(1, priority)
             changed |= self._take_run(*await self.github.run(repo, run_id))
             self._want_run, self._since_run = False, 0
         uploaded = self._uploads_done()
         if uploaded != self._uploads_seen or (
             s.status == "completed" and not self._final_artifacts
         ):
-            await self._spend(1, urgent)
+            if any(name.startswith("Publish the SSH") for name in uploaded - self._uploads_seen):
+                priority = min(priority, SSH_OPENING)  # the connection is there to read
+            await self._spend(1, priority)
             artifacts, artifacts_changed = await self.github.artifacts(repo, run_id)
             self._uploads_seen = uploaded
             self._final_artifacts = s.status == "completed"
@@ -326,9 +353,9 @@ class Watcher:
         building = step.startswith("Build ") and self.session.spec.ssh_after
         return building or any(step.startswith(prefix) for prefix in SSH_SOON)
 
-    async def _spend(self, requests: int, urgent: bool) -> None:
+    async def _spend(self, requests: int, priority: int) -> None:
         if self.budget is not None:
-            await self.budget.take(requests, urgent)
+            await self.budget.take(requests, priority)
 
     async def _read_connections(self) -> None:
         s = self.session

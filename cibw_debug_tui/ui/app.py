@@ -24,6 +24,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
 from cibw_debug_tui.ui.format import status_words
@@ -62,6 +63,8 @@ class Backend:
     now: Callable[[], float] = time.time
     start_with: tuple[SessionSpec, ...] = ()  # dispatched on start (the demo's sessions)
 
+
+SAVE_AFTER = 2.0  # seconds from a session's status change to the history file
 
 # Actions that need the backend; until it is there their keys are shown disabled.
 NEEDS_BACKEND = {
@@ -125,6 +128,7 @@ class DebugApp(App):
         self.said: deque[str] = deque(maxlen=50)  # the client's and watchers' recent words
         self._build_backend = None if isinstance(backend, Backend) else backend
         self.ready = False  # the backend is in place and the sessions are shown
+        self._save_timer: Timer | None = None
         # Until then there is nothing to act on: check_action turns every action off.
         self._use(backend if isinstance(backend, Backend) else Backend(None, None, Path(), Path()))
 
@@ -367,7 +371,7 @@ class DebugApp(App):
             self.notify(f"SSH session for {session.identifier} refused or unreadable",
                         severity="error")  # fmt: skip
         elif event.kind == "status":
-            self.history.save()
+            self._save_soon()
             if session.status in ("completed", "gone"):
                 self.bell()
                 self.notify(
@@ -565,6 +569,18 @@ class DebugApp(App):
             pane.finished()
         self.notify(f"Saved {path}", title="Downloaded")
 
+    def _save_soon(self) -> None:
+        """Write the history shortly: the status changes of many sessions go in one write."""
+        if self._save_timer is None:
+            self._save_timer = self.set_timer(SAVE_AFTER, self._save_now)
+
+    def _save_now(self) -> None:
+        self._save_timer = None
+        self.history.save()
+
     async def on_unmount(self) -> None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+            self._save_now()
         if self.github is not None:
             await self.github.aclose()

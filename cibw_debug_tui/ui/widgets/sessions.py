@@ -71,14 +71,18 @@ class SessionList(DataTable):
         if session.id not in self.rows:
             return
         index = next(i for i, s in enumerate(self.sessions) if s.id == session.id)
-        for column, value in zip(COLUMNS, self._cells(index, session), strict=True):
-            self.update_cell(session.id, column or "icon", value)
+        shown = self.get_row(session.id)
+        for column, value, old in zip(COLUMNS, self._cells(index, session), shown, strict=True):
+            if value != old:  # any update makes the table draw every row again
+                self.update_cell(session.id, column or "icon", value)
 
     def tick(self) -> None:
         """Advance the elapsed times of sessions still going."""
         for session in self.sessions:
             if not session.done and session.id in self.rows:
-                self.update_cell(session.id, "elapsed", self._elapsed(session))
+                elapsed = self._elapsed(session)
+                if elapsed != self.get_cell(session.id, "elapsed"):
+                    self.update_cell(session.id, "elapsed", elapsed)
 
     def select(self, session_id: str) -> None:
         if session_id in self.rows:
