@@ -419,6 +419,7 @@ def polling() -> None:
 # -- 3. fifty live sessions in the real dashboard ---------------------------------------------
 
 LIVE = 50
+SETTLE = 60.0  # seconds: the measures start once every session has run a minute (all day)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -516,7 +517,7 @@ def live(presses: int = 100, idle_seconds: float = 30.0) -> None:
         app = Terminal([COMMAND, "--api-url", api, "--repo", "bench/pkg"], env)
         try:
             app.until(f"runs/{runs[0]}".encode())  # the newest session is selected
-            app.drain(2.0)
+            app.drain(SETTLE)
             delays = []
             down, up = b"\x1b[B", b"\x1b[A"  # arrow keys: the next session is selected
             walk = [(down, i) for i in range(1, LIVE)] + [(up, i) for i in range(LIVE - 2, -1, -1)]

@@ -245,6 +245,14 @@ def test_number_keys_select_sessions(sim, tmp_path):
             assert app.selected == ordered[2].id
             await pilot.press("1")
             assert app.selected == ordered[0].id
+            app.query_one("#sessions").focus()
+            await pilot.press("down", "down", "down")  # stops at the last row
+            assert app.selected == ordered[2].id
+            await pilot.press("up")
+            assert app.selected == ordered[1].id
+            await pilot.click("#sessions", offset=(10, 2))  # the first row: border, heading, row
+            assert app.selected == ordered[0].id
+            assert ordered[0].identifier in text_of(app.query_one("#session-header"))
 
     asyncio.run(go())
 

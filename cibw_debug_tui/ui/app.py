@@ -28,6 +28,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
 from cibw_debug_tui.ui.format import status_words
+from cibw_debug_tui.ui.widgets.pane import Pane
 from cibw_debug_tui.ui.widgets.sessions import SessionList
 from cibw_debug_tui.ui.widgets.statusbar import StatusBar
 
@@ -168,7 +169,7 @@ class DebugApp(App):
             with Vertical(id="left"):
                 yield SessionList(now=lambda: self.now(), id="sessions")
             with VerticalScroll(id="right"):
-                yield Static(id="session-header")  # the panes are mounted by _start
+                yield Pane(id="session-header")  # the session panes are mounted by _start
         yield StatusBar(id="status")
         yield Footer()
 
@@ -251,11 +252,11 @@ class DebugApp(App):
 
     def _show_selected(self) -> None:
         session = self.current
-        header = self.query_one("#session-header", Static)
+        header = self.query_one("#session-header", Pane)
         for pane in ("#ssh", "#jobs", "#artifacts"):
             self.query_one(pane).display = session is not None
         if session is None:
-            header.update("No sessions yet: press [b]n[/b] to start one.")
+            header.show_text("No sessions yet: press [b]n[/b] to start one.")
         else:
             spec = session.spec
             words = status_words(session)
@@ -270,7 +271,7 @@ class DebugApp(App):
                 lines.append(f"[dim]{session.html_url}[/dim]")
             if session.note:
                 lines.append(f"[yellow]⚠ {escape(session.note)}[/yellow]")
-            header.update("\n".join(lines))
+            header.show_text("\n".join(lines))
         self.query_one("#ssh").show(session)
         self.query_one("#failure").show(session)
         self.query_one("#jobs").show(session)

@@ -54,6 +54,16 @@ def duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
+def age(seconds: float) -> str:
+    """How long, to the minute after the first one: "42s", "7m", "1h05m". The sessions list
+    shows this, so that fifty sessions do not redraw fifty rows every second."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    hours, minutes = divmod(seconds // 60, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m"
+
+
 def size(count: int) -> str:
     value = float(count)
     for unit in ("B", "KB", "MB", "GB"):

@@ -6,10 +6,10 @@ from datetime import datetime, timezone
 
 from rich.table import Table
 from rich.text import Text
-from textual.widgets import Static
 
 from cibw_debug_tui.core.session import Session
 from cibw_debug_tui.ui.format import span
+from cibw_debug_tui.ui.widgets.pane import Pane
 
 STEP_ICONS = {
     ("completed", "success"): ("✓", "green"),
@@ -25,7 +25,7 @@ def _icon(status: str, conclusion: str | None) -> Text:
     return Text(icon, style=style)
 
 
-class JobsPane(Static):
+class JobsPane(Pane):
     """Every job of the run and its steps; skipped steps are dimmed, the running one bold."""
 
     def __init__(self, *, now=lambda: datetime.now(timezone.utc), **kwargs) -> None:
@@ -35,7 +35,7 @@ class JobsPane(Static):
 
     def show(self, session: Session | None) -> None:
         if session is None:
-            self.update("")
+            self.show_text("")
             return
         if not session.jobs:
             waiting = {
@@ -43,26 +43,38 @@ class JobsPane(Static):
                 "error": "The workflow was not dispatched.",
                 "gone": "The run was deleted on GitHub.",
             }.get(session.status, "Waiting for a runner to pick up the first job…")
-            self.update(Text(waiting, style="italic"))
+            self.show_text(Text(waiting, style="italic"))
             return
         now = self.now()
-        table = Table.grid(padding=(0, 1), expand=True)
-        table.add_column(width=1)
-        table.add_column(ratio=1)
-        table.add_column(justify="right")
+        rows = []
         for job in session.jobs:
-            table.add_row(
-                _icon(job["status"], job.get("conclusion")),
-                Text(job["name"], style="bold"),
-                span(job.get("started_at"), job.get("completed_at"), now),
+            rows.append(
+                (
+                    _icon(job["status"], job.get("conclusion")),
+                    Text(job["name"], style="bold"),
+                    Text(span(job.get("started_at"), job.get("completed_at"), now)),
+                )
             )
             for step in job.get("steps") or []:
                 skipped = step.get("conclusion") == "skipped"
                 running = step["status"] == "in_progress"
                 style = "grey42" if skipped else ("bold" if running else "")
-                table.add_row(
-                    _icon(step["status"], step.get("conclusion")),
-                    Text("  " + step["name"], style=style),
-                    Text(span(step.get("started_at"), step.get("completed_at"), now), style=style),
+                rows.append(
+                    (
+                        _icon(step["status"], step.get("conclusion")),
+                        Text("  " + step["name"], style=style),
+                        Text(
+                            span(step.get("started_at"), step.get("completed_at"), now), style=style
+                        ),
+                    )
                 )
-        self.update(table)
+        if rows == self._shown:
+            return
+        table = Table.grid(padding=(0, 1), expand=True)
+        table.add_column(width=1)
+        table.add_column(ratio=1)
+        table.add_column(justify="right")
+        for row in rows:
+            table.add_row(*row)
+        shape = tuple(tuple(len(cell.plain) for cell in row) for row in rows)
+        self.show_text(table, same_as=rows, shape=shape)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from rich.console import Group
 from rich.text import Text
-from textual.widgets import Static
 
 from cibw_debug_tui.core.session import Session
 from cibw_debug_tui.ui.format import duration
+from cibw_debug_tui.ui.widgets.pane import Pane
 
 STAGE_WORDS = {"before-build": "before the build", "after-failure": "after the failure"}
 
 
-class SshPane(Static):
+class SshPane(Pane):
     """What a person needs to get onto the runner, one key (c) from the clipboard."""
 
     def __init__(self, *, now=lambda: datetime.now(timezone.utc), **kwargs) -> None:
@@ -25,7 +24,7 @@ class SshPane(Static):
     def show(self, session: Session | None) -> None:
         self.set_class(False, "-open")
         if session is None:
-            self.update("")
+            self.show_text("")
             return
         conn = session.open_connection()
         if conn is not None:
@@ -48,19 +47,19 @@ class SshPane(Static):
                 lines.append(Text.assemble(("enter the container  ", "dim"), conn.docker_exec))
             if conn.claude:
                 lines.append(Text.assemble(("AI help              ", "dim"), conn.claude))
-            self.update(Group(*lines))
+            self.show_text(Text("\n").join(lines))
             return
         refused = [c for c in session.connections.values() if not c.is_open]
         errors = list(session.connection_errors.values())
         if refused:
-            self.update(Text.assemble(("✗ refused  ", "bold red"), refused[-1].message))
+            self.show_text(Text.assemble(("✗ refused  ", "bold red"), refused[-1].message))
         elif errors:
-            self.update(Text.assemble(("✗ unreadable connection  ", "bold red"), errors[-1]))
+            self.show_text(Text.assemble(("✗ unreadable connection  ", "bold red"), errors[-1]))
         elif session.connections:
             stages = ", ".join(STAGE_WORDS[s] for s in session.connections)
-            self.update(Text(f"The session {stages} has ended.", style="italic"))
+            self.show_text(Text(f"The session {stages} has ended.", style="italic"))
         else:
-            self.update(Text(_expectation(session), style="italic"))
+            self.show_text(Text(_expectation(session), style="italic"))
 
 
 def _expectation(session: Session) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+
+from cibw_debug_tui.ui.widgets.pane import Pane
 
 
-class StatusBar(Static):
+class StatusBar(Pane):
     DEFAULT_CSS = """
     StatusBar { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
     """
@@ -17,4 +18,4 @@ class StatusBar(Static):
             parts.append(("  ⚠ " + problem, "bold yellow"))
         text = Text.assemble(*parts)
         text.append(f"  {rate}" if rate else "", style="dim")
-        self.update(text)
+        self.show_text(text)
