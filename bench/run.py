@@ -254,7 +254,7 @@ async def _simulated_hour(count: int) -> dict:
     from the server's own timestamps, read at the end."""
     from cibw_debug_tui.core.config import Token
     from cibw_debug_tui.core.github import GitHub
-    from cibw_debug_tui.core.session import RequestBudget, Session, SessionSpec, Watcher
+    from cibw_debug_tui.core.session import RequestBudget, Session, SessionSpec, SshScout, Watcher
 
     server = subprocess.Popen(
         [COMMAND, "simulate-github", "--port", "0", "--speed", str(SPEED)],
@@ -272,6 +272,7 @@ async def _simulated_hour(count: int) -> dict:
     try:
         github = GitHub(api, Token("bench", "bench"), max_backoff=1)
         budget = RequestBudget(per_minute=290, pace=1 / SPEED)
+        scout = SshScout(github, budget, pace=1 / SPEED)  # as the dashboard runs it
         watchers, snapshots, ssh_seen = [], {}, {}
         real_start, clock_start = time.monotonic(), time.time()
         for i in range(count):
@@ -306,9 +307,10 @@ async def _simulated_hour(count: int) -> dict:
             )
             watcher.selected = i == 0
             watchers.append(watcher)
+            scout.watchers.append(watcher)
         before = (await control.get("/_sim/stats")).json()
         start = sim_now()
-        tasks = [asyncio.create_task(w.run()) for w in watchers]
+        tasks = [asyncio.create_task(w.run()) for w in [*watchers, scout]]
         await asyncio.sleep(3600 / SPEED)
         for task in tasks:
             task.cancel()

@@ -469,3 +469,40 @@ def test_the_request_budget_serves_the_person_first_then_ssh_then_the_rest():
         assert budget._line == []
 
     asyncio.run(go())
+
+
+def test_the_scout_hands_every_session_its_ssh_connection_from_one_list(sim, tmp_path):
+    """Sessions whose own polls are far apart still get their SSH command at once: the scout
+    reads the repository's artifact list, one request for all of them."""
+    from cibw_debug_tui.core.session import SshScout
+
+    sim.scenario = "ssh-timeout"
+
+    async def go():
+        async with client(sim) as github:
+            watchers = []
+            for n in range(3):
+                wanted = spec(debug_mode="before-build")
+                found = await github.dispatch(REPO, "main", wanted.inputs(), f"scout{n}")
+                session = Session(f"scout{n}", wanted, sim.api_url, run_id=found.run_id,
+                                  status="queued")  # fmt: skip
+                watchers.append(Watcher(github, session, log_dir=tmp_path, pace=1000))
+            scout = SshScout(github, pace=0.02)
+            scout.watchers = watchers
+            tasks = [asyncio.create_task(t.run()) for t in [*watchers, scout]]
+            sessions = [w.session for w in watchers]
+            while not all("before-build" in s.connections for s in sessions):
+                assert all(not t.done() for t in tasks)
+                await asyncio.sleep(0.05)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            return sessions
+
+    sessions = asyncio.run(asyncio.wait_for(go(), 60))
+    for session in sessions:
+        assert session.connections["before-build"].ssh.startswith("ssh ")
+    by_path = sim.stats()["by_path"]
+    for session in sessions:  # each watcher polled its jobs once: at its start
+        assert by_path[f"/repos/{REPO}/actions/runs/{session.run_id}/jobs"] == 1
+    assert by_path[f"/repos/{REPO}/actions/artifacts"] >= 1

@@ -351,6 +351,11 @@ class GitHub:
         )
         return data["artifacts"], changed
 
+    async def repo_artifacts(self, repo: str) -> tuple[list[dict], bool]:
+        """The repository's newest artifacts, of every run (one request for many sessions)."""
+        data, changed = await self.get_json(f"/repos/{repo}/actions/artifacts", {"per_page": 100})
+        return data["artifacts"], changed
+
     async def rate_limit(self) -> RateLimit:
         response = await self.request("GET", "/rate_limit")
         self._raise_for(response)

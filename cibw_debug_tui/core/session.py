@@ -120,6 +120,10 @@ class SessionSpec:
         }
 
     @property
+    def ssh_before(self) -> bool:
+        return self.debug_mode in ("before-build", "always")
+
+    @property
     def ssh_after(self) -> bool:
         return self.debug_mode in ("after-failure", "always")
 
@@ -264,7 +268,7 @@ class Watcher:
         step = s.current_step() or ""
         if changed or (s.status == "queued" and young) or step.startswith(SSH_SOON):
             self.interval = FAST
-        elif self._ssh_soon():  # a build that may fail into a session: the session's own
+        elif self.ssh_soon():  # a build that may fail into a session: the session's own
             self.interval = BUILD_WITH_SSH_AFTER  # steps take longer than this to publish
         else:
             self.interval = min(SLOW, max(NORMAL, self.interval * GROWTH))
@@ -278,11 +282,7 @@ class Watcher:
         s = self.session
         repo, run_id = s.spec.repo, s.run_id
         assert run_id is not None
-        step = s.current_step() or ""
-        if self.selected:
-            priority = LOOKING
-        else:
-            priority = SSH_OPENING if step.startswith(SSH_SOON) else ROUTINE
+        priority = LOOKING if self.selected else ROUTINE  # SSH connections: see SshScout
         changed = False
         await self._spend(1, priority)
         jobs, jobs_changed = await self.github.jobs(repo, run_id)
@@ -346,7 +346,7 @@ class Watcher:
             if step["name"].startswith(UPLOADING) and step.get("status") == "completed"
         )
 
-    def _ssh_soon(self) -> bool:
+    def ssh_soon(self) -> bool:
         """An SSH session may open within seconds: its setup runs, or a build that may fail
         into an after-failure session."""
         step = self.session.current_step() or ""
@@ -357,27 +357,44 @@ class Watcher:
         if self.budget is not None:
             await self.budget.take(requests, priority)
 
+    def waits_for_ssh(self) -> bool:
+        """Whether an SSH session of this run may still open (for the scout)."""
+        s = self.session
+        if s.status not in ("queued", "in_progress"):
+            return False
+        wanted = {"before-build"} if s.spec.ssh_before else set()
+        wanted |= {"after-failure"} if s.spec.ssh_after else set()
+        return bool(wanted - set(s.connections) - set(s.connection_errors))
+
+    async def offer(self, artifact: dict) -> None:
+        """A connection file of this run, seen by the scout: read it now."""
+        s = self.session
+        if all(a["id"] != artifact["id"] for a in s.artifacts):
+            s.artifacts = [*s.artifacts, artifact]
+            self._emit("artifacts", s.artifacts)
+        await self._read_connections()
+
     async def _read_connections(self) -> None:
         s = self.session
-        for artifact in s.artifacts:
+        for artifact in list(s.artifacts):
             stage = stage_of_artifact(artifact["name"])
             attempt_suffix = f"-attempt-{s.attempt}"
             if not stage or not artifact["name"].endswith(attempt_suffix):
                 continue
-            if artifact["id"] in self._fetched:
+            if artifact["id"] in self._fetched:  # read, or being read by the scout's call
                 continue
+            self._fetched.add(artifact["id"])
             try:
                 blob = await self.github.artifact_bytes(s.spec.repo, artifact["id"])
                 connection = parse_connection_zip(blob)
             except ConnectionFileError as error:
-                self._fetched.add(artifact["id"])
                 s.connection_errors[stage] = str(error)
                 self._emit("ssh-error", (stage, str(error)))
                 continue
             except GitHubError as error:
+                self._fetched.discard(artifact["id"])  # try again on the next round
                 self._note(f"could not read the SSH connection yet: {error}")
                 continue
-            self._fetched.add(artifact["id"])
             s.connections[stage] = connection
             self._emit("ssh", connection)
 
@@ -401,3 +418,44 @@ class Watcher:
             s.failure = explain.explain_stream(stream)
         s.failure_log = dest
         self._emit("failure", s.failure)
+
+
+class SshScout:
+    """Looks for every watched session's SSH connection file in one request.
+
+    The repository's artifact list shows a connection file as soon as any run publishes one;
+    each session's own polls would need a request per run, and with many sessions starting
+    together they wait their turn in the budget. The scout asks every 2 s while a session is
+    setting up its SSH session (every 5 s while one merely may open one) and hands what it
+    finds to that session's watcher.
+    """
+
+    def __init__(self, github: GitHub, budget: RequestBudget | None = None, pace: float = 1.0):
+        self.github = github
+        self.budget = budget
+        self.pace = pace
+        self.watchers: list[Watcher] = []
+
+    async def run(self) -> None:
+        """Scout until no session is watched any more."""
+        while self.watchers:
+            waiting = [w for w in self.watchers if w.waits_for_ssh()]
+            for repo in {w.session.spec.repo for w in waiting}:
+                await self._look(repo, [w for w in waiting if w.session.spec.repo == repo])
+            soon = any(w.ssh_soon() for w in waiting)
+            await asyncio.sleep((FAST if soon else NORMAL) * self.pace)
+
+    async def _look(self, repo: str, watchers: list[Watcher]) -> None:
+        if self.budget is not None:
+            await self.budget.take(1, SSH_OPENING)
+        try:
+            artifacts, changed = await self.github.repo_artifacts(repo)
+        except GitHubError:
+            return  # the watchers' own polls find it later, and say what is wrong
+        if not changed:
+            return
+        by_run = {w.session.run_id: w for w in watchers}
+        for artifact in artifacts:
+            watcher = by_run.get((artifact.get("workflow_run") or {}).get("id"))
+            if watcher is not None and stage_of_artifact(artifact["name"]):
+                await watcher.offer(artifact)

@@ -233,6 +233,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("POST", _RUN + "/cancel", "post_cancel"),
         ("POST", _RUN + "/force-cancel", "post_force_cancel"),
         ("GET", _REPO + r"/actions/jobs/(?P<job>\d+)/logs", "get_job_logs"),
+        ("GET", _REPO + r"/actions/artifacts", "get_repo_artifacts"),
         ("GET", _REPO + r"/actions/artifacts/(?P<artifact>\d+)/zip", "get_artifact_zip"),
     ]
 ]
@@ -916,6 +917,22 @@ class _Handler(BaseHTTPRequestHandler):
                 "artifacts": [self._artifact_json(found, a) for a in chosen],
             }
         return 200, body, self._link(query, page, per_page, len(artifacts))
+
+    def get_repo_artifacts(self, query: dict, repo: str) -> tuple:
+        """Every run's artifacts in the repository, newest first, as GitHub lists them."""
+        with self.sim.lock:
+            self._repo(repo)
+            now = self.sim.clock.now()
+            found = [(run, a) for run in self.sim.runs.values() if run.repo == repo
+                     for a in run.artifacts(now)]  # fmt: skip
+            found.sort(key=lambda pair: (pair[1].created, pair[1].id), reverse=True)
+            page, per_page = self._page(query)
+            chosen = found[(page - 1) * per_page : page * per_page]
+            body = {
+                "total_count": len(found),
+                "artifacts": [self._artifact_json(run, a) for run, a in chosen],
+            }
+        return 200, body, self._link(query, page, per_page, len(found))
 
     def get_artifact_zip(self, query: dict, repo: str, artifact: str) -> tuple:
         with self.sim.lock:

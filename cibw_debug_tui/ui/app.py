@@ -37,7 +37,7 @@ from cibw_debug_tui.ui.widgets.statusbar import StatusBar
 if TYPE_CHECKING:
     from cibw_debug_tui.core.github import GitHub
     from cibw_debug_tui.core.history import History
-    from cibw_debug_tui.core.session import Session, SessionSpec, Watcher
+    from cibw_debug_tui.core.session import Session, SessionSpec, SshScout, Watcher
 
 
 class SessionEvent(Message):
@@ -130,6 +130,7 @@ class DebugApp(App):
         self._build_backend = None if isinstance(backend, Backend) else backend
         self.ready = False  # the backend is in place and the sessions are shown
         self._save_timer: Timer | None = None
+        self.scout: SshScout | None = None  # looks for every session's SSH connection
         # Until then there is nothing to act on: check_action turns every action off.
         self._use(backend if isinstance(backend, Backend) else Backend(None, None, Path(), Path()))
 
@@ -203,7 +204,7 @@ class DebugApp(App):
     async def _start(self) -> None:
         """Mount the session panes, show the history's sessions, watch the unfinished ones and
         dispatch `start_with`."""
-        from cibw_debug_tui.core.session import RequestBudget
+        from cibw_debug_tui.core.session import RequestBudget, SshScout
         from cibw_debug_tui.ui.widgets.artifacts import ArtifactsPane
         from cibw_debug_tui.ui.widgets.failure import FailurePane
         from cibw_debug_tui.ui.widgets.jobs import JobsPane
@@ -211,6 +212,8 @@ class DebugApp(App):
 
         # All sessions share one polling budget, leaving room for actions and downloads.
         self.budget = RequestBudget(per_minute=290, pace=self.pace)
+        if self.github is not None:
+            self.scout = SshScout(self.github, self.budget, self.pace)
         await self.query_one("#right").mount(
             SshPane(now=self._utcnow, id="ssh"),
             FailurePane(id="failure"),
@@ -343,7 +346,16 @@ class DebugApp(App):
         )
         watcher.selected = session.id == self.selected
         self.watchers[session.id] = watcher
+        if self.scout is not None:
+            self.scout.watchers.append(watcher)
+            if not any(w.group == "scout" and not w.is_finished for w in self.workers):
+                self._scout(self.scout)
         self._watch(watcher)
+
+    @work(group="scout", exit_on_error=False)
+    async def _scout(self, scout: SshScout) -> None:
+        """Runs while sessions are watched; started again with the next one."""
+        await scout.run()
 
     @work(group="watch", exit_on_error=False)
     async def _watch(self, watcher: Watcher) -> None:
@@ -351,6 +363,8 @@ class DebugApp(App):
             await watcher.run()
         finally:
             self.watchers.pop(watcher.session.id, None)
+            if self.scout is not None and watcher in self.scout.watchers:
+                self.scout.watchers.remove(watcher)
             self.post_message(SessionEvent(watcher.session.id, "stopped"))
 
     @on(SessionEvent)
