@@ -180,6 +180,14 @@ def make_log(path: Path, megabytes: int = 200) -> int:
     return written
 
 
+def _explain_child(path: Path) -> tuple[float, float, str]:
+    """(seconds, peak memory in MB, category) of explaining `path` in a fresh process."""
+    out = subprocess.run(
+        [sys.executable, "-c", EXPLAIN_CHILD, str(path)], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return float(out[0]), int(out[1]) / 1024, out[2]
+
+
 def explain(rounds: int = 3) -> None:
     print("5. error excerpt from a 200 MB log", flush=True)
     with tempfile.TemporaryDirectory() as folder:
@@ -189,22 +197,11 @@ def explain(rounds: int = 3) -> None:
         make_log(small, 20)
         speeds, memory, small_memory = [], [], []
         for _ in range(rounds):
-            out = subprocess.run(
-                [sys.executable, "-c", EXPLAIN_CHILD, str(path)],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.split()
-            speeds.append(nbytes / 1e6 / float(out[0]))
-            memory.append(int(out[1]) / 1024)
-            assert out[2] == "compile", out
-            out = subprocess.run(
-                [sys.executable, "-c", EXPLAIN_CHILD, str(small)],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.split()
-            small_memory.append(int(out[1]) / 1024)
+            seconds, peak, category = _explain_child(path)
+            speeds.append(nbytes / 1e6 / seconds)
+            memory.append(peak)
+            assert category == "compile", category
+            small_memory.append(_explain_child(small)[1])
     speed = statistics.median(speeds)
     row(
         "excerpt throughput",

@@ -43,14 +43,14 @@ RUN_EVERY = 6  # polls between looks at the run itself while its jobs go on (rer
 
 # Who is waiting for a poll, most pressing first.
 LOOKING = 0  # the session a person has selected
-SSH_OPENING = 1  # an SSH session is about to be handed to the person
+SSH_OPENING = 1  # the SSH scout, or reading a connection file just published
 ROUTINE = 2
 
 
 class RequestBudget:
     """Requests per minute shared by every watcher: many sessions slow each other down instead
     of spending the rate limit. The selected session may borrow ahead; the others wait in line,
-    an SSH session about to open first, then first come, first served."""
+    the SSH scout first, then first come, first served."""
 
     def __init__(self, per_minute: float = 290.0, pace: float = 1.0, burst: float = 20.0):
         self.rate = per_minute / 60.0 / pace  # tokens per real second
