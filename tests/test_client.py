@@ -1,6 +1,7 @@
 """The real client against the simulator over a loopback socket."""
 
 import asyncio
+import time
 import zipfile
 from pathlib import Path
 
@@ -491,8 +492,9 @@ def test_the_scout_hands_every_session_its_ssh_connection_from_one_list(sim, tmp
             scout.watchers = watchers
             tasks = [asyncio.create_task(t.run()) for t in [*watchers, scout]]
             sessions = [w.session for w in watchers]
+            deadline = time.monotonic() + 60
             while not all("before-build" in s.connections for s in sessions):
-                assert all(not t.done() for t in tasks)
+                assert all(not t.done() for t in tasks) and time.monotonic() < deadline
                 await asyncio.sleep(0.05)
             for task in tasks:
                 task.cancel()

@@ -74,7 +74,7 @@ def test_the_token_leaks_nowhere(tmp_path):
             return texts
 
         printed += asyncio.run(errors())
-        printed.append(asyncio.run(dashboard(sim, tmp_path)))
+        printed.append(asyncio.run(asyncio.wait_for(dashboard(sim, tmp_path), 120)))
     finally:
         sim.stop()
     assert list((tmp_path / "logs").glob("*.log")), "the failed job's log was saved"
@@ -96,9 +96,10 @@ async def dashboard(sim: Simulator, tmp_path: Path) -> str:
     app = DebugApp(backend, pace=0.02)
     async with app.run_test(size=(160, 48)) as pilot:
         session = next(iter(app.sessions.values()))
-        while not (session.done and session.failure and session.artifacts):
+        table = app.query_one("#artifact-table")
+        while not (session.done and session.failure and table.row_count):  # shown with a tick
             await pilot.pause(0.05)
-        app.query_one("#artifact-table").focus()
+        table.focus()
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         while not list((tmp_path / "downloads").glob("*.zip")):

@@ -15,9 +15,9 @@ from textual.widgets import Input, Select
 from cibw_debug_tui.core.config import Token
 from cibw_debug_tui.core.github import GitHub
 from cibw_debug_tui.core.history import History
-from cibw_debug_tui.core.session import SessionSpec
+from cibw_debug_tui.core.session import Session, SessionSpec
 from cibw_debug_tui.simulator.server import Simulator
-from cibw_debug_tui.ui.app import Backend, DebugApp
+from cibw_debug_tui.ui.app import Backend, DebugApp, SessionEvent
 from cibw_debug_tui.ui.screens.confirm import ConfirmScreen
 from cibw_debug_tui.ui.screens.dispatch import DispatchScreen
 from cibw_debug_tui.ui.screens.log import LogScreen
@@ -86,7 +86,9 @@ def test_opens_on_the_form_and_dispatches_with_ctrl_s(sim, tmp_path):
             assert app.clipboard == session.open_connection().ssh
             assert app.clipboard.endswith(".tmate.io")
             assert any("copied" in (n.title or "").lower() for n in app._notifications)
-            assert any("SSH session open" in n.message for n in app._notifications)
+            # the watchers' news comes with the next second's tick
+            await until(pilot, lambda: any("SSH session open" in n.message
+                                           for n in app._notifications))  # fmt: skip
 
     asyncio.run(go())
     assert len(sim.runs) == 1
@@ -159,9 +161,8 @@ def test_failure_pane_and_full_log(sim, tmp_path):
         async with app.run_test(size=SIZE) as pilot:
             session = next(iter(app.sessions.values()))
             await until(pilot, lambda: session.failure is not None)
-            await pilot.pause()
             pane = app.query_one(FailurePane)
-            assert pane.display
+            await until(pilot, lambda: pane.display)  # with the next second's tick
             assert "compile" in text_of(pane) and "ffi.h" in text_of(pane)
             await pilot.press("l")
             assert isinstance(app.screen, LogScreen)
@@ -218,8 +219,8 @@ def test_enter_downloads_the_highlighted_artifact(sim, tmp_path):
         async with app.run_test(size=SIZE) as pilot:
             session = next(iter(app.sessions.values()))
             await until(pilot, lambda: len(session.artifacts) == 2 and session.done)
-            await pilot.pause()
             table = app.query_one("#artifact-table")
+            await until(pilot, lambda: table.row_count == 2)  # with the next second's tick
             table.focus()
             await pilot.press("down")
             await pilot.press("enter")
@@ -430,5 +431,87 @@ def test_prefill_that_cannot_be_used_says_why(sim, tmp_path, prefill, words, run
             assert words in text_of(form.query_one("#form-error"))
             assert form.query_one("#runner", Select).value == runner
             assert form.query_one("#arch", Select).value == arch
+
+    asyncio.run(go())
+
+
+def test_news_of_several_sessions_comes_in_one_toast(sim, tmp_path):
+    """Watchers' news waits for the next tick: sessions finishing together make one toast."""
+    history = History(persist=False)
+    ended = [
+        Session("a", spec(), sim.api_url, run_id=1, status="in_progress"),
+        Session("b", spec(python="cp313"), sim.api_url, run_id=2, status="in_progress"),
+    ]
+    for session in ended:
+        history.add(session)
+    github = GitHub(sim.api_url, Token("ghp_ui", "test"))
+    backend = Backend(github=github, history=history, repo=REPO,
+                      download_dir=tmp_path, log_dir=tmp_path)  # fmt: skip
+
+    async def go():
+        app = DebugApp(backend, watch=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.ready)
+            before = list(app._notifications)
+            for session, conclusion in zip(ended, ("success", "failure"), strict=True):
+                session.status, session.conclusion = "completed", conclusion
+                app.post_message(SessionEvent(session.id, "status"))
+            await until(pilot, lambda: len(list(app._notifications)) > len(before))
+            (toast,) = [n for n in app._notifications if n not in before]
+            assert toast.title == "2 updates" and toast.severity == "warning"
+            assert toast.message.splitlines() == [
+                "cp312-manylinux_x86_64: success",
+                "cp313-manylinux_x86_64: failure",
+            ]
+
+    asyncio.run(go())
+
+
+def test_the_jobs_pane_draws_again_only_the_lines_whose_clock_moved():
+    from datetime import datetime, timedelta, timezone
+
+    from textual.app import App
+
+    from cibw_debug_tui.ui.widgets.jobs import JobsPane
+
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    clock = [start + timedelta(seconds=70)]
+    stamp = lambda seconds: (start + timedelta(seconds=seconds)).isoformat()  # noqa: E731
+    session = Session("s", spec(), "http://sim", run_id=1, status="in_progress")
+    session.jobs = [
+        {"name": "build", "status": "in_progress", "started_at": stamp(0), "steps": [
+            {"name": "Set up job", "status": "completed", "conclusion": "success",
+             "started_at": stamp(0), "completed_at": stamp(3)},
+            {"name": "Build", "status": "in_progress", "started_at": stamp(3)},
+            {"name": "Upload logs", "status": "queued"},
+        ]},
+    ]  # fmt: skip
+
+    class One(App):
+        def compose(self):
+            yield JobsPane(now=lambda: clock[0])
+
+    async def go():
+        app = One()
+        async with app.run_test(size=(60, 10)) as pilot:
+            pane = app.query_one(JobsPane)
+            pane.show(session)
+            await pilot.pause()
+            lines = [pane.render_line(y).text.rstrip() for y in range(4)]
+            assert lines[0].startswith("● build") and lines[0].endswith("01:10")
+            assert lines[1].startswith("✓   Set up job") and lines[1].endswith("00:03")
+            assert lines[2].startswith("●   Build") and lines[2].endswith("01:07")
+            assert lines[3] == "◌   Upload logs"
+            drawn = []
+            refresh = pane.refresh
+            pane.refresh = lambda *regions, **kw: (
+                drawn.append((regions, kw)) or refresh(*regions, **kw)
+            )
+            clock[0] += timedelta(seconds=1)
+            pane.show(session)
+            top = pane.styles.gutter.top
+            assert [r[0].y for r, kw in drawn] == [top, top + 2] and all(not kw for _, kw in drawn)
+            await pilot.pause()
+            assert pane.render_line(0).text.rstrip().endswith("01:11")
 
     asyncio.run(go())

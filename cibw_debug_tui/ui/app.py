@@ -41,13 +41,16 @@ if TYPE_CHECKING:
 
 
 class SessionEvent(Message):
-    """A watcher saw something change in a session."""
+    """A watcher saw something change in a session, or a key changed it (`at_once`)."""
 
-    def __init__(self, session_id: str, kind: str, payload: object = None) -> None:
+    def __init__(
+        self, session_id: str, kind: str, payload: object = None, at_once: bool = False
+    ) -> None:
         super().__init__()
         self.session_id = session_id
         self.kind = kind
         self.payload = payload
+        self.at_once = at_once
 
 
 @dataclass
@@ -131,6 +134,8 @@ class DebugApp(App):
         self.ready = False  # the backend is in place and the sessions are shown
         self._save_timer: Timer | None = None
         self.scout: SshScout | None = None  # looks for every session's SSH connection
+        self._changed: set[str] = set()  # sessions to draw again at the next tick
+        self._news: list[tuple] = []  # (message, severity, timeout, title, bell) for the tick
         # Until then there is nothing to act on: check_action turns every action off.
         self._use(backend if isinstance(backend, Backend) else Backend(None, None, Path(), Path()))
 
@@ -303,14 +308,27 @@ class DebugApp(App):
             self.query_one(SessionList).select(ordered[index].id)
 
     def _tick(self) -> None:
+        """Once a second, in one frame: the clocks, what the watchers saw, and the rate limit.
+        With 50 live sessions these change several times a second, and a frame for each cost
+        more than all else the dashboard does."""
         if not self.query(SessionList):
             return
         self.query_one(SessionList).tick()
+        self._show_changes()
         session = self.current
         if session and not session.done:
             self.query_one("#ssh").show(session)
             self.query_one("#jobs").show(session)
         self._update_status()
+
+    def _show_changes(self) -> None:
+        changed, self._changed = self._changed, set()
+        rows = self.query_one(SessionList)
+        for sid in changed & self.sessions.keys():
+            rows.refresh_session(self.sessions[sid])
+        if self.selected in changed:
+            self._show_selected()
+        self._tell_news()
 
     def _on_client_status(self, text: str) -> None:
         """The client is retrying, waiting out a rate limit, or fine again: show it now."""
@@ -369,33 +387,49 @@ class DebugApp(App):
 
     @on(SessionEvent)
     def _on_session_event(self, event: SessionEvent) -> None:
+        """What the watchers saw is shown with the next tick: in one frame, and in one toast
+        (50 sessions finishing together would stack 50). What a key did is shown at once."""
         session = self.sessions.get(event.session_id)
         if session is None or not self.query(SessionList):
             return  # unknown, or the app is closing and its widgets are gone
         if event.kind == "note" and event.payload:
             self.said.append(str(event.payload))
-        self.query_one(SessionList).refresh_session(session)
+        self._changed.add(session.id)
+        name = session.identifier
         if event.kind == "ssh" and getattr(event.payload, "is_open", False):
-            self.bell()
-            self.notify(
-                f"SSH session open for {session.identifier}: press c to copy",
-                title="SSH",
-                timeout=8,
-            )
+            how = "press c to copy" if session.id == self.selected else "select it, press c"
+            self._tell(f"SSH session open for {name}: {how}", "information", 8, title="SSH")
         elif event.kind == "ssh" or event.kind == "ssh-error":
-            self.notify(f"SSH session for {session.identifier} refused or unreadable",
-                        severity="error")  # fmt: skip
+            self._tell(f"SSH session for {name} refused or unreadable", "error", 5, bell=False)
         elif event.kind == "status":
             self._save_soon()
             if session.status in ("completed", "gone"):
-                self.bell()
-                self.notify(
-                    f"{session.identifier}: {session.conclusion or status_words(session)}",
-                    severity="information" if session.conclusion == "success" else "warning",
-                )
-        if event.session_id == self.selected:
-            self._show_selected()
-        self._update_status()
+                words = session.conclusion or status_words(session)
+                good = session.conclusion == "success"
+                self._tell(f"{name}: {words}", "information" if good else "warning", 5)
+        if event.at_once:
+            self._show_changes()
+
+    def _tell(self, message: str, severity: str, timeout: float, title="", bell=True) -> None:
+        self._news.append((message, severity, timeout, title, bell))
+
+    def _tell_news(self) -> None:
+        """Notify what happened since the last time: one toast, and the bell once."""
+        news, self._news = self._news, []
+        if not news:
+            return
+        if any(item[4] for item in news):
+            self.bell()
+        if len(news) == 1:
+            message, severity, timeout, title, _ = news[0]
+            self.notify(message, title=title, severity=severity, timeout=timeout)
+            return
+        lines = [item[0] for item in news]
+        if len(lines) > 6:
+            lines[5:] = [f"and {len(lines) - 5} more"]
+        worst = next(s for s in ("error", "warning", "information") if any(i[1] == s for i in news))
+        self.notify("\n".join(lines), title=f"{len(news)} updates", severity=worst,
+                    timeout=max(item[2] for item in news))  # fmt: skip
 
     # -- actions -----------------------------------------------------------------------------
 
@@ -456,12 +490,12 @@ class DebugApp(App):
         except GitHubError as error:
             session.status, session.note = "error", str(error)
             self.history.save()
-            self.post_message(SessionEvent(session.id, "status"))
+            self.post_message(SessionEvent(session.id, "status", at_once=True))
             self.notify(f"Not dispatched: {error}", severity="error", timeout=10)
             return
         session.run_id, session.html_url, session.status = found.run_id, found.html_url, "queued"
         self.history.save()
-        self.post_message(SessionEvent(session.id, "status"))
+        self.post_message(SessionEvent(session.id, "status", at_once=True))
         self._start_watch(session)
 
     def action_rerun(self) -> None:
@@ -513,7 +547,7 @@ class DebugApp(App):
         if name == "rerun_failed":
             session.status, session.conclusion, session.failure = "queued", None, None
             session.ended_at = None
-            self.post_message(SessionEvent(session.id, "status"))
+            self.post_message(SessionEvent(session.id, "status", at_once=True))
         watcher = self.watchers.get(session.id)
         if watcher:
             watcher.nudge()
