@@ -449,7 +449,7 @@ def test_the_request_budget_serves_the_person_first_then_ssh_then_the_rest():
     from cibw_debug_tui.core.session import LOOKING, ROUTINE, SSH_OPENING, RequestBudget
 
     async def go():
-        budget = RequestBudget(per_minute=600, burst=1)  # a request every 0.1 s
+        budget = RequestBudget(per_minute=600, burst=1, beat=0)  # a request every 0.1 s
         await budget.take(1)
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -468,6 +468,29 @@ def test_the_request_budget_serves_the_person_first_then_ssh_then_the_rest():
         assert served == ["ssh", "routine 0", "routine 1", "routine 2"]
         assert loop.time() - started >= 0.4  # the borrowed token was paid back first
         assert budget._line == []
+
+    asyncio.run(go())
+
+
+def test_the_request_budget_lets_the_line_go_on_the_beat():
+    from collections import Counter
+
+    from cibw_debug_tui.core.session import RequestBudget
+
+    async def go():
+        budget = RequestBudget(per_minute=1200, burst=10, beat=0.25)  # 5 tokens a beat
+        await budget.take(10)  # spent: the next ones wait in line
+        loop = asyncio.get_running_loop()
+        served = []
+
+        async def poll():
+            await budget.take(1)
+            served.append(loop.time() / 0.25)  # in beats
+
+        await asyncio.wait_for(asyncio.gather(*(poll() for _ in range(12))), 5)
+        assert all(abs(t - round(t)) < 0.2 for t in served), served  # on the beat
+        groups = Counter(round(t) for t in served)
+        assert len(groups) >= 3 and max(groups.values()) >= 4, groups  # together, at the rate
 
     asyncio.run(go())
 

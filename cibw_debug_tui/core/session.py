@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import heapq
 import itertools
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +42,17 @@ UPLOADING = ("Publish the SSH", "Upload")  # the workflow's steps that create ar
 RUN_EVERY = 6  # polls between looks at the run itself while its jobs go on (reruns show there)
 
 
+BEAT = 1.0  # seconds: polls start on it, together (see RequestBudget)
+
+
+def on_beat(wait: float, beat: float) -> float:
+    """`wait` (seconds), lengthened to end on the next beat of the monotonic clock."""
+    if not beat:
+        return wait
+    now = time.monotonic()
+    return math.ceil((now + wait) / beat) * beat - now
+
+
 # Who is waiting for a poll, most pressing first.
 LOOKING = 0  # the session a person has selected
 SSH_OPENING = 1  # the SSH scout, or reading a connection file just published
@@ -50,12 +62,19 @@ ROUTINE = 2
 class RequestBudget:
     """Requests per minute shared by every watcher: many sessions slow each other down instead
     of spending the rate limit. The selected session may borrow ahead; the others wait in line,
-    the SSH scout first, then first come, first served."""
+    the SSH scout first, then first come, first served.
 
-    def __init__(self, per_minute: float = 290.0, pace: float = 1.0, burst: float = 20.0):
+    The line moves on the beat (a second): the requests that the past second paid for go
+    together, not one every 200 ms. Together they cost less than half the CPU each (a request
+    after a pause finds cold caches), and the dashboard paints once a second anyway."""
+
+    def __init__(
+        self, per_minute: float = 290.0, pace: float = 1.0, burst: float = 20.0, beat: float = BEAT
+    ):
         self.rate = per_minute / 60.0 / pace  # tokens per real second
         self.burst = burst
         self.pace = pace
+        self.beat = beat * pace  # real seconds
         self.tokens = burst
         self._stamp = time.monotonic()
         self._line: list[list] = []  # a heap of [priority, arrival, wake-up event]
@@ -84,7 +103,7 @@ class RequestBudget:
                     self.tokens -= count
                     return
                 place[2].clear()
-                wait = (count - self.tokens) / self.rate if first else None
+                wait = on_beat((count - self.tokens) / self.rate, self.beat) if first else None
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(place[2].wait(), wait)
         finally:
@@ -251,7 +270,9 @@ class Watcher:
             self._next_interval(changed)
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval * self.pace)
+                await asyncio.wait_for(
+                    self._wake.wait(), on_beat(self.interval * self.pace, BEAT * self.pace)
+                )
 
     def _finished(self) -> bool:
         s = self.session
@@ -443,7 +464,7 @@ class SshScout:
             for repo in {w.session.spec.repo for w in waiting}:
                 await self._look(repo, [w for w in waiting if w.session.spec.repo == repo])
             soon = any(w.ssh_soon() for w in waiting)
-            await asyncio.sleep((FAST if soon else NORMAL) * self.pace)
+            await asyncio.sleep(on_beat((FAST if soon else NORMAL) * self.pace, BEAT * self.pace))
 
     async def _look(self, repo: str, watchers: list[Watcher]) -> None:
         if self.budget is not None:
