@@ -81,10 +81,10 @@ class JobsPane(Widget):
             self._took_width = took_width
             self.refresh(layout=len(rows) != len(before))
             return
-        top, width = self.styles.gutter.top, self.size.width
+        width = self.content_size.width
         for y, (old, new) in enumerate(zip(before, rows, strict=True)):
             if old != new:
-                self.refresh(Region(0, top + y, width, 1))
+                self.refresh(Region(0, y, width, 1))  # in content lines
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.rows)
