@@ -370,6 +370,10 @@ def test_the_app_paints_before_its_backend_is_built_and_waits_for_it(sim, tmp_pa
             await until(pilot, lambda: app.ready)
             await until(pilot, lambda: isinstance(app.screen, DispatchScreen))
             assert app.query("#ssh") and app.github is built.github
+            # let the form finish mounting before the test closes the app (a Select torn
+            # down half-mounted raises inside Textual)
+            await until(pilot, lambda: app.screen.query("#runner SelectCurrent #label"))
+            await pilot.pause()
 
     asyncio.run(go())
 
