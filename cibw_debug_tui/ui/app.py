@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich.markup import escape
 from textual import on, work
@@ -51,6 +51,16 @@ class SessionEvent(Message):
         self.kind = kind
         self.payload = payload
         self.at_once = at_once
+
+
+class News(NamedTuple):
+    """Something to notify with the next tick."""
+
+    message: str
+    severity: str
+    timeout: float
+    title: str = ""
+    bell: bool = True
 
 
 @dataclass
@@ -135,7 +145,7 @@ class DebugApp(App):
         self._save_timer: Timer | None = None
         self.scout: SshScout | None = None  # looks for every session's SSH connection
         self._changed: set[str] = set()  # sessions to draw again at the next tick
-        self._news: list[tuple] = []  # (message, severity, timeout, title, bell) for the tick
+        self._news: list[News] = []  # notified with the next tick
         # Until then there is nothing to act on: check_action turns every action off.
         self._use(backend if isinstance(backend, Backend) else Backend(None, None, Path(), Path()))
 
@@ -398,38 +408,38 @@ class DebugApp(App):
         name = session.identifier
         if event.kind == "ssh" and getattr(event.payload, "is_open", False):
             how = "press c to copy" if session.id == self.selected else "select it, press c"
-            self._tell(f"SSH session open for {name}: {how}", "information", 8, title="SSH")
+            self._news.append(News(f"SSH session open for {name}: {how}", "information", 8, "SSH"))
         elif event.kind == "ssh" or event.kind == "ssh-error":
-            self._tell(f"SSH session for {name} refused or unreadable", "error", 5, bell=False)
+            self._news.append(News(f"SSH session for {name} refused or unreadable", "error", 5,
+                                   bell=False))  # fmt: skip
         elif event.kind == "status":
             self._save_soon()
             if session.status in ("completed", "gone"):
                 words = session.conclusion or status_words(session)
                 good = session.conclusion == "success"
-                self._tell(f"{name}: {words}", "information" if good else "warning", 5)
+                self._news.append(News(f"{name}: {words}", "information" if good else "warning", 5))
         if event.at_once:
             self._show_changes()
-
-    def _tell(self, message: str, severity: str, timeout: float, title="", bell=True) -> None:
-        self._news.append((message, severity, timeout, title, bell))
 
     def _tell_news(self) -> None:
         """Notify what happened since the last time: one toast, and the bell once."""
         news, self._news = self._news, []
         if not news:
             return
-        if any(item[4] for item in news):
+        if any(item.bell for item in news):
             self.bell()
         if len(news) == 1:
-            message, severity, timeout, title, _ = news[0]
-            self.notify(message, title=title, severity=severity, timeout=timeout)
+            item = news[0]
+            self.notify(item.message, title=item.title, severity=item.severity,
+                        timeout=item.timeout)  # fmt: skip
             return
-        lines = [item[0] for item in news]
+        lines = [item.message for item in news]
         if len(lines) > 6:
             lines[5:] = [f"and {len(lines) - 5} more"]
-        worst = next(s for s in ("error", "warning", "information") if any(i[1] == s for i in news))
+        severities = {item.severity for item in news}
+        worst = next(s for s in ("error", "warning", "information") if s in severities)
         self.notify("\n".join(lines), title=f"{len(news)} updates", severity=worst,
-                    timeout=max(item[2] for item in news))  # fmt: skip
+                    timeout=max(item.timeout for item in news))  # fmt: skip
 
     # -- actions -----------------------------------------------------------------------------
 

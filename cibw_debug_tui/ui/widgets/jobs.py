@@ -67,7 +67,6 @@ class JobsPane(Widget):
         self.rows: list[Row] = []
         self._took_width = 0  # the duration column's width
         self._strips: dict[int, tuple[tuple, Strip]] = {}  # each line drawn, and from what
-        self._styles: dict[str, Style] = {}
 
     def show(self, session: Session | None) -> None:
         """Show the session's jobs: lines whose words changed are drawn again, and the pane is
@@ -89,11 +88,6 @@ class JobsPane(Widget):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.rows)
 
-    def _style(self, name: str) -> Style:
-        if name not in self._styles:
-            self._styles[name] = Style.parse(name) if name else Style()
-        return self._styles[name]
-
     def render_line(self, y: int) -> Strip:
         width = self.content_size.width
         base = self.rich_style
@@ -110,17 +104,17 @@ class JobsPane(Widget):
     def _draw(self, row: Row, width: int, base: Style) -> Strip:
         icon, color, name, name_style, took, took_style = row
         if not icon:  # a sentence in place of the jobs
-            sentence = Segment(name, base + self._style(name_style))
+            sentence = Segment(name, base + Style.parse(name_style))
             return Strip([sentence]).crop_extend(0, width, base)
         room = max(0, width - 2 - (self._took_width + 1 if self._took_width else 0))
         if cell_len(name) > room:
             name = set_cell_size(name, max(0, room - 1)) + "…"
         segments = [
-            Segment(icon, base + self._style(color)),
+            Segment(icon, base + Style.parse(color)),
             Segment(" ", base),
-            Segment(set_cell_size(name, room), base + self._style(name_style)),
+            Segment(set_cell_size(name, room), base + Style.parse(name_style)),
         ]
         if self._took_width:
             took = " " * (self._took_width - cell_len(took)) + took
-            segments += [Segment(" ", base), Segment(took, base + self._style(took_style))]
+            segments += [Segment(" ", base), Segment(took, base + Style.parse(took_style))]
         return Strip(segments).crop_extend(0, width, base)

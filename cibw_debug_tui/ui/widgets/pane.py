@@ -16,16 +16,13 @@ class Pane(Static):
     _shown: object = None
     _shape: object = None
 
-    def show_text(
-        self, content: RenderableType, same_as: object = None, shape: object = None
-    ) -> None:
-        """Show `content`. `same_as` is what to compare instead of it, and `shape` what decides
-        its size (line lengths, for text), when the content is not text."""
-        key = content if same_as is None else same_as
-        if key == self._shown:
+    def show_text(self, content: RenderableType) -> None:
+        """Show `content`; text whose line lengths did not change is not laid out again."""
+        if content == self._shown:
             return
-        if shape is None and isinstance(content, Text):
+        shape = None
+        if isinstance(content, Text):
             shape = tuple(len(line) for line in content.plain.split("\n"))
         layout = shape is None or shape != self._shape
-        self._shown, self._shape = key, shape
+        self._shown, self._shape = content, shape
         self.update(content, layout=layout)
