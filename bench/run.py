@@ -268,7 +268,7 @@ async def _simulated_hour(count: int) -> dict:
 
     try:
         github = GitHub(api, Token("bench", "bench"), max_backoff=1)
-        budget = RequestBudget(per_minute=290, pace=1 / SPEED)
+        budget = RequestBudget(pace=1 / SPEED)
         scout = SshScout(github, budget, pace=1 / SPEED)  # as the dashboard runs it
         watchers, snapshots, ssh_seen = [], {}, {}
         real_start, clock_start = time.monotonic(), time.time()

@@ -26,7 +26,7 @@ def spec(**overrides) -> SessionSpec:
     return SessionSpec(**{**values, **overrides})
 
 
-async def dispatch_and_watch(sim, session_spec, tmp_path, sid="s1", steer=None):
+async def dispatch_and_watch(sim, session_spec, tmp_path, sid="s1", steer=None, pace=0.02):
     events = []
     async with client(sim) as github:
         session = Session(sid, session_spec, sim.api_url)
@@ -38,7 +38,7 @@ async def dispatch_and_watch(sim, session_spec, tmp_path, sid="s1", steer=None):
             if steer:
                 steer(event, session)
 
-        watcher = Watcher(github, session, on_event, log_dir=tmp_path, pace=0.02)
+        watcher = Watcher(github, session, on_event, log_dir=tmp_path, pace=pace)
         await asyncio.wait_for(watcher.run(), 30)
         return session, events, found, github
 
@@ -443,6 +443,36 @@ def test_a_watch_asks_for_artifacts_only_when_an_upload_finished(sim, tmp_path):
     artifacts = by_path[f"/repos/{REPO}/actions/runs/{found.run_id}/artifacts"]
     assert jobs > 5 and artifacts <= 3, (jobs, artifacts)
     assert len(session.artifacts) == 2
+
+
+def test_a_watch_reads_the_run_only_when_its_jobs_say_it_changed(sim, tmp_path):
+    session, _, found, _ = asyncio.run(
+        dispatch_and_watch(sim, spec(debug_mode="disabled"), tmp_path, pace=0.004)
+    )
+    by_path = sim.stats()["by_path"]
+    jobs = by_path[f"/repos/{REPO}/actions/runs/{found.run_id}/jobs"]
+    runs = by_path[f"/repos/{REPO}/actions/runs/{found.run_id}"]
+    # The first look, the jobs starting, the jobs done (until the run says so too).
+    assert session.conclusion == "success" and jobs > 20 and runs <= 4, (jobs, runs)
+
+
+def test_a_watch_sees_a_rerun_by_the_attempt_its_jobs_name(sim, tmp_path):
+    sim.scenario = "build-failure"
+    session, _, found, _ = asyncio.run(
+        dispatch_and_watch(sim, spec(debug_mode="disabled"), tmp_path)
+    )
+    assert (session.status, session.attempt) == ("completed", 1)
+
+    async def go():
+        async with client(sim) as github:
+            watcher = Watcher(github, session, log_dir=tmp_path, pace=0.02)
+            await watcher.poll_once()  # its first look includes the run
+            assert session.status == "completed"
+            await github.rerun_failed(REPO, found.run_id)  # on the web, say
+            await watcher.poll_once()  # the jobs are not done: only they name attempt 2
+            assert session.attempt == 2 and session.status != "completed"
+
+    asyncio.run(go())
 
 
 def test_the_request_budget_serves_the_person_first_then_ssh_then_the_rest():

@@ -39,10 +39,11 @@ SELECTED_MAX = 5.0
 BUILD_WITH_SSH_AFTER = 6.0  # the session a person is looking at is never polled slower than this
 SSH_SOON = ("Install tmate", "Write the SSH", "Open the SSH", "Publish the SSH")
 UPLOADING = ("Publish the SSH", "Upload")  # the workflow's steps that create artifacts
-RUN_EVERY = 6  # polls between looks at the run itself while its jobs go on (reruns show there)
 
 
 BEAT = 1.0  # seconds: polls start on it, together (see RequestBudget)
+PER_MINUTE = 240.0  # all polls together: GitHub's secondary limit is about 300 (every request
+# costs CPU too; 240 still polls each of 50 busy sessions every ~12 s)
 
 
 def on_beat(wait: float, beat: float) -> float:
@@ -69,7 +70,11 @@ class RequestBudget:
     after a pause finds cold caches), and the dashboard paints once a second anyway."""
 
     def __init__(
-        self, per_minute: float = 290.0, pace: float = 1.0, burst: float = 20.0, beat: float = BEAT
+        self,
+        per_minute: float = PER_MINUTE,
+        pace: float = 1.0,
+        burst: float = 20.0,
+        beat: float = BEAT,
     ):
         self.rate = per_minute / 60.0 / pace  # tokens per real second
         self.burst = burst
@@ -231,7 +236,6 @@ class Watcher:
         self._explain_tries = 0
         self.budget = budget
         self._want_run = True
-        self._since_run = 0
         self._uploads_seen: frozenset[str] = frozenset()
         self._final_artifacts = False
 
@@ -298,8 +302,9 @@ class Watcher:
 
     async def poll_once(self) -> bool:
         """One round, as cheap as it can be: the jobs always (they show every step), the run
-        when the jobs say it may have ended (or now and then, for reruns), the artifacts when
-        a step that uploads has finished. True when anything changed."""
+        when the jobs say it started, may have ended or was run again (each job names its
+        attempt), the artifacts when a step that uploads has finished. True when anything
+        changed."""
         s = self.session
         repo, run_id = s.spec.repo, s.run_id
         assert run_id is not None
@@ -313,11 +318,11 @@ class Watcher:
             changed = True
         jobs_done = bool(jobs) and all(j.get("status") == "completed" for j in jobs)
         started = s.status == "queued" and any(j.get("status") != "queued" for j in jobs)
-        self._since_run += 1
-        if self._want_run or jobs_done or started or self._since_run >= RUN_EVERY:
+        rerun = any((j.get("run_attempt") or s.attempt) != s.attempt for j in jobs)
+        if self._want_run or jobs_done or started or rerun:
             await self._spend(1, priority)
             changed |= self._take_run(*await self.github.run(repo, run_id))
-            self._want_run, self._since_run = False, 0
+            self._want_run = False
         uploaded = self._uploads_done()
         if uploaded != self._uploads_seen or (
             s.status == "completed" and not self._final_artifacts
