@@ -17,7 +17,7 @@ from cibw_debug_tui.core.github import GitHub
 from cibw_debug_tui.core.history import History
 from cibw_debug_tui.core.session import Session, SessionSpec
 from cibw_debug_tui.simulator.server import Simulator
-from cibw_debug_tui.ui.app import Backend, DebugApp, SessionEvent
+from cibw_debug_tui.ui.app import Backend, DebugApp
 from cibw_debug_tui.ui.screens.confirm import ConfirmScreen
 from cibw_debug_tui.ui.screens.dispatch import DispatchScreen
 from cibw_debug_tui.ui.screens.log import LogScreen
@@ -459,7 +459,7 @@ def test_news_of_several_sessions_comes_in_one_toast(sim, tmp_path):
             before = list(app._notifications)
             for session, conclusion in zip(ended, ("success", "failure"), strict=True):
                 session.status, session.conclusion = "completed", conclusion
-                app.post_message(SessionEvent(session.id, "status"))
+                app.session_changed(session.id, "status")
             await until(pilot, lambda: len(list(app._notifications)) > len(before))
             (toast,) = [n for n in app._notifications if n not in before]
             assert toast.title == "2 updates" and toast.severity == "warning"

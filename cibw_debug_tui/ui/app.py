@@ -22,7 +22,6 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
@@ -38,19 +37,6 @@ if TYPE_CHECKING:
     from cibw_debug_tui.core.github import GitHub
     from cibw_debug_tui.core.history import History
     from cibw_debug_tui.core.session import Session, SessionSpec, SshScout, Watcher
-
-
-class SessionEvent(Message):
-    """A watcher saw something change in a session, or a key changed it (`at_once`)."""
-
-    def __init__(
-        self, session_id: str, kind: str, payload: object = None, at_once: bool = False
-    ) -> None:
-        super().__init__()
-        self.session_id = session_id
-        self.kind = kind
-        self.payload = payload
-        self.at_once = at_once
 
 
 class News(NamedTuple):
@@ -78,7 +64,7 @@ class Backend:
     start_with: tuple[SessionSpec, ...] = ()  # dispatched on start (the demo's sessions)
 
 
-SAVE_AFTER = 2.0  # seconds from a session's status change to the history file
+SAVE_AFTER = 15.0  # seconds from a status change to the history file: one write for many
 
 # Actions that need the backend; until it is there their keys are shown disabled.
 NEEDS_BACKEND = {
@@ -181,9 +167,10 @@ class DebugApp(App):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        self.session_list = SessionList(now=lambda: self.now(), id="sessions")
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield SessionList(now=lambda: self.now(), id="sessions")
+                yield self.session_list
             with VerticalScroll(id="right"):
                 yield Pane(id="session-header")  # the session panes are mounted by _start
         yield StatusBar(id="status")
@@ -226,7 +213,7 @@ class DebugApp(App):
         from cibw_debug_tui.ui.widgets.ssh import SshPane
 
         # All sessions share one polling budget, leaving room for actions and downloads.
-        self.budget = RequestBudget(per_minute=290, pace=self.pace)
+        self.budget = RequestBudget(pace=self.pace)
         if self.github is not None:
             self.scout = SshScout(self.github, self.budget, self.pace)
         await self.query_one("#right").mount(
@@ -321,9 +308,9 @@ class DebugApp(App):
         """Once a second, in one frame: the clocks, what the watchers saw, and the rate limit.
         With 50 live sessions these change several times a second, and a frame for each cost
         more than all else the dashboard does."""
-        if not self.query(SessionList):
+        if not self.session_list.is_attached:
             return
-        self.query_one(SessionList).tick()
+        self.session_list.tick()
         self._show_changes()
         session = self.current
         if session and not session.done:
@@ -359,7 +346,7 @@ class DebugApp(App):
             return
 
         def on_event(event: tuple[str, object]) -> None:
-            self.post_message(SessionEvent(session.id, *event))
+            self.session_changed(session.id, *event)
 
         from cibw_debug_tui.core.session import Watcher
 
@@ -393,32 +380,34 @@ class DebugApp(App):
             self.watchers.pop(watcher.session.id, None)
             if self.scout is not None and watcher in self.scout.watchers:
                 self.scout.watchers.remove(watcher)
-            self.post_message(SessionEvent(watcher.session.id, "stopped"))
+            self.session_changed(watcher.session.id, "stopped")
 
-    @on(SessionEvent)
-    def _on_session_event(self, event: SessionEvent) -> None:
-        """What the watchers saw is shown with the next tick: in one frame, and in one toast
-        (50 sessions finishing together would stack 50). What a key did is shown at once."""
-        session = self.sessions.get(event.session_id)
-        if session is None or not self.query(SessionList):
+    def session_changed(
+        self, session_id: str, kind: str, payload: object = None, at_once: bool = False
+    ) -> None:
+        """A watcher saw `kind` change (a call, not a message: ten a second with 50 sessions).
+        It is shown with the next tick: in one frame, and in one toast (50 sessions finishing
+        together would stack 50). What a key did is shown `at_once`."""
+        session = self.sessions.get(session_id)
+        if session is None or not self.session_list.is_attached:
             return  # unknown, or the app is closing and its widgets are gone
-        if event.kind == "note" and event.payload:
-            self.said.append(str(event.payload))
+        if kind == "note" and payload:
+            self.said.append(str(payload))
         self._changed.add(session.id)
         name = session.identifier
-        if event.kind == "ssh" and getattr(event.payload, "is_open", False):
+        if kind == "ssh" and getattr(payload, "is_open", False):
             how = "press c to copy" if session.id == self.selected else "select it, press c"
             self._news.append(News(f"SSH session open for {name}: {how}", "information", 8, "SSH"))
-        elif event.kind == "ssh" or event.kind == "ssh-error":
+        elif kind == "ssh" or kind == "ssh-error":
             self._news.append(News(f"SSH session for {name} refused or unreadable", "error", 5,
                                    bell=False))  # fmt: skip
-        elif event.kind == "status":
+        elif kind == "status":
             self._save_soon()
             if session.status in ("completed", "gone"):
                 words = session.conclusion or status_words(session)
                 good = session.conclusion == "success"
                 self._news.append(News(f"{name}: {words}", "information" if good else "warning", 5))
-        if event.at_once:
+        if at_once:
             self._show_changes()
 
     def _tell_news(self) -> None:
@@ -500,12 +489,12 @@ class DebugApp(App):
         except GitHubError as error:
             session.status, session.note = "error", str(error)
             self.history.save()
-            self.post_message(SessionEvent(session.id, "status", at_once=True))
+            self.session_changed(session.id, "status", at_once=True)
             self.notify(f"Not dispatched: {error}", severity="error", timeout=10)
             return
         session.run_id, session.html_url, session.status = found.run_id, found.html_url, "queued"
         self.history.save()
-        self.post_message(SessionEvent(session.id, "status", at_once=True))
+        self.session_changed(session.id, "status", at_once=True)
         self._start_watch(session)
 
     def action_rerun(self) -> None:
@@ -557,7 +546,7 @@ class DebugApp(App):
         if name == "rerun_failed":
             session.status, session.conclusion, session.failure = "queued", None, None
             session.ended_at = None
-            self.post_message(SessionEvent(session.id, "status", at_once=True))
+            self.session_changed(session.id, "status", at_once=True)
         watcher = self.watchers.get(session.id)
         if watcher:
             watcher.nudge()

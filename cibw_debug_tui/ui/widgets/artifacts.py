@@ -44,7 +44,7 @@ class ArtifactsPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(id="artifacts-note")
         yield ArtifactTable(cursor_type="row", id="artifact-table")
-        yield ProgressBar(id="download-progress", show_eta=False)
+        yield ProgressBar(total=1, id="download-progress", show_eta=False)  # see finished()
 
     def on_mount(self) -> None:
         table = self.query_one(ArtifactTable)
@@ -85,3 +85,5 @@ class ArtifactsPane(Vertical):
 
     def finished(self) -> None:
         self.set_class(False, "-downloading")
+        # A bar without a total animates 15 times a second, hidden or not: give it one.
+        self.query_one(ProgressBar).update(total=1, progress=0)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
 
 from cibw_debug_tui.core.session import Session
 from cibw_debug_tui.ui.format import duration
@@ -13,30 +15,41 @@ from cibw_debug_tui.ui.widgets.pane import Pane
 STAGE_WORDS = {"before-build": "before the build", "after-failure": "after the failure"}
 
 
-class SshPane(Pane):
-    """What a person needs to get onto the runner, one key (c) from the clipboard."""
+class SshPane(Vertical):
+    """What a person needs to get onto the runner, one key (c) from the clipboard.
+
+    The first line holds the countdown, which changes every second; the commands below it
+    are a widget of their own so that the clock does not draw them again each time."""
+
+    DEFAULT_CSS = "SshPane { height: auto; } SshPane #ssh-body { display: none; }"
 
     def __init__(self, *, now=lambda: datetime.now(timezone.utc), **kwargs) -> None:
         super().__init__(**kwargs)
         self.now = now
         self.border_title = "SSH"
 
+    def compose(self) -> ComposeResult:
+        yield Pane(id="ssh-state")
+        yield Pane(id="ssh-body")
+
     def show(self, session: Session | None) -> None:
-        self.set_class(False, "-open")
+        conn = session.open_connection() if session else None
+        self.set_class(conn is not None, "-open")  # once: each change restyles the pane
+        self.query_one("#ssh-body").display = conn is not None
         if session is None:
             self.show_text("")
             return
-        conn = session.open_connection()
         if conn is not None:
-            self.set_class(True, "-open")
             left = conn.seconds_left(self.now())
-            lines = [
+            self.show_text(
                 Text.assemble(
                     ("● open ", "bold green"),
                     STAGE_WORDS.get(conn.stage, conn.stage),
                     ("   closes in ", "dim"),
                     (duration(left), "bold"),
-                ),
+                )
+            )
+            lines = [
                 Text(""),
                 Text(conn.ssh or "", style="bold"),
                 Text("press c to copy", style="dim italic"),
@@ -47,7 +60,7 @@ class SshPane(Pane):
                 lines.append(Text.assemble(("enter the container  ", "dim"), conn.docker_exec))
             if conn.claude:
                 lines.append(Text.assemble(("AI help              ", "dim"), conn.claude))
-            self.show_text(Text("\n").join(lines))
+            self.query_one("#ssh-body", Pane).show_text(Text("\n").join(lines))
             return
         refused = [c for c in session.connections.values() if not c.is_open]
         errors = list(session.connection_errors.values())
@@ -60,6 +73,10 @@ class SshPane(Pane):
             self.show_text(Text(f"The session {stages} has ended.", style="italic"))
         else:
             self.show_text(Text(_expectation(session), style="italic"))
+
+    def show_text(self, content: Text | str) -> None:
+        """What the pane says on its first line (all it says without an open session)."""
+        self.query_one("#ssh-state", Pane).show_text(content)
 
 
 def _expectation(session: Session) -> str:
