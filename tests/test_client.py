@@ -561,3 +561,41 @@ def test_the_scout_hands_every_session_its_ssh_connection_from_one_list(sim, tmp
     for session in sessions:  # each watcher polled its jobs once: at its start
         assert by_path[f"/repos/{REPO}/actions/runs/{session.run_id}/jobs"] == 1
     assert by_path[f"/repos/{REPO}/actions/artifacts"] >= 1
+
+
+def test_a_watch_does_not_list_artifacts_the_scout_has_brought(sim, tmp_path):
+    """The step that publishes the SSH connection finishes; the scout has read that file
+    already, so the session's own poll does not ask for the run's artifacts again."""
+    from cibw_debug_tui.core.session import SshScout
+
+    sim.scenario = "ssh-timeout"
+    wanted = spec(debug_mode="before-build")
+    publish = "Publish the SSH connection (before the build)"
+
+    async def go():
+        async with client(sim) as github:
+            found = await github.dispatch(REPO, "main", wanted.inputs(), "scouted")
+            session = Session("scouted", wanted, sim.api_url, run_id=found.run_id, status="queued")
+            watcher = Watcher(github, session, log_dir=tmp_path, pace=0.02)
+            scout = SshScout(github, pace=0.02)
+            scout.watchers = [watcher]
+            task = asyncio.create_task(scout.run())
+            deadline = time.monotonic() + 30
+            while "before-build" not in session.connections:
+                assert not task.done() and time.monotonic() < deadline
+                await asyncio.sleep(0.02)
+            task.cancel()
+            while True:  # another client: the watcher's own must not have seen these jobs
+                async with client(sim) as other:
+                    jobs, _ = await other.jobs(REPO, found.run_id)
+                steps = {s["name"]: s["status"] for j in jobs for s in j.get("steps") or []}
+                if steps.get(publish) == "completed":
+                    break
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.02)
+            await watcher.poll_once()
+            return session, found.run_id
+
+    session, run_id = asyncio.run(go())
+    assert session.status == "in_progress" and len(session.artifacts) == 1
+    assert sim.stats()["by_path"].get(f"/repos/{REPO}/actions/runs/{run_id}/artifacts", 0) == 0

@@ -324,6 +324,10 @@ class Watcher:
             changed |= self._take_run(*await self.github.run(repo, run_id))
             self._want_run = False
         uploaded = self._uploads_done()
+        if uploaded != self._uploads_seen and all(
+            map(self._scouted, uploaded - self._uploads_seen)
+        ):
+            self._uploads_seen = uploaded  # the scout has brought what those steps published
         if uploaded != self._uploads_seen or (
             s.status == "completed" and not self._final_artifacts
         ):
@@ -364,13 +368,24 @@ class Watcher:
         return True
 
     def _uploads_done(self) -> frozenset[str]:
-        """Steps that upload artifacts and have finished: when this grows, artifacts changed."""
+        """Steps that uploaded artifacts (finished, not skipped): when this grows, artifacts
+        changed."""
         return frozenset(
             step["name"]
             for job in self.session.jobs
             for step in job.get("steps") or []
-            if step["name"].startswith(UPLOADING) and step.get("status") == "completed"
+            if step["name"].startswith(UPLOADING)
+            and step.get("status") == "completed"
+            and step.get("conclusion") != "skipped"
         )
+
+    def _scouted(self, step_name: str) -> bool:
+        """Whether what this upload step published, an SSH connection file, is read already
+        (the scout finds it first): then the run's artifacts need not be asked for."""
+        if not step_name.startswith("Publish the SSH"):
+            return False
+        stage = "before-build" if "(before" in step_name else "after-failure"
+        return stage in self.session.connections or stage in self.session.connection_errors
 
     def ssh_soon(self) -> bool:
         """An SSH session may open within seconds: its setup runs, or a build that may fail
