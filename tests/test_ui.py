@@ -471,6 +471,49 @@ def test_news_of_several_sessions_comes_in_one_toast(sim, tmp_path):
     asyncio.run(go())
 
 
+def test_news_of_other_sessions_waits_for_a_gap_between_toasts(sim, tmp_path):
+    """Many sessions would keep toasts coming: news of sessions a person is not looking at
+    goes up at most every `news_gap` seconds, news of the selected one at once."""
+    history = History(persist=False)
+    for python, run_id in (("cp311", 1), ("cp312", 2), ("cp313", 3)):
+        history.add(Session(python, spec(python=python), sim.api_url, run_id=run_id,
+                            status="in_progress"))  # fmt: skip
+    github = GitHub(sim.api_url, Token("ghp_ui", "test"))
+    backend = Backend(github=github, history=history, repo=REPO,
+                      download_dir=tmp_path, log_dir=tmp_path)  # fmt: skip
+
+    def finish(session_id):
+        app.sessions[session_id].status = "completed"
+        app.sessions[session_id].conclusion = "failure"
+        app.session_changed(session_id, "status")
+
+    app = DebugApp(backend, watch=False)
+
+    async def go():
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.ready)
+            app.news_gap = 3600.0
+            first, second = sorted(set(app.sessions) - {app.selected})
+            before = len(list(app._notifications))
+            finish(first)
+            app._tell_news()  # as the tick does
+            await until(pilot, lambda: len(list(app._notifications)) == before + 1)
+            finish(second)
+            app._tell_news()
+            assert [item.session_id for item in app._news] == [second]  # held back, not lost
+            finish(app.selected)
+            app._tell_news()
+            await until(pilot, lambda: len(list(app._notifications)) == before + 2)
+            *_, toast = app._notifications
+            assert toast.title == "2 updates" and not app._news
+            assert [line.split("-")[0] for line in toast.message.splitlines()] == [
+                second,
+                app.selected,
+            ]
+
+    asyncio.run(go())
+
+
 def test_the_jobs_pane_draws_again_only_the_lines_whose_clock_moved():
     from datetime import datetime, timedelta, timezone
 

@@ -4,11 +4,13 @@ The app is given a Backend (its GitHub client or the reason there is none, its h
 or a function that builds one: the factory (ui/factory.py) passes a function, run in a thread
 after the first frame is painted, because building a backend imports the HTTP client, reads
 files and may run `gh auth token`. Each session is followed by a Watcher in an async worker of
-the "watch" group; watcher events arrive as messages and only refresh what they touch.
+the "watch" group; what a watcher sees is noted (`session_changed`) and painted with the
+once-a-second tick, in one frame, refreshing only what it touched.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -40,8 +42,9 @@ if TYPE_CHECKING:
 
 
 class News(NamedTuple):
-    """Something to notify with the next tick."""
+    """Something to notify with the next tick (or the next toast, see `_tell_news`)."""
 
+    session_id: str
     message: str
     severity: str
     timeout: float
@@ -64,6 +67,7 @@ class Backend:
     start_with: tuple[SessionSpec, ...] = ()  # dispatched on start (the demo's sessions)
 
 
+NEWS_GAP = 5.0  # seconds at least between toasts about sessions a person is not looking at
 SAVE_AFTER = 15.0  # seconds from a status change to the history file: one write for many
 
 # Actions that need the backend; until it is there their keys are shown disabled.
@@ -132,6 +136,8 @@ class DebugApp(App):
         self.scout: SshScout | None = None  # looks for every session's SSH connection
         self._changed: set[str] = set()  # sessions to draw again at the next tick
         self._news: list[News] = []  # notified with the next tick
+        self.news_gap = NEWS_GAP
+        self._told_at = -math.inf  # when the last toast of news went up (monotonic seconds)
         # Until then there is nothing to act on: check_action turns every action off.
         self._use(backend if isinstance(backend, Backend) else Backend(None, None, Path(), Path()))
 
@@ -395,26 +401,35 @@ class DebugApp(App):
             self.said.append(str(payload))
         self._changed.add(session.id)
         name = session.identifier
+
+        def tell(message: str, severity: str, timeout: float, **more) -> None:
+            self._news.append(News(session.id, message, severity, timeout, **more))
+
         if kind == "ssh" and getattr(payload, "is_open", False):
             how = "press c to copy" if session.id == self.selected else "select it, press c"
-            self._news.append(News(f"SSH session open for {name}: {how}", "information", 8, "SSH"))
+            tell(f"SSH session open for {name}: {how}", "information", 8, title="SSH")
         elif kind == "ssh" or kind == "ssh-error":
-            self._news.append(News(f"SSH session for {name} refused or unreadable", "error", 5,
-                                   bell=False))  # fmt: skip
+            tell(f"SSH session for {name} refused or unreadable", "error", 5, bell=False)
         elif kind == "status":
             self._save_soon()
             if session.status in ("completed", "gone"):
                 words = session.conclusion or status_words(session)
                 good = session.conclusion == "success"
-                self._news.append(News(f"{name}: {words}", "information" if good else "warning", 5))
+                tell(f"{name}: {words}", "information" if good else "warning", 5)
         if at_once:
             self._show_changes()
 
     def _tell_news(self) -> None:
-        """Notify what happened since the last time: one toast, and the bell once."""
-        news, self._news = self._news, []
-        if not news:
+        """Notify what happened since the last toast: one toast, and the bell once. News of
+        the selected session goes up at once; of the others, at most every `news_gap`
+        seconds: fifty sessions would keep toasts coming, each costing the screen a layout."""
+        if not self._news:
             return
+        looking = any(item.session_id == self.selected for item in self._news)
+        if not looking and time.monotonic() - self._told_at < self.news_gap:
+            return
+        news, self._news = self._news, []
+        self._told_at = time.monotonic()
         if any(item.bell for item in news):
             self.bell()
         if len(news) == 1:
