@@ -258,6 +258,37 @@ def test_number_keys_select_sessions(sim, tmp_path):
     asyncio.run(go())
 
 
+def test_arrow_keys_across_sessions_make_no_run_reads(sim, tmp_path):
+    """Selecting a session reads it afresh once the person stays on it, and only its jobs
+    (they say when the run needs reading): arrow keys across fifty sessions used to cost
+    two requests each."""
+    sim.scenario = "never-picked-up"  # each run is read once, at its start, and never again
+
+    async def go():
+        specs = tuple(spec(python=python) for python in ("cp310", "cp311", "cp312", "cp313"))
+        app = make_app(sim, tmp_path, start_with=specs)
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: len(app.watchers) == 4)
+            runs = {
+                sid: f"/repos/{REPO}/actions/runs/{s.run_id}" for sid, s in app.sessions.items()
+            }
+
+            def reads(path):
+                return sim.stats()["by_path"].get(path, 0)
+
+            await until(pilot, lambda: all(reads(path) for path in runs.values()))
+            before = {sid: reads(path) for sid, path in runs.items()}
+            app.query_one("#sessions").focus()
+            await pilot.press("down", "down", "down", "up", "up", "up", "down")
+            jobs = runs[app.selected] + "/jobs"
+            await until(pilot, lambda: app._look_timer is None)
+            polled = reads(jobs)
+            await until(pilot, lambda: reads(jobs) > polled)
+            assert {sid: reads(path) for sid, path in runs.items()} == before
+
+    asyncio.run(go())
+
+
 def test_sessions_survive_a_restart_and_are_watched_again(sim, tmp_path):
     sim.scenario = "ssh-timeout"
 

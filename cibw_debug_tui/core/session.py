@@ -240,9 +240,14 @@ class Watcher:
         self._final_artifacts = False
 
     def nudge(self) -> None:
-        """Poll now, run included (after an action, or when a person selects this session)."""
+        """Poll now, run included (after an action on it)."""
         self.interval = FAST
         self._want_run = True
+        self._wake.set()
+
+    def look(self) -> None:
+        """Poll now (a person has selected this session): the jobs, which say whether the
+        run needs reading too."""
         self._wake.set()
 
     def _emit(self, kind: str, payload: Any = None) -> None:

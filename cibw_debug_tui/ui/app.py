@@ -68,6 +68,7 @@ class Backend:
 
 
 NEWS_GAP = 5.0  # seconds at least between toasts about sessions a person is not looking at
+LOOK_AFTER = 0.3  # seconds on a session before it is read afresh
 SAVE_AFTER = 15.0  # seconds from a status change to the history file: one write for many
 
 # Actions that need the backend; until it is there their keys are shown disabled.
@@ -133,6 +134,7 @@ class DebugApp(App):
         self._build_backend = None if isinstance(backend, Backend) else backend
         self.ready = False  # the backend is in place and the sessions are shown
         self._save_timer: Timer | None = None
+        self._look_timer: Timer | None = None
         self.scout: SshScout | None = None  # looks for every session's SSH connection
         self._changed: set[str] = set()  # sessions to draw again at the next tick
         self._news: list[News] = []  # notified with the next tick
@@ -301,9 +303,17 @@ class DebugApp(App):
         if event.session_id != self.selected:
             self.selected = event.session_id
             self._show_selected()
-            watcher = self.watchers.get(event.session_id)
-            if watcher:
-                watcher.nudge()
+            if self._look_timer is not None:
+                self._look_timer.stop()
+            self._look_timer = self.set_timer(LOOK_AFTER, self._look)
+
+    def _look(self) -> None:
+        """The person stayed on this session: read it now. Arrow keys cross many sessions in a
+        second; each used to cost two requests, with 50 sessions a burst the others paid for."""
+        self._look_timer = None
+        watcher = self.watchers.get(self.selected or "")
+        if watcher:
+            watcher.look()
 
     def action_select(self, index: int) -> None:
         ordered = self._ordered()
