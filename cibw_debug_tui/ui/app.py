@@ -309,7 +309,7 @@ class DebugApp(App):
 
     def _look(self) -> None:
         """The person stayed on this session: read it now. Arrow keys cross many sessions in a
-        second; each used to cost two requests, with 50 sessions a burst the others paid for."""
+        second, and reading each would make a burst of requests the other sessions wait for."""
         self._look_timer = None
         watcher = self.watchers.get(self.selected or "")
         if watcher:
