@@ -41,6 +41,12 @@ SSH_SOON = ("Install tmate", "Write the SSH", "Open the SSH", "Publish the SSH")
 UPLOADING = ("Publish the SSH", "Upload")  # the workflow's steps that create artifacts
 
 
+def step_stage(step_name: str) -> str:
+    """The SSH stage a step of the workflow belongs to, by its name's "(before the build)" or
+    "(after the failure)"."""
+    return "before-build" if "(before" in step_name else "after-failure"
+
+
 BEAT = 1.0  # seconds: polls start on it, together (see RequestBudget)
 PER_MINUTE = 240.0  # all polls together: GitHub's secondary limit is about 300 (every request
 # costs CPU too; 240 still polls each of 50 busy sessions every ~12 s)
@@ -199,10 +205,14 @@ class Session:
         return None
 
     def _session_step_done(self, stage: str) -> bool:
-        wanted = "SSH session (before" if stage == "before-build" else "SSH session (after"
         for job in self.jobs:
             for step in job.get("steps") or []:
-                if step["name"].startswith(wanted) and step.get("status") == "completed":
+                name = step["name"]
+                if (
+                    name.startswith("SSH session (")
+                    and step_stage(name) == stage
+                    and step.get("status") == "completed"
+                ):
                     return True
         return False
 
@@ -389,7 +399,7 @@ class Watcher:
         (the scout finds it first): then the run's artifacts need not be asked for."""
         if not step_name.startswith("Publish the SSH"):
             return False
-        stage = "before-build" if "(before" in step_name else "after-failure"
+        stage = step_stage(step_name)
         return stage in self.session.connections or stage in self.session.connection_errors
 
     def ssh_soon(self) -> bool:

@@ -256,7 +256,7 @@ class DebugApp(App):
         ordered = self._ordered()
         if self.selected not in self.sessions:
             self.selected = ordered[0].id if ordered else None
-        self.query_one(SessionList).set_sessions(ordered, self.selected)
+        self.session_list.set_sessions(ordered, self.selected)
         self._show_selected()
 
     @property
@@ -318,7 +318,7 @@ class DebugApp(App):
     def action_select(self, index: int) -> None:
         ordered = self._ordered()
         if index < len(ordered):
-            self.query_one(SessionList).select(ordered[index].id)
+            self.session_list.select(ordered[index].id)
 
     def _tick(self) -> None:
         """Once a second, in one frame: the clocks, what the watchers saw, and the rate limit.
@@ -336,9 +336,8 @@ class DebugApp(App):
 
     def _show_changes(self) -> None:
         changed, self._changed = self._changed, set()
-        rows = self.query_one(SessionList)
         for sid in changed & self.sessions.keys():
-            rows.refresh_session(self.sessions[sid])
+            self.session_list.refresh_session(self.sessions[sid])
         if self.selected in changed:
             self._show_selected()
         self._tell_news()
