@@ -177,7 +177,7 @@ def test_the_simulator_control_endpoints_answer(tmp_path):
 @pytest.mark.parametrize("kind", ["primary", "secondary"])
 def test_rate_limit_words_reach_the_status_line(tmp_path, kind):
     async def go():
-        with Simulator(speed=60) as sim:
+        with Simulator(speed=20) as sim:  # the run lasts ~7 s: the 2 s of limits fall in it
             app = make_app(sim, tmp_path, start_with=(spec(debug_mode="disabled"),))
             async with app.run_test(size=SIZE) as pilot:
                 session = next(iter(app.sessions.values()))
