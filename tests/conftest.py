@@ -3,6 +3,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,70 @@ def github_openapi() -> dict:
     )
     path = folder / "node_modules" / "@octokit" / "openapi" / "generated" / "api.github.com.json"
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Installed:
+    """The package as a user gets it: built (sdist, then a wheel from that sdist) and installed
+    from the wheel into a fresh venv that cannot see the source tree."""
+
+    sdist: Path
+    wheel: Path
+    venv: Path
+
+    @property
+    def command(self) -> str:
+        return str(self.venv / "bin" / "cibw-debug-tui")
+
+    @property
+    def python(self) -> str:
+        return str(self.venv / "bin" / "python")
+
+
+def tracked_package_files() -> list[str]:
+    """Every file under cibw_debug_tui/ that git tracks (what the wheel must carry)."""
+    proc = subprocess.run(
+        ["git", "ls-files", "cibw_debug_tui"], cwd=ROOT, capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        pytest.fail(f"git ls-files failed: {proc.stderr}")
+    return proc.stdout.split()
+
+
+def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
+    proc = subprocess.run(args, capture_output=True, text=True, check=False, **kwargs)
+    if proc.returncode != 0:
+        pytest.fail(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory) -> Installed:
+    """Build from a copy of the tracked files, install the wheel into a new venv (once)."""
+    work = tmp_path_factory.mktemp("installed")
+    source = work / "source"
+    files = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True)
+        .stdout.decode()
+        .split("\0")
+    )
+    for name in filter(None, files):
+        target = source / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if (ROOT / name).is_file():
+            shutil.copy(ROOT / name, target)  # a symlink becomes the file it points to
+    dist = work / "dist"
+    # Neither --sdist nor --wheel: build makes the sdist, then the wheel from that sdist alone.
+    _run([sys.executable, "-m", "build", "--outdir", str(dist), str(source)])
+    sdist, wheel = next(dist.glob("*.tar.gz")), next(dist.glob("*.whl"))
+    venv = work / "venv"
+    _run([sys.executable, "-m", "venv", str(venv)])
+    _run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], cwd=work)
+    return Installed(sdist, wheel, venv)
 
 
 @pytest.fixture

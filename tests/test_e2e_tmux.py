@@ -1,18 +1,16 @@
-"""End to end: the installed `cibw-debug-tui` in a real terminal (tmux), against
+"""End to end: the `cibw-debug-tui` installed from the wheel in a fresh venv (the `installed`
+fixture), in a real terminal (tmux), against
 `cibw-debug-tui simulate-github` on a loopback port: dispatch with ctrl+s, wait for the SSH
 command on screen, copy it with c (OSC 52, which tmux keeps in its paste buffer)."""
 
 import re
 import shutil
 import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 
-COMMAND = str(Path(sys.executable).parent / "cibw-debug-tui")
 SSH = re.compile(r"ssh \w+@\w+\.tmate\.io")
 
 
@@ -35,12 +33,25 @@ def wait_for_screen(session: str, pattern: str, timeout: float = 30.0) -> str:
         time.sleep(0.2)
 
 
+def wait_until_gone(session: str, timeout: float = 10.0) -> None:
+    """The app quit, so tmux closed its session."""
+    deadline = time.monotonic() + timeout
+    while (
+        subprocess.run(["tmux", "has-session", "-t", session], capture_output=True).returncode == 0
+    ):
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"the app did not quit:\n{tmux('capture-pane', '-p', '-t', session)}"
+            )
+        time.sleep(0.2)
+
+
 @pytest.fixture
-def simulator(tmp_path):
+def simulator(installed, tmp_path):
     proc = subprocess.Popen(
-        [COMMAND, "simulate-github", "--port", "0", "--speed", "100", "--scenario",
+        [installed.command, "simulate-github", "--port", "0", "--speed", "100", "--scenario",
          "build-failure"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
     )  # fmt: skip
     url = re.search(r"at (http://127\.0\.0\.1:\d+)", proc.stdout.readline()).group(1)
     yield url
@@ -48,7 +59,7 @@ def simulator(tmp_path):
     proc.wait(timeout=10)
 
 
-def test_dispatch_wait_for_ssh_and_copy_it(simulator, tmp_path):
+def test_dispatch_wait_for_ssh_and_copy_it(installed, simulator, tmp_path):
     if not shutil.which("tmux"):
         pytest.fail("this test needs tmux (apt-get install tmux)")
     session = f"cibw-e2e-{uuid.uuid4().hex[:8]}"
@@ -59,7 +70,8 @@ def test_dispatch_wait_for_ssh_and_copy_it(simulator, tmp_path):
     )
     # COLUMNS/LINES, if the tmux server inherited them, would pin the app to their size.
     command = (
-        f"env -u COLUMNS -u LINES {env} {COMMAND} --api-url {simulator} --repo octo/pkg "
+        f"cd {tmp_path} && env -u COLUMNS -u LINES {env} {installed.command} "
+        f"--api-url {simulator} --repo octo/pkg "
         "--python cp313"
     )
     tmux("new-session", "-d", "-x", "160", "-y", "48", "-s", session, command)
@@ -75,10 +87,26 @@ def test_dispatch_wait_for_ssh_and_copy_it(simulator, tmp_path):
         wait_for_screen(session, r"SSH command copied")
         assert tmux("show-buffer").strip() == shown
         tmux("send-keys", "-t", session, "q")
-        deadline = time.monotonic() + 10
-        while tmux("has-session", "-t", session, check=False) and time.monotonic() < deadline:
-            time.sleep(0.2)
+        wait_until_gone(session)
     finally:
         tmux("kill-session", "-t", session, check=False)
     history = (tmp_path / "history.yaml").read_text()
     assert "cp313" in history and "ghp_e2e" not in history
+
+
+def test_the_readme_first_command_shows_the_demo(installed, tmp_path):
+    """`pip install . && cibw-debug-tui --demo`: the dashboard, its demo sessions, no traceback."""
+    if not shutil.which("tmux"):
+        pytest.fail("this test needs tmux (apt-get install tmux)")
+    session = f"cibw-demo-{uuid.uuid4().hex[:8]}"
+    env = f"HOME={tmp_path} TERM=xterm-256color CIBW_DEBUG_TUI_CONFIG={tmp_path}/config.yaml"
+    command = f"cd {tmp_path} && env -u COLUMNS -u LINES {env} {installed.command} --demo"
+    tmux("new-session", "-d", "-x", "120", "-y", "36", "-s", session, command)
+    try:
+        screen = wait_for_screen(session, r"cp312-manylinux_aarch64")
+        assert "Traceback" not in screen
+        assert "demo" in screen
+        tmux("send-keys", "-t", session, "q")
+        wait_until_gone(session)
+    finally:
+        tmux("kill-session", "-t", session, check=False)
