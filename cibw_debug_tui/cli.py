@@ -221,7 +221,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--watch", action="store_true", help="follow the run to its end")
     d.add_argument("--json", action="store_true", help="print one JSON event per line")
-    d.add_argument("--log-dir", help="where to save the failed job's log (default: here)")
+    d.add_argument(
+        "--log-dir",
+        help="where to save the failed job's log (default: the platform's cache folder, "
+        "e.g. ~/.cache/cibw-debug-tui/logs)",
+    )
     d.add_argument("--api-url", help="API base URL (GHES: https://HOST/api/v3)")
     d.set_defaults(func=_run_command("dispatch"))
 

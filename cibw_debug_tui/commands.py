@@ -146,8 +146,8 @@ async def _dispatch(args: argparse.Namespace, api_url: str, token: config.Token)
             if not args.json:
                 print(dispatched.html_url)
             return 0
-        log_dir = Path(args.log_dir) if args.log_dir else Path.cwd()
-        watcher = Watcher(github, session, printer, log_dir=log_dir)
+        log_dir = Path(args.log_dir).expanduser() if args.log_dir else config.log_dir()
+        watcher = Watcher(github, session, printer, log_dir=log_dir.absolute())
         await watcher.run()
     if session.status == "gone":
         return 1

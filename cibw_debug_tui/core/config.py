@@ -30,6 +30,24 @@ class ConfigError(Exception):
     """A setting the user must fix; the message names where it came from."""
 
 
+def log_dir() -> Path:
+    """Where failed jobs' logs are saved: the platform's cache folder, never the checkout the
+    person runs the tool in (a log there would dirty `git status`)."""
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir(APP_NAME)) / "logs"
+
+
+def download_dir(config: dict) -> Path:
+    """Where artifacts go: `download_dir:` in the config file, else the platform's downloads."""
+    configured = config.get("download_dir")
+    if configured:
+        return Path(os.path.expanduser(configured))
+    from platformdirs import user_downloads_dir
+
+    return Path(user_downloads_dir()) / APP_NAME
+
+
 def config_path() -> Path:
     override = os.environ.get("CIBW_DEBUG_TUI_CONFIG")
     if override:

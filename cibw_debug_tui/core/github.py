@@ -526,7 +526,7 @@ class GitHub:
         import httpx
 
         location = await self._signed_url(url, what)
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         partial = dest.with_name(f".{dest.name}.{os.getpid()}.part")
         try:
             async with self._blob_client.stream("GET", location) as response:

@@ -228,7 +228,8 @@ class Watcher:
         github: GitHub,
         session: Session,
         on_event: Callable[[Event], None] | None = None,
-        log_dir: Path | None = None,
+        *,
+        log_dir: Path,
         pace: float = 1.0,
         now: Callable[[], float] = time.time,
         budget: RequestBudget | None = None,
@@ -461,8 +462,7 @@ class Watcher:
             return
         job = failed[-1]
         self._explain_tries += 1
-        folder = self.log_dir or Path.cwd()
-        dest = folder / f"{s.spec.repo.replace('/', '_')}-{s.run_id}-{job['id']}.log"
+        dest = self.log_dir / f"{s.spec.repo.replace('/', '_')}-{s.run_id}-{job['id']}.log"
         try:
             await self.github.job_log(s.spec.repo, job["id"], dest)
         except GitHubError as error:

@@ -6,7 +6,6 @@ HTTP client, the YAML files, `gh auth token` and the demo's simulator all take t
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -23,15 +22,9 @@ DEMO_SESSIONS = (  # (runner, python, arch, debug mode)
 
 
 def _dirs(cfg: dict) -> tuple[Path, Path]:
-    from platformdirs import user_cache_dir, user_downloads_dir
+    from cibw_debug_tui.core import config
 
-    configured = cfg.get("download_dir")
-    downloads = (
-        Path(os.path.expanduser(configured))
-        if configured
-        else Path(user_downloads_dir()) / "cibw-debug-tui"
-    )
-    return downloads, Path(user_cache_dir("cibw-debug-tui")) / "logs"
+    return config.download_dir(cfg), config.log_dir()
 
 
 def _config() -> tuple[dict, str]:
