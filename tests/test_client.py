@@ -1,11 +1,11 @@
 """The real client against the simulator over a loopback socket."""
 
 import asyncio
-import time
 import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import until
 
 from cibw_debug_tui.core.config import Token
 from cibw_debug_tui.core.github import GitHub, GitHubError, parse_link_next
@@ -545,10 +545,9 @@ def test_the_scout_hands_every_session_its_ssh_connection_from_one_list(sim, tmp
             scout.watchers = watchers
             tasks = [asyncio.create_task(t.run()) for t in [*watchers, scout]]
             sessions = [w.session for w in watchers]
-            deadline = time.monotonic() + 60
-            while not all("before-build" in s.connections for s in sessions):
-                assert all(not t.done() for t in tasks) and time.monotonic() < deadline
-                await asyncio.sleep(0.05)
+            await until(None, lambda: all("before-build" in s.connections for s in sessions)
+                        or any(t.done() for t in tasks), 60)  # fmt: skip
+            assert all(not t.done() for t in tasks)
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -580,19 +579,20 @@ def test_a_watch_does_not_list_artifacts_the_scout_has_brought(sim, tmp_path):
             scout = SshScout(github, pace=0.02)
             scout.watchers = [watcher]
             task = asyncio.create_task(scout.run())
-            deadline = time.monotonic() + 30
-            while "before-build" not in session.connections:
-                assert not task.done() and time.monotonic() < deadline
-                await asyncio.sleep(0.02)
+            await until(None, lambda: "before-build" in session.connections or task.done(), 30)
+            assert not task.done()
             task.cancel()
-            while True:  # another client: the watcher's own must not have seen these jobs
+
+            async def published() -> None:  # seen by another client: not the watcher's
                 async with client(sim) as other:
-                    jobs, _ = await other.jobs(REPO, found.run_id)
-                steps = {s["name"]: s["status"] for j in jobs for s in j.get("steps") or []}
-                if steps.get(publish) == "completed":
-                    break
-                assert time.monotonic() < deadline
-                await asyncio.sleep(0.02)
+                    while True:
+                        jobs, _ = await other.jobs(REPO, found.run_id)
+                        steps = {s["name"]: s["status"] for j in jobs for s in j["steps"] or []}
+                        if steps.get(publish) == "completed":
+                            return
+                        await asyncio.sleep(0.02)  # the simulated clock moves on meanwhile
+
+            await asyncio.wait_for(published(), 30)
             await watcher.poll_once()
             return session, found.run_id
 

@@ -14,6 +14,8 @@ import pytest
 from cibw_debug_tui import bundled
 from cibw_debug_tui.simulator.server import Simulator
 
+pytestmark = pytest.mark.e2e
+
 COMMAND = str(Path(sys.executable).parent / "cibw-debug-tui")
 TOKEN = "ghp_commandtest000000000000000000000000"
 DISPATCH = ["dispatch", "--repo", "octo/pkg", "--runner", "ubuntu-latest", "--python", "cp312"]

@@ -6,10 +6,12 @@ command on screen, copy it with c (OSC 52, which tmux keeps in its paste buffer)
 import re
 import shutil
 import subprocess
-import time
 import uuid
 
 import pytest
+from helpers import wait_for
+
+pytestmark = pytest.mark.e2e
 
 SSH = re.compile(r"ssh \w+@\w+\.tmate\.io")
 
@@ -22,28 +24,23 @@ def tmux(*args: str, check: bool = True) -> str:
 
 
 def wait_for_screen(session: str, pattern: str, timeout: float = 30.0) -> str:
-    deadline = time.monotonic() + timeout
-    while True:
-        screen = tmux("capture-pane", "-p", "-t", session)
-        if re.search(pattern, screen):
-            return screen
-        if time.monotonic() > deadline:
-            size = tmux("display", "-p", "-t", session, "#{window_width}x#{window_height}")
-            raise AssertionError(f"{pattern!r} never appeared in {size}; the screen was:\n{screen}")
-        time.sleep(0.2)
+    def screen() -> str:
+        return tmux("capture-pane", "-p", "-t", session)
+
+    def why() -> str:
+        size = tmux("display", "-p", "-t", session, "#{window_width}x#{window_height}")
+        return f"{pattern!r} never appeared in {size}; the screen was:\n{screen()}"
+
+    return wait_for(lambda: re.search(pattern, text := screen()) and text, timeout, 0.2, why)
 
 
 def wait_until_gone(session: str, timeout: float = 10.0) -> None:
     """The app quit, so tmux closed its session."""
-    deadline = time.monotonic() + timeout
-    while (
-        subprocess.run(["tmux", "has-session", "-t", session], capture_output=True).returncode == 0
-    ):
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"the app did not quit:\n{tmux('capture-pane', '-p', '-t', session)}"
-            )
-        time.sleep(0.2)
+    wait_for(
+        lambda: subprocess.run(["tmux", "has-session", "-t", session],
+                               capture_output=True).returncode != 0,
+        timeout, 0.2, lambda: f"the app did not quit:\n{tmux('capture-pane', '-p', '-t', session)}",
+    )  # fmt: skip
 
 
 @pytest.fixture
@@ -59,6 +56,7 @@ def simulator(installed, tmp_path):
     proc.wait(timeout=10)
 
 
+@pytest.mark.slow
 def test_dispatch_wait_for_ssh_and_copy_it(installed, simulator, tmp_path):
     if not shutil.which("tmux"):
         pytest.fail("this test needs tmux (apt-get install tmux)")

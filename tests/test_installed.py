@@ -19,6 +19,8 @@ from conftest import ROOT, tracked_package_files
 
 from cibw_debug_tui import __version__
 
+pytestmark = pytest.mark.e2e
+
 CORPUS = ROOT / "tests" / "data" / "build-logs"
 
 
@@ -141,6 +143,7 @@ def test_dispatch_watch_log_dir_option(installed, simulator, tmp_path):
     assert Path(failure["log"]).parent == tmp_path / "logs"
 
 
+@pytest.mark.slow
 def test_pipx_install_works_the_same(installed, tmp_path):
     homes = {"PIPX_HOME": "pipx", "PIPX_BIN_DIR": "bin", "PIPX_MAN_DIR": "man"}
     env = {**os.environ, **{name: str(tmp_path / sub) for name, sub in homes.items()}}

@@ -1,10 +1,10 @@
 """The simulator's payloads, checked against GitHub's official OpenAPI description."""
 
 import copy
-import time
 
 import httpx
 import pytest
+from helpers import wait_for
 from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
@@ -50,13 +50,6 @@ def validate(registry, path: str, method: str, status: int, body) -> None:
     validator = Draft7Validator({"$ref": f"{ROOT}#/{pointer}"}, registry=reg)
     errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
     assert not errors, [f"{list(e.absolute_path)}: {e.message[:200]}" for e in errors[:5]]
-
-
-def wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("scenario", ["success", "build-failure"])

@@ -16,7 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from test_ui import REPO, SIZE, make_app, spec, until
+from helpers import until, wait_for
+from test_ui import REPO, SIZE, make_app, spec
 
 from cibw_debug_tui.core.history import History
 from cibw_debug_tui.core.session import Session, SessionSpec
@@ -41,6 +42,8 @@ def inject_all(sim: Simulator) -> None:
     sim.rate_limit_for(3, "primary")  # faults come first; the limit outlasts them
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
 def test_dispatch_watch_rides_out_every_fault(tmp_path):
     with Simulator(speed=60) as sim:
         env = {**os.environ, "GH_TOKEN": "ghp_faults", "HOME": str(tmp_path),
@@ -63,6 +66,7 @@ def test_dispatch_watch_rides_out_every_fault(tmp_path):
     assert "Traceback" not in err
 
 
+@pytest.mark.e2e
 def test_dispatch_watch_of_a_deleted_run_exits_1_in_words(tmp_path):
     with Simulator(speed=1, scenario="never-picked-up") as sim:
         env = {**os.environ, "GH_TOKEN": "ghp_del", "CIBW_DEBUG_TUI_CONFIG": str(tmp_path / "c")}
@@ -79,6 +83,7 @@ def test_dispatch_watch_of_a_deleted_run_exits_1_in_words(tmp_path):
     assert "the run was deleted on GitHub" in out
 
 
+@pytest.mark.slow
 def test_dashboard_rides_out_every_fault_and_says_so(tmp_path):
     async def go():
         with Simulator(speed=60) as sim:
@@ -96,6 +101,7 @@ def test_dashboard_rides_out_every_fault_and_says_so(tmp_path):
         assert words in said, said
 
 
+@pytest.mark.e2e
 def test_a_killed_dashboard_comes_back_with_its_sessions(tmp_path):
     """SIGKILL mid-watch, then start again: the session is listed and watched again."""
     with Simulator(speed=2, scenario="ssh-timeout") as sim:
@@ -109,19 +115,21 @@ def test_a_killed_dashboard_comes_back_with_its_sessions(tmp_path):
         subprocess.run(["tmux", "new-session", "-d", "-x", "160", "-y", "48", "-s", session,
                         command], check=True)  # fmt: skip
         try:
-            deadline = time.monotonic() + 30
-            while (
-                "New debug session"
-                not in subprocess.run(
-                    ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True
-                ).stdout
-            ):
-                assert time.monotonic() < deadline
-                time.sleep(0.2)
+            wait_for(
+                lambda: (
+                    "New debug session"
+                    in subprocess.run(
+                        ["tmux", "capture-pane", "-p", "-t", session],
+                        capture_output=True,
+                        text=True,
+                    ).stdout
+                ),
+                30,
+                every=0.2,
+            )
             subprocess.run(["tmux", "send-keys", "-t", session, "C-s"], check=True)
-            while not (history.exists() and "run_id: 2" in history.read_text()):
-                assert time.monotonic() < deadline, "the dispatch never reached the history"
-                time.sleep(0.2)
+            wait_for(lambda: history.exists() and "run_id: 2" in history.read_text(), 30,
+                     every=0.2, why=lambda: "the dispatch never reached the history")  # fmt: skip
             pid = int(subprocess.run(["tmux", "display", "-p", "-t", session, "#{pane_pid}"],
                                      capture_output=True, text=True).stdout)  # fmt: skip
             os.kill(pid, signal.SIGKILL)
@@ -174,6 +182,7 @@ def test_the_simulator_control_endpoints_answer(tmp_path):
         assert httpx.get(f"{url}/_sim/stats").json()["runs"] == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["primary", "secondary"])
 def test_rate_limit_words_reach_the_status_line(tmp_path, kind):
     async def go():

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import notifications, until
 
 from cibw_debug_tui.core.config import Token
 from cibw_debug_tui.core.github import GitHub, GitHubError
@@ -37,6 +38,8 @@ def everything_written(root: Path) -> bytes:
     return b"".join(p.read_bytes() for p in root.rglob("*") if p.is_file())
 
 
+@pytest.mark.e2e
+@pytest.mark.slow
 def test_the_token_leaks_nowhere(tmp_path):
     printed: list[str] = []
     sim = Simulator(speed=300, scenario="build-failure").start()
@@ -97,17 +100,16 @@ async def dashboard(sim: Simulator, tmp_path: Path) -> str:
     async with app.run_test(size=(160, 48)) as pilot:
         session = next(iter(app.sessions.values()))
         table = app.query_one("#artifact-table")
-        while not (session.done and session.failure and table.row_count):  # shown with a tick
-            await pilot.pause(0.05)
+        await until(pilot, lambda: session.done and session.failure and table.row_count, 120)
         table.focus()
         await pilot.press("enter")
         await app.workers.wait_for_complete()
-        while not list((tmp_path / "downloads").glob("*.zip")):
-            await pilot.pause(0.05)
+        await until(pilot, lambda: list((tmp_path / "downloads").glob("*.zip")))
         app.save_screenshot("tui.svg", path=str(tmp_path))
-        return " ".join(n.message for n in app._notifications)
+        return " ".join(n.message for n in notifications(app))
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(("mode", "ok"), [(0o644, False), (0o600, True)])
 def test_doctor_checks_that_a_config_file_with_a_token_is_private(tmp_path, mode, ok):
     config = tmp_path / "c.yaml"

@@ -5,10 +5,10 @@ import io
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
+from helpers import notifications, until
 from rich.console import Console
 from textual.widgets import Input, Select
 
@@ -46,14 +46,6 @@ def make_app(
     return DebugApp(backend, prefill=prefill, pace=0.02)
 
 
-async def until(pilot, predicate, timeout: float = 20.0) -> None:
-    """Let the app run until `predicate()` holds; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out waiting"
-        await pilot.pause(0.05)
-
-
 def text_of(widget) -> str:
     """What a widget shows, as plain text."""
     visual = widget.render()
@@ -85,10 +77,10 @@ def test_opens_on_the_form_and_dispatches_with_ctrl_s(sim, tmp_path):
             await pilot.press("c")
             assert app.clipboard == session.open_connection().ssh
             assert app.clipboard.endswith(".tmate.io")
-            assert any("copied" in (n.title or "").lower() for n in app._notifications)
+            assert any("copied" in (n.title or "").lower() for n in notifications(app))
             # the watchers' news comes with the next second's tick
             await until(pilot, lambda: any("SSH session open" in n.message
-                                           for n in app._notifications))  # fmt: skip
+                                           for n in notifications(app)))  # fmt: skip
 
     asyncio.run(go())
     assert len(sim.runs) == 1
@@ -347,7 +339,7 @@ def test_a_damaged_history_is_kept_aside_with_a_warning(sim, tmp_path):
     async def go():
         app = make_app(sim, tmp_path, history=History(path).load())
         async with app.run_test(size=SIZE):
-            assert any("damaged" in n.message for n in app._notifications)
+            assert any("damaged" in n.message for n in notifications(app))
 
     asyncio.run(go())
     kept = list(tmp_path.glob("history.yaml.corrupt-*"))
@@ -432,7 +424,7 @@ def test_keys_without_a_session_say_why(tmp_path, key):
             async with app.run_test(size=SIZE) as pilot:
                 await pilot.press("escape")
                 await pilot.press(key)
-                assert app._notifications, "a key must never do nothing silently"
+                assert notifications(app), "a key must never do nothing silently"
 
     asyncio.run(go())
 
@@ -487,12 +479,12 @@ def test_news_of_several_sessions_comes_in_one_toast(sim, tmp_path):
         app = DebugApp(backend, watch=False)
         async with app.run_test(size=SIZE) as pilot:
             await until(pilot, lambda: app.ready)
-            before = list(app._notifications)
+            before = notifications(app)
             for session, conclusion in zip(ended, ("success", "failure"), strict=True):
                 session.status, session.conclusion = "completed", conclusion
                 app.session_changed(session.id, "status")
-            await until(pilot, lambda: len(list(app._notifications)) > len(before))
-            (toast,) = [n for n in app._notifications if n not in before]
+            await until(pilot, lambda: len(notifications(app)) > len(before))
+            (toast,) = [n for n in notifications(app) if n not in before]
             assert toast.title == "2 updates" and toast.severity == "warning"
             assert toast.message.splitlines() == [
                 "cp312-manylinux_x86_64: success",
@@ -525,17 +517,17 @@ def test_news_of_other_sessions_waits_for_a_gap_between_toasts(sim, tmp_path):
             await until(pilot, lambda: app.ready)
             app.news_gap = 3600.0
             first, second = sorted(set(app.sessions) - {app.selected})
-            before = len(list(app._notifications))
+            before = len(notifications(app))
             finish(first)
             app._tell_news()  # as the tick does
-            await until(pilot, lambda: len(list(app._notifications)) == before + 1)
+            await until(pilot, lambda: len(notifications(app)) == before + 1)
             finish(second)
             app._tell_news()
             assert [item.session_id for item in app._news] == [second]  # held back, not lost
             finish(app.selected)
             app._tell_news()
-            await until(pilot, lambda: len(list(app._notifications)) == before + 2)
-            *_, toast = app._notifications
+            await until(pilot, lambda: len(notifications(app)) == before + 2)
+            *_, toast = notifications(app)
             assert toast.title == "2 updates" and not app._news
             assert [line.split("-")[0] for line in toast.message.splitlines()] == [
                 second,
