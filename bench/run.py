@@ -249,9 +249,12 @@ async def _simulated_hour(count: int) -> dict:
     """Watch `count` sessions for one simulated hour against `simulate-github` running in its
     own process (so the two don't share a GIL); the truth about when each step changed comes
     from the server's own timestamps, read at the end."""
+    from cibw_debug_tui.core.budget import RequestBudget
     from cibw_debug_tui.core.config import Token
     from cibw_debug_tui.core.github import GitHub
-    from cibw_debug_tui.core.session import RequestBudget, Session, SessionSpec, SshScout, Watcher
+    from cibw_debug_tui.core.scout import SshScout
+    from cibw_debug_tui.core.session import Session, SessionSpec
+    from cibw_debug_tui.core.watcher import Watcher
 
     server = subprocess.Popen(
         [COMMAND, "simulate-github", "--port", "0", "--speed", str(SPEED)],

@@ -22,7 +22,8 @@ from typing import Any
 from cibw_debug_tui import bundled
 from cibw_debug_tui.core import config, matrix
 from cibw_debug_tui.core.github import GitHub, GitHubError, new_session_id
-from cibw_debug_tui.core.session import Session, SessionSpec, Watcher
+from cibw_debug_tui.core.session import Session, SessionSpec
+from cibw_debug_tui.core.watcher import Watcher
 
 
 class CommandError(Exception):

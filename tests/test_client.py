@@ -9,7 +9,8 @@ from helpers import until
 
 from cibw_debug_tui.core.config import Token
 from cibw_debug_tui.core.github import GitHub, GitHubError, parse_link_next
-from cibw_debug_tui.core.session import Session, SessionSpec, Watcher
+from cibw_debug_tui.core.session import Session, SessionSpec
+from cibw_debug_tui.core.watcher import Watcher
 from cibw_debug_tui.simulator.server import Simulator
 
 TOKEN = Token("ghp_test0000000000000000000000000000000", "test")
@@ -476,7 +477,7 @@ def test_a_watch_sees_a_rerun_by_the_attempt_its_jobs_name(sim, tmp_path):
 
 
 def test_the_request_budget_serves_the_person_first_then_ssh_then_the_rest():
-    from cibw_debug_tui.core.session import LOOKING, ROUTINE, SSH_OPENING, RequestBudget
+    from cibw_debug_tui.core.budget import LOOKING, ROUTINE, SSH_OPENING, RequestBudget
 
     async def go():
         budget = RequestBudget(per_minute=600, burst=1, beat=0)  # a request every 0.1 s
@@ -505,7 +506,7 @@ def test_the_request_budget_serves_the_person_first_then_ssh_then_the_rest():
 def test_the_request_budget_lets_the_line_go_on_the_beat():
     from collections import Counter
 
-    from cibw_debug_tui.core.session import RequestBudget
+    from cibw_debug_tui.core.budget import RequestBudget
 
     async def go():
         budget = RequestBudget(per_minute=1200, burst=10, beat=0.25)  # 5 tokens a beat
@@ -528,7 +529,7 @@ def test_the_request_budget_lets_the_line_go_on_the_beat():
 def test_the_scout_hands_every_session_its_ssh_connection_from_one_list(sim, tmp_path):
     """Sessions whose own polls are far apart still get their SSH command at once: the scout
     reads the repository's artifact list, one request for all of them."""
-    from cibw_debug_tui.core.session import SshScout
+    from cibw_debug_tui.core.scout import SshScout
 
     sim.scenario = "ssh-timeout"
 
@@ -565,7 +566,7 @@ def test_the_scout_hands_every_session_its_ssh_connection_from_one_list(sim, tmp
 def test_a_watch_does_not_list_artifacts_the_scout_has_brought(sim, tmp_path):
     """The step that publishes the SSH connection finishes; the scout has read that file
     already, so the session's own poll does not ask for the run's artifacts again."""
-    from cibw_debug_tui.core.session import SshScout
+    from cibw_debug_tui.core.scout import SshScout
 
     sim.scenario = "ssh-timeout"
     wanted = spec(debug_mode="before-build")

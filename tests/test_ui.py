@@ -350,6 +350,7 @@ def test_the_core_never_imports_textual():
     code = (
         "import sys, cibw_debug_tui.cli, cibw_debug_tui.commands\n"
         "import cibw_debug_tui.core.github, cibw_debug_tui.core.session\n"
+        "import cibw_debug_tui.core.watcher, cibw_debug_tui.core.scout\n"
         "import cibw_debug_tui.core.history, cibw_debug_tui.core.explain\n"
         "import cibw_debug_tui.simulator.server\n"
         "assert not [m for m in sys.modules if m.startswith('textual')], 'textual imported'\n"

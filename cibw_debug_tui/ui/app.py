@@ -38,7 +38,9 @@ from cibw_debug_tui.ui.widgets.statusbar import StatusBar
 if TYPE_CHECKING:
     from cibw_debug_tui.core.github import GitHub
     from cibw_debug_tui.core.history import History
-    from cibw_debug_tui.core.session import Session, SessionSpec, SshScout, Watcher
+    from cibw_debug_tui.core.scout import SshScout
+    from cibw_debug_tui.core.session import Session, SessionSpec
+    from cibw_debug_tui.core.watcher import Watcher
 
 
 class News(NamedTuple):
@@ -214,7 +216,8 @@ class DebugApp(App):
     async def _start(self) -> None:
         """Mount the session panes, show the history's sessions, watch the unfinished ones and
         dispatch `start_with`."""
-        from cibw_debug_tui.core.session import RequestBudget, SshScout
+        from cibw_debug_tui.core.budget import RequestBudget
+        from cibw_debug_tui.core.scout import SshScout
         from cibw_debug_tui.ui.widgets.artifacts import ArtifactsPane
         from cibw_debug_tui.ui.widgets.failure import FailurePane
         from cibw_debug_tui.ui.widgets.jobs import JobsPane
@@ -363,7 +366,7 @@ class DebugApp(App):
         def on_event(event: tuple[str, object]) -> None:
             self.session_changed(session.id, *event)
 
-        from cibw_debug_tui.core.session import Watcher
+        from cibw_debug_tui.core.watcher import Watcher
 
         watcher = Watcher(
             self.github,

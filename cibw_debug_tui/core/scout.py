@@ -1,0 +1,51 @@
+"""The SSH scout: one request finds every watched session's SSH connection file."""
+
+from __future__ import annotations
+
+import asyncio
+
+from cibw_debug_tui.core.budget import BEAT, SSH_OPENING, RequestBudget, on_beat
+from cibw_debug_tui.core.connection import stage_of_artifact
+from cibw_debug_tui.core.github import GitHub, GitHubError
+from cibw_debug_tui.core.watcher import FAST, NORMAL, Watcher
+
+
+class SshScout:
+    """Looks for every watched session's SSH connection file in one request.
+
+    The repository's artifact list shows a connection file as soon as any run publishes one;
+    each session's own polls would need a request per run, and with many sessions starting
+    together they wait their turn in the budget. The scout asks every 2 s while a session is
+    setting up its SSH session (every 5 s while one merely may open one) and hands what it
+    finds to that session's watcher.
+    """
+
+    def __init__(self, github: GitHub, budget: RequestBudget | None = None, pace: float = 1.0):
+        self.github = github
+        self.budget = budget
+        self.pace = pace
+        self.watchers: list[Watcher] = []
+
+    async def run(self) -> None:
+        """Scout until no session is watched any more."""
+        while self.watchers:
+            waiting = [w for w in self.watchers if w.waits_for_ssh()]
+            for repo in {w.session.spec.repo for w in waiting}:
+                await self._look(repo, [w for w in waiting if w.session.spec.repo == repo])
+            soon = any(w.ssh_soon() for w in waiting)
+            await asyncio.sleep(on_beat((FAST if soon else NORMAL) * self.pace, BEAT * self.pace))
+
+    async def _look(self, repo: str, watchers: list[Watcher]) -> None:
+        if self.budget is not None:
+            await self.budget.take(1, SSH_OPENING)
+        try:
+            artifacts, changed = await self.github.repo_artifacts(repo)
+        except GitHubError:
+            return  # the watchers' own polls find it later, and say what is wrong
+        if not changed:
+            return
+        by_run = {w.session.run_id: w for w in watchers}
+        for artifact in artifacts:
+            watcher = by_run.get((artifact.get("workflow_run") or {}).get("id"))
+            if watcher is not None and stage_of_artifact(artifact["name"]):
+                await watcher.offer(artifact)

@@ -1,0 +1,293 @@
+"""The watcher that follows one session's run.
+
+It polls the run, its jobs and its artifacts with conditional requests, one request at a time
+(polls never overlap), quickly while something is about to change and more slowly while
+nothing moves; it stops once the run is complete and its failure is explained. Network trouble
+never ends a watch: it is reported in words (`note`) and retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cibw_debug_tui.core.budget import BEAT, LOOKING, ROUTINE, SSH_OPENING, RequestBudget, on_beat
+from cibw_debug_tui.core.connection import (
+    ConnectionFileError,
+    parse_connection_zip,
+    stage_of_artifact,
+)
+from cibw_debug_tui.core.github import GitHub, GitHubError
+from cibw_debug_tui.core.session import Session, step_stage
+
+FAST = 2.0  # seconds between polls while something is about to change
+NORMAL = 5.0
+SLOW = 10.0  # at most, while nothing moves (the shared budget slows many sessions further)
+GROWTH = 1.5
+SELECTED_MAX = 5.0
+BUILD_WITH_SSH_AFTER = 6.0  # the session a person is looking at is never polled slower than this
+SSH_SOON = ("Install tmate", "Write the SSH", "Open the SSH", "Publish the SSH")
+UPLOADING = ("Publish the SSH", "Upload")  # the workflow's steps that create artifacts
+
+
+Event = tuple[str, Any]  # (kind, payload): "status", "jobs", "ssh", "artifacts", "note", ...
+
+
+class Watcher:
+    """Follows one session's run until it is complete (or deleted)."""
+
+    def __init__(
+        self,
+        github: GitHub,
+        session: Session,
+        on_event: Callable[[Event], None] | None = None,
+        *,
+        log_dir: Path,
+        pace: float = 1.0,
+        now: Callable[[], float] = time.time,
+        budget: RequestBudget | None = None,
+    ):
+        self.now = now  # the clock sessions are timed by (the simulator's, in the demo)
+        self.pace = pace  # scales every interval; tests and the fast demo clock use < 1
+        self.github = github
+        self.session = session
+        self.on_event = on_event or (lambda event: None)
+        self.log_dir = log_dir
+        self.selected = False
+        self.interval = FAST
+        self._wake = asyncio.Event()
+        self._fetched: set[int] = set()  # artifact ids already read as connection files
+        self._explain_tries = 0
+        self.budget = budget
+        self._want_run = True
+        self._uploads_seen: frozenset[str] = frozenset()
+        self._final_artifacts = False
+
+    def nudge(self) -> None:
+        """Poll now, run included (after an action on it)."""
+        self.interval = FAST
+        self._want_run = True
+        self._wake.set()
+
+    def look(self) -> None:
+        """Poll now (a person has selected this session): the jobs, which say whether the
+        run needs reading too."""
+        self._wake.set()
+
+    def _emit(self, kind: str, payload: Any = None) -> None:
+        self.on_event((kind, payload))
+
+    def _note(self, text: str) -> None:
+        if text != self.session.note:
+            self.session.note = text
+            self._emit("note", text)
+
+    async def run(self) -> Session:
+        while True:
+            try:
+                changed = await self.poll_once()
+            except GitHubError as error:
+                if error.status == 404 and self.session.run_id is not None:
+                    self.session.status = "gone"
+                    self._note("the run was deleted on GitHub")
+                    self._emit("status", "gone")
+                    return self.session
+                self._note(str(error))
+                changed = False
+                self.interval = min(SLOW, max(NORMAL, self.interval * 2))
+            else:
+                if self.session.note and not self.github.status:
+                    self._note("")
+            if self._finished():
+                return self.session
+            self._next_interval(changed)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._wake.wait(), on_beat(self.interval * self.pace, BEAT * self.pace)
+                )
+
+    def _finished(self) -> bool:
+        s = self.session
+        if s.status == "gone":
+            return True
+        if s.status != "completed":
+            return False
+        unexplained = s.conclusion == "failure" and s.failure is None
+        return not unexplained or self._explain_tries >= 3
+
+    def _next_interval(self, changed: bool) -> None:
+        s = self.session
+        young = self.now() - s.created_at < 60
+        step = s.current_step() or ""
+        if changed or (s.status == "queued" and young) or step.startswith(SSH_SOON):
+            self.interval = FAST
+        elif self.ssh_soon():  # a build that may fail into a session: the session's own
+            self.interval = BUILD_WITH_SSH_AFTER  # steps take longer than this to publish
+        else:
+            self.interval = min(SLOW, max(NORMAL, self.interval * GROWTH))
+        if self.selected:
+            self.interval = min(self.interval, SELECTED_MAX)
+
+    async def poll_once(self) -> bool:
+        """One round, as cheap as it can be: the jobs always (they show every step), the run
+        when the jobs say it started, may have ended or was run again (each job names its
+        attempt), the artifacts when a step that uploads has finished. True when anything
+        changed."""
+        s = self.session
+        repo, run_id = s.spec.repo, s.run_id
+        assert run_id is not None
+        priority = LOOKING if self.selected else ROUTINE  # SSH connections: see SshScout
+        changed = False
+        await self._spend(1, priority)
+        jobs, jobs_changed = await self.github.jobs(repo, run_id)
+        if jobs_changed and jobs != s.jobs:
+            s.jobs = jobs
+            self._emit("jobs", jobs)
+            changed = True
+        jobs_done = bool(jobs) and all(j.get("status") == "completed" for j in jobs)
+        started = s.status == "queued" and any(j.get("status") != "queued" for j in jobs)
+        rerun = any((j.get("run_attempt") or s.attempt) != s.attempt for j in jobs)
+        if self._want_run or jobs_done or started or rerun:
+            await self._spend(1, priority)
+            changed |= self._take_run(*await self.github.run(repo, run_id))
+            self._want_run = False
+        uploaded = self._uploads_done()
+        if uploaded != self._uploads_seen and all(
+            map(self._scouted, uploaded - self._uploads_seen)
+        ):
+            self._uploads_seen = uploaded  # the scout has brought what those steps published
+        if uploaded != self._uploads_seen or (
+            s.status == "completed" and not self._final_artifacts
+        ):
+            if any(name.startswith("Publish the SSH") for name in uploaded - self._uploads_seen):
+                priority = min(priority, SSH_OPENING)  # the connection is there to read
+            await self._spend(1, priority)
+            artifacts, artifacts_changed = await self.github.artifacts(repo, run_id)
+            self._uploads_seen = uploaded
+            self._final_artifacts = s.status == "completed"
+            if artifacts_changed and artifacts != s.artifacts:
+                s.artifacts = artifacts
+                self._emit("artifacts", artifacts)
+                changed = True
+        await self._read_connections()
+        if s.status == "completed" and s.conclusion == "failure" and s.failure is None:
+            await self._explain_failure()
+        return changed
+
+    def _take_run(self, run: dict, run_changed: bool) -> bool:
+        s = self.session
+        if not run_changed:
+            return False
+        attempt = run.get("run_attempt") or 1
+        if attempt != s.attempt:
+            s.attempt = attempt
+            s.connections.clear()
+            s.connection_errors.clear()
+            s.failure = None
+            s.failure_log = None
+            self._uploads_seen = frozenset()
+            self._final_artifacts = False
+        s.html_url = run.get("html_url") or s.html_url
+        if (run["status"], run["conclusion"]) == (s.status, s.conclusion):
+            return False
+        s.status, s.conclusion = run["status"], run["conclusion"]
+        s.ended_at = self.now() if s.status == "completed" else None
+        self._emit("status", s.status)
+        return True
+
+    def _uploads_done(self) -> frozenset[str]:
+        """Steps that uploaded artifacts (finished, not skipped): when this grows, artifacts
+        changed."""
+        return frozenset(
+            step["name"]
+            for job in self.session.jobs
+            for step in job.get("steps") or []
+            if step["name"].startswith(UPLOADING)
+            and step.get("status") == "completed"
+            and step.get("conclusion") != "skipped"
+        )
+
+    def _scouted(self, step_name: str) -> bool:
+        """Whether what this upload step published, an SSH connection file, is read already
+        (the scout finds it first): then the run's artifacts need not be asked for."""
+        if not step_name.startswith("Publish the SSH"):
+            return False
+        stage = step_stage(step_name)
+        return stage in self.session.connections or stage in self.session.connection_errors
+
+    def ssh_soon(self) -> bool:
+        """An SSH session may open within seconds: its setup runs, or a build that may fail
+        into an after-failure session."""
+        step = self.session.current_step() or ""
+        building = step.startswith("Build ") and self.session.spec.ssh_after
+        return building or any(step.startswith(prefix) for prefix in SSH_SOON)
+
+    async def _spend(self, requests: int, priority: int) -> None:
+        if self.budget is not None:
+            await self.budget.take(requests, priority)
+
+    def waits_for_ssh(self) -> bool:
+        """Whether an SSH session of this run may still open (for the scout)."""
+        s = self.session
+        if s.status not in ("queued", "in_progress"):
+            return False
+        wanted = {"before-build"} if s.spec.ssh_before else set()
+        wanted |= {"after-failure"} if s.spec.ssh_after else set()
+        return bool(wanted - set(s.connections) - set(s.connection_errors))
+
+    async def offer(self, artifact: dict) -> None:
+        """A connection file of this run, seen by the scout: read it now."""
+        s = self.session
+        if all(a["id"] != artifact["id"] for a in s.artifacts):
+            s.artifacts = [*s.artifacts, artifact]
+            self._emit("artifacts", s.artifacts)
+        await self._read_connections()
+
+    async def _read_connections(self) -> None:
+        s = self.session
+        for artifact in list(s.artifacts):
+            stage = stage_of_artifact(artifact["name"])
+            attempt_suffix = f"-attempt-{s.attempt}"
+            if not stage or not artifact["name"].endswith(attempt_suffix):
+                continue
+            if artifact["id"] in self._fetched:  # read, or being read by the scout's call
+                continue
+            self._fetched.add(artifact["id"])
+            try:
+                blob = await self.github.artifact_bytes(s.spec.repo, artifact["id"])
+                connection = parse_connection_zip(blob)
+            except ConnectionFileError as error:
+                s.connection_errors[stage] = str(error)
+                self._emit("ssh-error", (stage, str(error)))
+                continue
+            except GitHubError as error:
+                self._fetched.discard(artifact["id"])  # try again on the next round
+                self._note(f"could not read the SSH connection yet: {error}")
+                continue
+            s.connections[stage] = connection
+            self._emit("ssh", connection)
+
+    async def _explain_failure(self) -> None:
+        s = self.session
+        failed = [j for j in s.jobs if j.get("conclusion") == "failure"]
+        if not failed:
+            return
+        job = failed[-1]
+        self._explain_tries += 1
+        dest = self.log_dir / f"{s.spec.repo.replace('/', '_')}-{s.run_id}-{job['id']}.log"
+        try:
+            await self.github.job_log(s.spec.repo, job["id"], dest)
+        except GitHubError as error:
+            self._note(f"could not fetch the failed job's log: {error}")
+            return
+        from cibw_debug_tui.core import explain
+
+        with open(dest, "rb") as stream:
+            s.failure = explain.explain_stream(stream)
+        s.failure_log = dest
+        self._emit("failure", s.failure)
