@@ -209,8 +209,7 @@ async def _doctor(
                     (False, f"repository {repo}: {error}", "check --repo and the token's access")
                 )
             else:
-                branch = data.get("default_branch", "main")
-                push = (data.get("permissions") or {}).get("push")
+                branch, push = data["default_branch"], data["can_push"]
                 checks.append((True, f"repository {repo} reachable (default branch {branch})", ""))
                 if push is False:
                     checks.append((False, f"no write access to {repo}: dispatching needs it",

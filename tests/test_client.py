@@ -8,8 +8,10 @@ import pytest
 from helpers import until
 
 from cibw_debug_tui.core.config import Token
-from cibw_debug_tui.core.github import GitHub, GitHubError, parse_link_next
+from cibw_debug_tui.core.github import GitHub, GitHubError
+from cibw_debug_tui.core.models import read_runs, read_workflow
 from cibw_debug_tui.core.session import Session, SessionSpec
+from cibw_debug_tui.core.transport import parse_link_next
 from cibw_debug_tui.core.watcher import Watcher
 from cibw_debug_tui.simulator.server import Simulator
 
@@ -273,8 +275,8 @@ def test_conditional_requests_cost_no_rate_limit(sim):
         async with client(sim) as github:
             await github.repo(REPO)
             before = github.rate.remaining
-            first, changed_first = await github.get_json(url)
-            again, changed_again = await github.get_json(url)
+            first, changed_first = await github.get_json(url, read_workflow)
+            again, changed_again = await github.get_json(url, read_workflow)
             assert (changed_first, changed_again) == (True, False)
             assert again == first
             assert github.rate.remaining == before - 1  # the 304 cost nothing
@@ -369,10 +371,10 @@ def test_pagination_follows_link_headers(sim):
         async with client(sim) as github:
             for i in range(130):
                 await github.dispatch(REPO, "main", spec().inputs(), f"page{i}")
-            runs = await github.paginate(
+            runs = await github.pages(
                 f"/repos/{REPO}/actions/workflows/cibuildwheel-debug.yml/runs",
+                read_runs,
                 {"event": "workflow_dispatch"},
-                key="workflow_runs",
             )
             return runs
 

@@ -10,15 +10,15 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cibw_debug_tui.core import config, matrix
+from cibw_debug_tui.core import config, matrix, models
 from cibw_debug_tui.core.connection import (
     ConnectionFileError,
     parse_connection,
     parse_connection_zip,
 )
 from cibw_debug_tui.core.explain import explain_lines
-from cibw_debug_tui.core.github import RateLimit, parse_link_next
 from cibw_debug_tui.core.history import History
+from cibw_debug_tui.core.transport import RateLimit, parse_link_next
 
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
@@ -164,3 +164,23 @@ def test_repository_names_are_checked(name):
         assert config.validate_repo(name) == name
     except config.ConfigError as error:
         assert "not a repository name" in str(error)
+
+
+READERS = [getattr(models, name) for name in dir(models) if name.startswith("read_")]
+almost_answers = st.fixed_dictionaries(
+    {},
+    optional={
+        key: json_values
+        for key in ("jobs", "artifacts", "workflow_runs", "id", "status", "name", "steps",
+                    "workflow_run_id", "html_url", "login", "resources", "full_name")
+    },
+)  # fmt: skip
+
+
+@SETTINGS
+@given(st.sampled_from(READERS), st.one_of(json_values, almost_answers))
+def test_answer_readers_give_a_record_or_say_what_is_wrong(read, data):
+    try:
+        read(data)
+    except models.Unreadable as error:
+        assert str(error)

@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import asdict
+from enum import Enum
 from pathlib import Path
 
 from cibw_debug_tui.core.session import Session, SessionSpec
@@ -49,9 +50,14 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _plain(value: object) -> object:
+    """What YAML's safe dumper can write: an enum's value, not the enum."""
+    return value.value if isinstance(value, Enum) else value
+
+
 def session_to_dict(session: Session) -> dict:
-    data = {name: getattr(session, name) for name in _SESSION_FIELDS}
-    data["spec"] = asdict(session.spec)
+    data = {name: _plain(getattr(session, name)) for name in _SESSION_FIELDS}
+    data["spec"] = {name: _plain(value) for name, value in asdict(session.spec).items()}
     return data
 
 

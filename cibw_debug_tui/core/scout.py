@@ -46,6 +46,6 @@ class SshScout:
             return
         by_run = {w.session.run_id: w for w in watchers}
         for artifact in artifacts:
-            watcher = by_run.get((artifact.get("workflow_run") or {}).get("id"))
+            watcher = by_run.get(artifact["workflow_run_id"])
             if watcher is not None and stage_of_artifact(artifact["name"]):
                 await watcher.offer(artifact)

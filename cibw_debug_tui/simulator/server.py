@@ -24,7 +24,7 @@ import socket
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -42,13 +42,20 @@ SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDemoKeyOfTheSimulatedUser0000000
 
 @dataclass
 class Fault:
-    """One injected misbehaviour, applied to the next `count` API requests matching `path`."""
+    """One injected misbehaviour, applied to the next `count` API requests whose path `path`
+    (a regular expression) is found in.
+
+    "malformed" answers 200 with `body` once the request is done (a dispatch has started its
+    run): by default JSON cut short, else any text (HTML, "", `{"jobs": null}`...). "status"
+    answers `status` with `headers` (a 403 with `x-ratelimit-reset: soon`...) instead."""
 
     kind: str  # "status", "drop", "drop-after", "slow", "malformed", "unauthorized", "truncate"
     count: int = 1
     status: int = 502
     seconds: float = 0.0
     path: str = ""
+    body: str = '{"total_count": 1, "workflow_runs": [{"id": '
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class _Server(ThreadingHTTPServer):
@@ -353,7 +360,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _take_fault(self, path: str) -> Fault | None:
         with self.sim.lock:
             for fault in self.sim.faults:
-                if fault.path in path:
+                if re.search(fault.path, path):
                     fault.count -= 1
                     if fault.count <= 0:
                         self.sim.faults.remove(fault)
@@ -382,7 +389,9 @@ class _Handler(BaseHTTPRequestHandler):
             sim.requests += 1
             sim.by_path[path] = sim.by_path.get(path, 0) + 1
         if fault and fault.kind == "status":
-            raise _error(fault.status, "Server Error")
+            reply = _error(fault.status, "Server Error")
+            reply.headers.update(fault.headers)
+            raise reply
         token = self._token()
         rate_headers = self._rate(token, path)
         if fault and fault.kind == "unauthorized":
@@ -401,7 +410,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._drop()  # it happened, but the answer is lost
             return
         if fault and fault.kind == "malformed":
-            self._send(200, b'{"total_count": 1, "workflow_runs": [{"id": ', headers)
+            type_ = {"Content-Type": "application/json; charset=utf-8"}
+            self._send(200, fault.body.encode(), {**headers, **type_, **fault.headers})
             return
         if method == "GET" and status == 200 and not isinstance(body, bytes):
             data = json.dumps(body, sort_keys=True).encode()

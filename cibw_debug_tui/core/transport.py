@@ -1,0 +1,362 @@
+"""How the client talks to GitHub: cheap on the rate limit, calm when the network is not, and
+suspicious of every answer.
+
+- Conditional requests: every GET remembers its ETag; a 304 costs no rate limit.
+- Rate limits: `x-ratelimit-*` headers are tracked; 403/429 wait for `retry-after` or the reset
+  (never less than a second: `retry-after: 0` must not become a burst of requests).
+- Network errors, 5xx and answers that cannot be read (not JSON, or not the shape the tool
+  needs: see models.py) are retried with back-off; `status` says in words what is happening
+  meanwhile, for the dashboard to show; after the last try the error is a GitHubError in words.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from cibw_debug_tui import __version__
+from cibw_debug_tui.core.config import Token, web_url
+from cibw_debug_tui.core.models import Unreadable
+
+if TYPE_CHECKING:
+    import httpx
+
+API_VERSION = "2022-11-28"
+RETRY_STATUSES = {500, 502, 503, 504}
+RATE_WAIT_FLOOR = 1.0  # seconds
+RESET_UNREADABLE = -1.0  # a rate limit whose end the headers do not say in a number
+_LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
+
+T = TypeVar("T")
+
+
+class GitHubError(Exception):
+    """Something GitHub refused or could not do, in words a person can act on."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+class LostResponse(GitHubError):
+    """A write was sent but no answer came back: it may or may not have happened."""
+
+
+def cannot_read(why: object) -> str:
+    return f"GitHub sent an answer this tool cannot read: {why}"
+
+
+@dataclass
+class RateLimit:
+    limit: int | None = None
+    remaining: int | None = None
+    reset: float | None = None  # epoch seconds
+    resource: str | None = None
+
+    def update(self, headers: httpx.Headers) -> None:
+        limit, remaining, reset = (
+            _number(headers.get("x-ratelimit-limit")),
+            _number(headers.get("x-ratelimit-remaining")),
+            _number(headers.get("x-ratelimit-reset")),
+        )
+        if limit is not None and remaining is not None:
+            self.limit, self.remaining = limit, remaining
+            self.reset = float(reset) if reset is not None else self.reset
+            self.resource = headers.get("x-ratelimit-resource", self.resource)
+
+    def describe(self, now: float | None = None) -> str:
+        if self.remaining is None:
+            return "rate limit: not reported"
+        reset = ""
+        if self.reset:
+            minutes = max(0, round((self.reset - (now or time.time())) / 60))
+            reset = f", resets in {minutes} min"
+        return f"rate limit: {self.remaining:,}/{self.limit or 0:,}{reset}"
+
+
+def _number(text: str | None) -> int | None:
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+def parse_link_next(header: str | None) -> str | None:
+    """The rel="next" URL of a Link header, or None."""
+    if not header:
+        return None
+    for part in header.split(","):
+        match = _LINK_NEXT.search(part)
+        if match:
+            return match.group(1)
+    return None
+
+
+def answer_json(response: httpx.Response) -> object:
+    """The decoded JSON of an answer, or Unreadable saying why there is none."""
+    if not response.content:
+        raise Unreadable("the answer is empty")
+    try:
+        return response.json()
+    except RecursionError:
+        raise Unreadable("the answer is nested too deeply") from None
+    except ValueError:  # JSON's errors, and bytes that are not UTF-8
+        kind = response.headers.get("content-type", "").split(";")[0].strip() or "no type"
+        raise Unreadable(f"the answer is not JSON ({kind})") from None
+
+
+def message_of(response: httpx.Response) -> str:
+    """GitHub's `message` in an error answer, or the status's reason."""
+    try:
+        data = response.json()
+    except (ValueError, RecursionError):
+        data = None
+    message = data.get("message") if isinstance(data, dict) else None
+    if isinstance(message, str):
+        return message
+    return response.reason_phrase or f"HTTP {response.status_code}"
+
+
+def _remember_missing_sniffio() -> None:
+    """httpcore tries `import sniffio` four times a request. When it is not installed, each
+    miss searches sys.path again: a sixth of a poll's CPU. Remember the miss instead."""
+    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]  # `import sniffio` fails at once
+
+
+class Transport:
+    """Requests to one API URL with one token. Safe to share between sessions in one event
+    loop."""
+
+    def __init__(
+        self,
+        api_url: str,
+        token: Token | None,
+        *,
+        timeout: float = 15.0,
+        retries: int = 5,
+        backoff: float = 1.0,
+        max_backoff: float = 30.0,
+        max_rate_wait: float = 3600.0,
+        on_status: Callable[[str], None] | None = None,
+    ):
+        self.api_url = api_url.rstrip("/")
+        self.web_url = web_url(self.api_url)
+        headers = {
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": API_VERSION,
+            "User-Agent": f"cibw-debug-tui/{__version__}",
+        }
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token.value}"
+        _remember_missing_sniffio()
+        import httpx  # here, not at the top: the dashboard paints before paying for it
+
+        self._client = httpx.AsyncClient(
+            base_url=self.api_url, headers=headers, timeout=timeout, follow_redirects=False
+        )
+        # Signed download URLs get no token.
+        self._blob_client = httpx.AsyncClient(timeout=timeout, follow_redirects=True)
+        self.retries = retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.max_rate_wait = max_rate_wait
+        self.rate = RateLimit()
+        self.status = ""
+        self.on_status = on_status  # told each time `status` changes
+        self._etags: dict[str, tuple[str, Any]] = {}  # URL -> (ETag, the record read)
+        self._urls: dict[str, httpx.URL] = {}  # polled URLs, built once (a fifth of a 304's CPU)
+        self.requests = 0  # every response
+        self.counted = 0  # responses that count against the rate limit (not 304)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+        await self._blob_client.aclose()
+
+    def _say(self, status: str) -> None:
+        self.status = status
+        if self.on_status:
+            self.on_status(status)
+
+    def _delay(self, attempt: int) -> float:
+        return float(min(self.max_backoff, self.backoff * 2**attempt))
+
+    def _rate_wait(self, response: httpx.Response) -> float | None:
+        """Seconds to wait for a rate limit this response reports, None if it is not one, or
+        RESET_UNREADABLE when it is one whose end cannot be read."""
+        if response.status_code not in (403, 429):
+            return None
+        retry_after = response.headers.get("retry-after")
+        if retry_after and retry_after.isdigit():
+            return max(RATE_WAIT_FLOOR, float(retry_after))
+        if response.headers.get("x-ratelimit-remaining") == "0":
+            reset = _number(response.headers.get("x-ratelimit-reset"))
+            if reset is None:
+                return RESET_UNREADABLE
+            return max(RATE_WAIT_FLOOR, reset - time.time() + 1)
+        if response.status_code == 429 or "rate limit" in message_of(response).lower():
+            return 60.0  # secondary limit without a retry-after: at least a minute
+        return None
+
+    async def _back_off(self, attempt: int, why: str) -> None:
+        delay = self._delay(attempt)
+        self._say(f"{why}; retrying in {delay:.0f}s")
+        await asyncio.sleep(delay)
+
+    async def request(
+        self,
+        method: str,
+        url: str | httpx.URL,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        resend_on_lost: bool = True,
+    ) -> httpx.Response:
+        """Send with retries; the final response may still be an error status."""
+        import httpx
+
+        attempt = 0
+        while True:
+            try:
+                response = await self._client.request(
+                    method, url, params=params, json=json, headers=headers
+                )
+            except httpx.TransportError as error:
+                name = type(error).__name__
+                if not resend_on_lost and not isinstance(error, httpx.ConnectError):
+                    raise LostResponse(f"no answer from {self.api_url} ({name})") from None
+                if attempt >= self.retries:
+                    self._say(f"cannot reach {self.api_url}: {name}")
+                    raise GitHubError(
+                        f"cannot reach {self.api_url} ({name}); check your connection"
+                    ) from None
+                await self._back_off(attempt, f"network error ({name})")
+                attempt += 1
+                continue
+            self.requests += 1
+            if response.status_code != 304:
+                self.counted += 1
+            self.rate.update(response.headers)
+            wait = self._rate_wait(response)
+            if wait == RESET_UNREADABLE:
+                if attempt >= self.retries:
+                    raise GitHubError(
+                        f"rate limited by GitHub (no readable reset time) {attempt + 1} times; "
+                        "try again later",
+                        response.status_code,
+                    )
+                await self._back_off(attempt, "rate limited by GitHub (no readable reset time)")
+                attempt += 1
+                continue
+            if wait is not None:
+                if wait > self.max_rate_wait:
+                    raise GitHubError(
+                        f"GitHub rate limit reached; {self.rate.describe()}", response.status_code
+                    )
+                self._say(f"rate limited by GitHub; waiting {wait:.0f}s")
+                await asyncio.sleep(wait)
+                continue
+            if response.status_code in RETRY_STATUSES:
+                if not resend_on_lost:
+                    raise LostResponse(f"GitHub answered {response.status_code}")
+                if attempt >= self.retries:
+                    raise GitHubError(
+                        f"GitHub answered {response.status_code} {response.reason_phrase} "
+                        f"{attempt + 1} times; try again later",
+                        response.status_code,
+                    )
+                await self._back_off(attempt, f"GitHub answered {response.status_code}")
+                attempt += 1
+                continue
+            if self.status:
+                self._say("")
+            return response
+
+    async def _unreadable(self, attempt: int, error: Unreadable) -> None:
+        """An answer that cannot be read, like a 502: back off and ask again, or give up in
+        words after the last try."""
+        if attempt >= self.retries:
+            raise GitHubError(cannot_read(error)) from None
+        await self._back_off(attempt, cannot_read(error))
+
+    async def get_json(
+        self, url: str, read: Callable[[object], T], params: dict[str, Any] | None = None
+    ) -> tuple[T, bool]:
+        """GET with If-None-Match, the answer checked by `read`: (record, changed). Raises
+        GitHubError on failure."""
+        key = url + "?" + "&".join(f"{k}={v}" for k, v in sorted((params or {}).items()))
+        full_url = self._urls.get(key)
+        if full_url is None:
+            full_url = self._urls[key] = self._client.build_request("GET", url, params=params).url
+        cached = self._etags.get(key)
+        attempt = 0
+        while True:
+            headers = {"If-None-Match": cached[0]} if cached else None
+            response = await self.request("GET", full_url, headers=headers)
+            if response.status_code == 304 and cached:
+                return cached[1], False
+            self._raise_for(response)
+            try:
+                record = read(answer_json(response))
+            except Unreadable as error:
+                await self._unreadable(attempt, error)
+                attempt += 1
+                continue
+            etag = response.headers.get("etag")
+            if etag:
+                self._etags[key] = (etag, record)
+            return record, True
+
+    async def get_checked(
+        self, url: str, read: Callable[[object], T], params: dict[str, Any] | None = None
+    ) -> tuple[T, httpx.Response]:
+        """GET (not conditional), the answer checked by `read`: (record, response)."""
+        attempt = 0
+        while True:
+            response = await self.request("GET", url, params=params)
+            self._raise_for(response)
+            try:
+                return read(answer_json(response)), response
+            except Unreadable as error:
+                await self._unreadable(attempt, error)
+                attempt += 1
+
+    async def pages(
+        self,
+        url: str,
+        read: Callable[[object], list[T]],
+        params: dict[str, Any] | None = None,
+    ) -> list[T]:
+        """Every page's records, each page checked by `read`, following Link rel="next"."""
+        records: list[T] = []
+        next_url: str | None = url
+        next_params: dict[str, Any] | None = {"per_page": 100, **(params or {})}
+        while next_url:
+            page, response = await self.get_checked(next_url, read, next_params)
+            records.extend(page)
+            next_url, next_params = parse_link_next(response.headers.get("link")), None
+        return records
+
+    def _raise_for(self, response: httpx.Response) -> None:
+        status = response.status_code
+        if status < 400:
+            return
+        message = message_of(response)
+        if status == 401:
+            raise GitHubError(
+                f"GitHub refused the token ({message}): it is missing, expired or revoked", 401
+            )
+        if status == 403:
+            raise GitHubError(f"forbidden: {message} (does the token have the scope?)", 403)
+        if status == 404:
+            raise GitHubError(f"not found: {response.request.url.path}", 404)
+        if status == 410:
+            raise GitHubError(f"gone: {message} (expired)", 410)
+        raise GitHubError(f"GitHub answered {status}: {message}", status)
