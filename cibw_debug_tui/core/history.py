@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
-from cibw_debug_tui.core.session import Session, SessionSpec
+from cibw_debug_tui.core.session import Session, SessionSpec, session_status
 
 VERSION = 1
 KEEP = 200  # sessions kept, newest first
@@ -61,9 +62,13 @@ def session_to_dict(session: Session) -> dict:
     return data
 
 
-def session_from_dict(data: dict) -> Session:
+def session_from_dict(data: dict[str, Any]) -> Session:
+    """A session as written by any version of this tool (ValueError, TypeError or KeyError
+    when it cannot be read)."""
     spec = SessionSpec(**data["spec"])
     values = {name: data.get(name) for name in _SESSION_FIELDS if data.get(name) is not None}
+    if "status" in values:
+        values["status"] = session_status(str(values["status"]))
     return Session(spec=spec, **values)
 
 
@@ -159,6 +164,6 @@ class History:
         self.sessions.insert(0, session)
         self.save()
 
-    def remember_form(self, values: dict) -> None:
-        self.last_form = dict(values)
+    def remember_form(self, values: dict[str, Any]) -> None:
+        self.last_form = {key: _plain(value) for key, value in values.items()}
         self.save()

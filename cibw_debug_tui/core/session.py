@@ -8,14 +8,54 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cibw_debug_tui.core.connection import Connection
 from cibw_debug_tui.core.matrix import check
+from cibw_debug_tui.core.models import Artifact, Job, RunStatus
 
 if TYPE_CHECKING:
     from cibw_debug_tui.core import explain
+
+
+class DebugMode(str, Enum):
+    """When the workflow opens an SSH session (its `debug-mode` input)."""
+
+    AFTER_FAILURE = "after-failure"
+    BEFORE_BUILD = "before-build"
+    ALWAYS = "always"
+    DISABLED = "disabled"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class LocalStatus(str, Enum):
+    """A session's states that only this tool knows: GitHub has no run for them, not yet or
+    not any more. (The states GitHub reports are RunStatus.)"""
+
+    DISPATCHING = "dispatching"
+    GONE = "gone"  # the run was deleted on GitHub
+    ERROR = "error"  # not dispatched: `note` says why
+
+    def __str__(self) -> str:
+        return self.value
+
+
+SessionStatus = RunStatus | LocalStatus
+FINAL = (RunStatus.COMPLETED, LocalStatus.GONE, LocalStatus.ERROR)
+
+
+def session_status(text: str) -> SessionStatus:
+    """A status as written in the history file; ValueError when it is none."""
+    for kind in (RunStatus, LocalStatus):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    raise ValueError(f"unknown session status {text!r}")
 
 
 def step_stage(step_name: str) -> str:
@@ -24,7 +64,7 @@ def step_stage(step_name: str) -> str:
     return "before-build" if "(before" in step_name else "after-failure"
 
 
-@dataclass
+@dataclass(frozen=True)
 class SessionSpec:
     """What was asked for: enough to dispatch the same thing again."""
 
@@ -32,18 +72,22 @@ class SessionSpec:
     runner: str
     python: str
     arch: str
-    debug_mode: str = "after-failure"
+    debug_mode: DebugMode = DebugMode.AFTER_FAILURE
     ref: str = "main"
     session_timeout: int = 30
     package_dir: str = "."
     cibw_settings: str = ""
+
+    def __post_init__(self) -> None:
+        # The history file and the command line give the mode as text: one type from here on.
+        object.__setattr__(self, "debug_mode", DebugMode(self.debug_mode))
 
     def inputs(self) -> dict[str, str]:
         return {
             "runner": self.runner,
             "python": self.python,
             "arch": self.arch,
-            "debug-mode": self.debug_mode,
+            "debug-mode": self.debug_mode.value,
             "session-timeout": str(self.session_timeout),
             "package-dir": self.package_dir,
             "cibw-settings": self.cibw_settings,
@@ -51,11 +95,11 @@ class SessionSpec:
 
     @property
     def ssh_before(self) -> bool:
-        return self.debug_mode in ("before-build", "always")
+        return self.debug_mode in (DebugMode.BEFORE_BUILD, DebugMode.ALWAYS)
 
     @property
     def ssh_after(self) -> bool:
-        return self.debug_mode in ("after-failure", "always")
+        return self.debug_mode in (DebugMode.AFTER_FAILURE, DebugMode.ALWAYS)
 
 
 @dataclass
@@ -67,10 +111,10 @@ class Session:
     run_id: int | None = None
     html_url: str | None = None
     attempt: int = 1
-    status: str = "dispatching"  # dispatching, queued, in_progress, completed, gone, error
-    conclusion: str | None = None
-    jobs: list[dict] = field(default_factory=list)
-    artifacts: list[dict] = field(default_factory=list)
+    status: SessionStatus = LocalStatus.DISPATCHING
+    conclusion: str | None = None  # GitHub's, once the run is completed
+    jobs: list[Job] = field(default_factory=list)
+    artifacts: list[Artifact] = field(default_factory=list)
     connections: dict[str, Connection] = field(default_factory=dict)
     connection_errors: dict[str, str] = field(default_factory=dict)
     failure: explain.Explanation | None = None
@@ -85,7 +129,7 @@ class Session:
 
     @property
     def done(self) -> bool:
-        return self.status in ("completed", "gone", "error")
+        return self.status in FINAL
 
     def current_step(self) -> str | None:
         for job in reversed(self.jobs):

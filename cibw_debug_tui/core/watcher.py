@@ -22,7 +22,8 @@ from cibw_debug_tui.core.connection import (
     stage_of_artifact,
 )
 from cibw_debug_tui.core.github import GitHub, GitHubError
-from cibw_debug_tui.core.session import Session, step_stage
+from cibw_debug_tui.core.models import RunStatus
+from cibw_debug_tui.core.session import LocalStatus, Session, step_stage
 
 FAST = 2.0  # seconds between polls while something is about to change
 NORMAL = 5.0
@@ -92,9 +93,9 @@ class Watcher:
                 changed = await self.poll_once()
             except GitHubError as error:
                 if error.status == 404 and self.session.run_id is not None:
-                    self.session.status = "gone"
+                    self.session.status = LocalStatus.GONE
                     self._note("the run was deleted on GitHub")
-                    self._emit("status", "gone")
+                    self._emit("status", LocalStatus.GONE)
                     return self.session
                 self._note(str(error))
                 changed = False
@@ -113,9 +114,9 @@ class Watcher:
 
     def _finished(self) -> bool:
         s = self.session
-        if s.status == "gone":
+        if s.status == LocalStatus.GONE:
             return True
-        if s.status != "completed":
+        if s.status != RunStatus.COMPLETED:
             return False
         unexplained = s.conclusion == "failure" and s.failure is None
         return not unexplained or self._explain_tries >= 3
@@ -124,7 +125,7 @@ class Watcher:
         s = self.session
         young = self.now() - s.created_at < 60
         step = s.current_step() or ""
-        if changed or (s.status == "queued" and young) or step.startswith(SSH_SOON):
+        if changed or (s.status == RunStatus.QUEUED and young) or step.startswith(SSH_SOON):
             self.interval = FAST
         elif self.ssh_soon():  # a build that may fail into a session: the session's own
             self.interval = BUILD_WITH_SSH_AFTER  # steps take longer than this to publish
@@ -150,7 +151,7 @@ class Watcher:
             self._emit("jobs", jobs)
             changed = True
         jobs_done = bool(jobs) and all(j.get("status") == "completed" for j in jobs)
-        started = s.status == "queued" and any(j.get("status") != "queued" for j in jobs)
+        started = s.status == RunStatus.QUEUED and any(j.get("status") != "queued" for j in jobs)
         rerun = any((j.get("run_attempt") or s.attempt) != s.attempt for j in jobs)
         if self._want_run or jobs_done or started or rerun:
             await self._spend(1, priority)
@@ -162,20 +163,20 @@ class Watcher:
         ):
             self._uploads_seen = uploaded  # the scout has brought what those steps published
         if uploaded != self._uploads_seen or (
-            s.status == "completed" and not self._final_artifacts
+            s.status == RunStatus.COMPLETED and not self._final_artifacts
         ):
             if any(name.startswith("Publish the SSH") for name in uploaded - self._uploads_seen):
                 priority = min(priority, SSH_OPENING)  # the connection is there to read
             await self._spend(1, priority)
             artifacts, artifacts_changed = await self.github.artifacts(repo, run_id)
             self._uploads_seen = uploaded
-            self._final_artifacts = s.status == "completed"
+            self._final_artifacts = s.status == RunStatus.COMPLETED
             if artifacts_changed and artifacts != s.artifacts:
                 s.artifacts = artifacts
                 self._emit("artifacts", artifacts)
                 changed = True
         await self._read_connections()
-        if s.status == "completed" and s.conclusion == "failure" and s.failure is None:
+        if s.status == RunStatus.COMPLETED and s.conclusion == "failure" and s.failure is None:
             await self._explain_failure()
         return changed
 
@@ -196,7 +197,7 @@ class Watcher:
         if (run["status"], run["conclusion"]) == (s.status, s.conclusion):
             return False
         s.status, s.conclusion = run["status"], run["conclusion"]
-        s.ended_at = self.now() if s.status == "completed" else None
+        s.ended_at = self.now() if s.status == RunStatus.COMPLETED else None
         self._emit("status", s.status)
         return True
 
@@ -234,7 +235,7 @@ class Watcher:
     def waits_for_ssh(self) -> bool:
         """Whether an SSH session of this run may still open (for the scout)."""
         s = self.session
-        if s.status not in ("queued", "in_progress"):
+        if s.status not in (RunStatus.QUEUED, RunStatus.IN_PROGRESS):
             return False
         wanted = {"before-build"} if s.spec.ssh_before else set()
         wanted |= {"after-failure"} if s.spec.ssh_after else set()
