@@ -251,6 +251,7 @@ async def _simulated_hour(count: int) -> dict:
     from the server's own timestamps, read at the end."""
     from cibw_debug_tui.core.budget import RequestBudget
     from cibw_debug_tui.core.config import Token
+    from cibw_debug_tui.core.events import JobsChanged, SshConnectionRead
     from cibw_debug_tui.core.github import GitHub
     from cibw_debug_tui.core.scout import SshScout
     from cibw_debug_tui.core.session import Session, SessionSpec
@@ -291,10 +292,10 @@ async def _simulated_hour(count: int) -> dict:
             snapshots[session.id] = []
 
             def on_event(event, sid=session.id):
-                if event[0] == "jobs":
-                    snapshots[sid].append((sim_now(), event[1]))
-                if event[0] == "ssh":
-                    ssh_seen.setdefault((sid, event[1].stage), sim_now())
+                if isinstance(event, JobsChanged):
+                    snapshots[sid].append((sim_now(), event.jobs))
+                if isinstance(event, SshConnectionRead):
+                    ssh_seen.setdefault((sid, event.connection.stage), sim_now())
 
             watcher = Watcher(
                 github,

@@ -21,9 +21,23 @@ from typing import Any
 
 from cibw_debug_tui import bundled
 from cibw_debug_tui.core import config, matrix
-from cibw_debug_tui.core.github import GitHub, GitHubError, new_session_id
-from cibw_debug_tui.core.session import Session, SessionSpec
-from cibw_debug_tui.core.watcher import Watcher
+from cibw_debug_tui.core.events import (
+    ArtifactsChanged,
+    ClientSaid,
+    FailureExplained,
+    FleetEvent,
+    JobsChanged,
+    NoteChanged,
+    SshConnectionRead,
+    SshUnreadable,
+    StatusChanged,
+    WatchEnded,
+    assert_never,
+)
+from cibw_debug_tui.core.fleet import Fleet
+from cibw_debug_tui.core.github import GitHub, GitHubError
+from cibw_debug_tui.core.history import History
+from cibw_debug_tui.core.session import DebugMode, Session, SessionSpec
 
 
 class CommandError(Exception):
@@ -45,12 +59,14 @@ def _stamp() -> str:
 
 
 class _Printer:
-    """Watch events as lines for people, or as JSON objects for scripts."""
+    """What the fleet tells, as lines for people or as JSON objects for scripts."""
 
-    def __init__(self, as_json: bool, session: Session):
+    def __init__(self, as_json: bool):
         self.as_json = as_json
-        self.session = session
+        self.session: Session | None = None
         self.last_step: str | None = None
+        self.stopped = ""  # why the watch stopped before the run's end, if it did
+        self.dispatched = False
 
     def emit(self, event: str, words: str, **data: Any) -> None:
         """One event: `words` for people, `data` (with the event's name) for --json."""
@@ -59,22 +75,26 @@ class _Printer:
         else:
             print(f"[{_stamp()}] {words}", flush=True)
 
-    def __call__(self, event: tuple[str, Any]) -> None:
-        kind, payload = event
+    def __call__(self, event: FleetEvent) -> None:
+        if isinstance(event, ClientSaid | NoteChanged):
+            if event.text:
+                self.emit("note", event.text, text=event.text)
+            return
         s = self.session
-        if kind == "status":
-            text = s.status if s.status != "completed" else f"completed: {s.conclusion}"
-            if s.status == "gone":
-                text = "the run was deleted on GitHub"
-            self.emit("status", text, status=s.status, conclusion=s.conclusion)
-        elif kind == "jobs":
-            step = s.current_step()
-            if step and step != self.last_step:
-                self.last_step = step
-                self.emit("step", f"step: {step}", step=step)
-        elif kind == "ssh":
-            conn = payload
-            if conn.is_open:
+        if s is None or s.run_id is None or not self.dispatched:
+            return  # the dispatch's own outcome is said by "dispatched", or as an error
+        match event:
+            case StatusChanged():
+                text = s.status if s.status != "completed" else f"completed: {s.conclusion}"
+                if s.status == "gone":
+                    text = "the run was deleted on GitHub"
+                self.emit("status", str(text), status=s.status, conclusion=s.conclusion)
+            case JobsChanged():
+                step = s.current_step()
+                if step and step != self.last_step:
+                    self.last_step = step
+                    self.emit("step", f"step: {step}", step=step)
+            case SshConnectionRead(connection=conn) if conn.is_open:
                 closes = conn.expires_at.strftime("%H:%M UTC") if conn.expires_at else "?"
                 self.emit(
                     "ssh",
@@ -91,29 +111,33 @@ class _Printer:
                     continue_command=conn.continue_command,
                     docker_exec=conn.docker_exec,
                 )
-            else:
+            case SshConnectionRead(connection=conn):
                 self.emit("ssh-refused", f"SSH session refused: {conn.message}", stage=conn.stage,
                           message=conn.message)  # fmt: skip
-        elif kind == "ssh-error":
-            stage, message = payload
-            self.emit("ssh-error", f"could not read the SSH connection: {message}", stage=stage,
-                      message=message)  # fmt: skip
-        elif kind == "failure":
-            result = payload
-            if result.found:
-                lines = "\n".join(f"  line {c.line}: {c.text}" for c in result.cause)
-                self.emit(
-                    "failure",
-                    f"failure ({result.category}):\n{lines}\n  hint: {result.hint}\n"
-                    f"  full log: {s.failure_log}",
-                    **result.to_json(),
-                    log=str(s.failure_log),
-                )
-            else:
-                self.emit("failure", f"no known failure pattern; full log: {s.failure_log}",
-                          **result.to_json(), log=str(s.failure_log))  # fmt: skip
-        elif kind == "note" and payload:
-            self.emit("note", payload, text=payload)
+            case SshUnreadable(stage=stage, message=message):
+                self.emit("ssh-error", f"could not read the SSH connection: {message}",
+                          stage=stage, message=message)  # fmt: skip
+            case FailureExplained(explanation=result, log=log):
+                if result.found:
+                    lines = "\n".join(f"  line {c.line}: {c.text}" for c in result.cause)
+                    self.emit(
+                        "failure",
+                        f"failure ({result.category}):\n{lines}\n  hint: {result.hint}\n"
+                        f"  full log: {log}",
+                        **result.to_json(),
+                        log=str(log),
+                    )
+                else:
+                    self.emit("failure", f"no known failure pattern; full log: {log}",
+                              **result.to_json(), log=str(log))  # fmt: skip
+            case WatchEnded(error=error):
+                if error:  # not the run's end: the watcher failed
+                    self.stopped = error
+                    self.emit("stopped", error, message=error)
+            case ArtifactsChanged():
+                pass
+            case _:
+                assert_never(event)
 
 
 async def _dispatch(args: argparse.Namespace, api_url: str, token: config.Token) -> int:
@@ -122,35 +146,38 @@ async def _dispatch(args: argparse.Namespace, api_url: str, token: config.Token)
         runner=args.runner,
         python=args.python,
         arch=args.arch,
-        debug_mode=args.debug_mode,
+        debug_mode=DebugMode(args.debug_mode),
         ref=args.ref,
         session_timeout=args.session_timeout,
         package_dir=args.package_dir,
         cibw_settings=args.cibw_settings or "",
     )
-    session = Session(new_session_id(), spec, api_url)
-    printer = _Printer(args.json, session)
-    async with GitHub(api_url, token, on_status=lambda text: printer(("note", text))) as github:
-        dispatched = await github.dispatch(spec.repo, spec.ref, spec.inputs(), session.id)
-        session.run_id, session.html_url = dispatched.run_id, dispatched.html_url
-        session.status = "queued"
-        printer.emit(
-            "dispatched",
-            f"dispatched {session.identifier} on {spec.runner} ({spec.debug_mode}): "
-            f"{dispatched.html_url}",
-            run_id=dispatched.run_id,
-            url=dispatched.html_url,
-            session_id=session.id,
-            identifier=session.identifier,
-        )
-        if not args.watch:
-            if not args.json:
-                print(dispatched.html_url)
-            return 0
-        log_dir = Path(args.log_dir).expanduser() if args.log_dir else config.log_dir()
-        watcher = Watcher(github, session, printer, log_dir=log_dir.absolute())
-        await watcher.run()
-    if session.status == "gone":
+    printer = _Printer(args.json)
+    log_dir = Path(args.log_dir).expanduser() if args.log_dir else config.log_dir()
+    async with GitHub(api_url, token) as github:
+        fleet = Fleet(github, History(persist=False), log_dir=log_dir.absolute(),
+                      on_event=printer)  # fmt: skip
+        session = printer.session = fleet.add(spec)
+        try:
+            await fleet.dispatch(session, follow=args.watch)
+            printer.emit(
+                "dispatched",
+                f"dispatched {session.identifier} on {spec.runner} ({spec.debug_mode}): "
+                f"{session.html_url}",
+                run_id=session.run_id,
+                url=session.html_url,
+                session_id=session.id,
+                identifier=session.identifier,
+            )
+            printer.dispatched = True
+            if not args.watch:
+                if not args.json:
+                    print(session.html_url)
+                return 0
+            await fleet.wait(session)
+        finally:
+            await fleet.aclose()
+    if session.status == "gone" or printer.stopped:
         return 1
     return 0 if session.conclusion == "success" else 1
 

@@ -37,7 +37,7 @@ async def dispatch_and_watch(sim, session_spec, tmp_path, sid="s1", steer=None, 
         session.run_id, session.status = found.run_id, "queued"
 
         def on_event(event):
-            events.append(event)
+            events.append((event.kind, event))
             if steer:
                 steer(event, session)
 
@@ -148,7 +148,7 @@ def test_before_build_session_ends_on_continue(sim, tmp_path):
     sim.scenario = "ssh-timeout"  # nobody would continue: only our continue ends it early
 
     def steer(event, session):
-        if event[0] == "ssh":
+        if event.kind == "ssh":
             assert sim.continue_session(session.run_id)
 
     session, _, _, _ = asyncio.run(

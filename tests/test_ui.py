@@ -13,6 +13,7 @@ from rich.console import Console
 from textual.widgets import Input, Select
 
 from cibw_debug_tui.core.config import Token
+from cibw_debug_tui.core.events import StatusChanged
 from cibw_debug_tui.core.github import GitHub
 from cibw_debug_tui.core.history import History
 from cibw_debug_tui.core.session import Session, SessionSpec
@@ -477,13 +478,13 @@ def test_news_of_several_sessions_comes_in_one_toast(sim, tmp_path):
                       download_dir=tmp_path, log_dir=tmp_path)  # fmt: skip
 
     async def go():
-        app = DebugApp(backend, watch=False)
+        app = DebugApp(backend, follow_runs=False)
         async with app.run_test(size=SIZE) as pilot:
             await until(pilot, lambda: app.ready)
             before = notifications(app)
             for session, conclusion in zip(ended, ("success", "failure"), strict=True):
                 session.status, session.conclusion = "completed", conclusion
-                app.session_changed(session.id, "status")
+                app.show_event(StatusChanged(session.id, session.status, session.conclusion))
             await until(pilot, lambda: len(notifications(app)) > len(before))
             (toast,) = [n for n in notifications(app) if n not in before]
             assert toast.title == "2 updates" and toast.severity == "warning"
@@ -509,9 +510,10 @@ def test_news_of_other_sessions_waits_for_a_gap_between_toasts(sim, tmp_path):
     def finish(session_id):
         app.sessions[session_id].status = "completed"
         app.sessions[session_id].conclusion = "failure"
-        app.session_changed(session_id, "status")
+        session = app.sessions[session_id]
+        app.show_event(StatusChanged(session_id, session.status, session.conclusion))
 
-    app = DebugApp(backend, watch=False)
+    app = DebugApp(backend, follow_runs=False)
 
     async def go():
         async with app.run_test(size=SIZE) as pilot:

@@ -139,6 +139,6 @@ def fixture_app(tmp_path: Path, sessions: list[Session], selected: str | None = 
         log_dir=tmp_path / "logs",
         now=NOW.timestamp,
     )
-    app = DebugApp(backend, watch=False)
+    app = DebugApp(backend, follow_runs=False)
     app.selected = selected
     return app

@@ -13,13 +13,22 @@ import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from cibw_debug_tui.core.budget import BEAT, LOOKING, ROUTINE, SSH_OPENING, RequestBudget, on_beat
 from cibw_debug_tui.core.connection import (
     ConnectionFileError,
     parse_connection_zip,
     stage_of_artifact,
+)
+from cibw_debug_tui.core.events import (
+    ArtifactsChanged,
+    FailureExplained,
+    JobsChanged,
+    NoteChanged,
+    SshConnectionRead,
+    SshUnreadable,
+    StatusChanged,
+    WatchEvent,
 )
 from cibw_debug_tui.core.github import GitHub, GitHubError
 from cibw_debug_tui.core.models import RunStatus
@@ -35,9 +44,6 @@ SSH_SOON = ("Install tmate", "Write the SSH", "Open the SSH", "Publish the SSH")
 UPLOADING = ("Publish the SSH", "Upload")  # the workflow's steps that create artifacts
 
 
-Event = tuple[str, Any]  # (kind, payload): "status", "jobs", "ssh", "artifacts", "note", ...
-
-
 class Watcher:
     """Follows one session's run until it is complete (or deleted)."""
 
@@ -45,7 +51,7 @@ class Watcher:
         self,
         github: GitHub,
         session: Session,
-        on_event: Callable[[Event], None] | None = None,
+        on_event: Callable[[WatchEvent], None] | None = None,
         *,
         log_dir: Path,
         pace: float = 1.0,
@@ -79,13 +85,13 @@ class Watcher:
         run needs reading too."""
         self._wake.set()
 
-    def _emit(self, kind: str, payload: Any = None) -> None:
-        self.on_event((kind, payload))
+    def _emit(self, event: WatchEvent) -> None:
+        self.on_event(event)
 
     def _note(self, text: str) -> None:
         if text != self.session.note:
             self.session.note = text
-            self._emit("note", text)
+            self._emit(NoteChanged(self.session.id, text))
 
     async def run(self) -> Session:
         while True:
@@ -95,7 +101,7 @@ class Watcher:
                 if error.status == 404 and self.session.run_id is not None:
                     self.session.status = LocalStatus.GONE
                     self._note("the run was deleted on GitHub")
-                    self._emit("status", LocalStatus.GONE)
+                    self._emit(StatusChanged(self.session.id, LocalStatus.GONE, None))
                     return self.session
                 self._note(str(error))
                 changed = False
@@ -148,7 +154,7 @@ class Watcher:
         jobs, jobs_changed = await self.github.jobs(repo, run_id)
         if jobs_changed and jobs != s.jobs:
             s.jobs = jobs
-            self._emit("jobs", jobs)
+            self._emit(JobsChanged(s.id, jobs))
             changed = True
         jobs_done = bool(jobs) and all(j.get("status") == "completed" for j in jobs)
         started = s.status == RunStatus.QUEUED and any(j.get("status") != "queued" for j in jobs)
@@ -173,7 +179,7 @@ class Watcher:
             self._final_artifacts = s.status == RunStatus.COMPLETED
             if artifacts_changed and artifacts != s.artifacts:
                 s.artifacts = artifacts
-                self._emit("artifacts", artifacts)
+                self._emit(ArtifactsChanged(s.id, artifacts))
                 changed = True
         await self._read_connections()
         if s.status == RunStatus.COMPLETED and s.conclusion == "failure" and s.failure is None:
@@ -198,7 +204,7 @@ class Watcher:
             return False
         s.status, s.conclusion = run["status"], run["conclusion"]
         s.ended_at = self.now() if s.status == RunStatus.COMPLETED else None
-        self._emit("status", s.status)
+        self._emit(StatusChanged(s.id, s.status, s.conclusion))
         return True
 
     def _uploads_done(self) -> frozenset[str]:
@@ -246,7 +252,7 @@ class Watcher:
         s = self.session
         if all(a["id"] != artifact["id"] for a in s.artifacts):
             s.artifacts = [*s.artifacts, artifact]
-            self._emit("artifacts", s.artifacts)
+            self._emit(ArtifactsChanged(s.id, s.artifacts))
         await self._read_connections()
 
     async def _read_connections(self) -> None:
@@ -264,14 +270,14 @@ class Watcher:
                 connection = parse_connection_zip(blob)
             except ConnectionFileError as error:
                 s.connection_errors[stage] = str(error)
-                self._emit("ssh-error", (stage, str(error)))
+                self._emit(SshUnreadable(s.id, stage, str(error)))
                 continue
             except GitHubError as error:
                 self._fetched.discard(artifact["id"])  # try again on the next round
                 self._note(f"could not read the SSH connection yet: {error}")
                 continue
             s.connections[stage] = connection
-            self._emit("ssh", connection)
+            self._emit(SshConnectionRead(s.id, connection))
 
     async def _explain_failure(self) -> None:
         s = self.session
@@ -291,4 +297,4 @@ class Watcher:
         with open(dest, "rb") as stream:
             s.failure = explain.explain_stream(stream)
         s.failure_log = dest
-        self._emit("failure", s.failure)
+        self._emit(FailureExplained(s.id, s.failure, dest))

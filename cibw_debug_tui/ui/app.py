@@ -3,8 +3,9 @@
 The app is given a Backend (its GitHub client or the reason there is none, its history...),
 or a function that builds one: the factory (ui/factory.py) passes a function, run in a thread
 after the first frame is painted, because building a backend imports the HTTP client, reads
-files and may run `gh auth token`. Each session is followed by a Watcher in an async worker of
-the "watch" group; what a watcher sees is noted (`session_changed`) and painted with the
+files and may run `gh auth token`. Sessions, their watchers, the SSH scout, the request budget
+and the history are the core's Fleet (core/fleet.py), as for `dispatch --watch`; the app keeps
+what is about the screen. What the fleet tells it is noted (`show_event`) and painted with the
 once-a-second tick, in one frame, refreshing only what it touched.
 """
 
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rich.markup import escape
 from textual import on, work
@@ -36,9 +37,13 @@ from cibw_debug_tui.ui.widgets.statusbar import StatusBar
 # The first frame needs none of the core or the session panes: they are imported where they
 # are used, once the backend is built (start-up costs what the first frame needs, no more).
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
+    from cibw_debug_tui.core.events import FleetEvent
+    from cibw_debug_tui.core.fleet import Fleet
     from cibw_debug_tui.core.github import GitHub
     from cibw_debug_tui.core.history import History
-    from cibw_debug_tui.core.scout import SshScout
+    from cibw_debug_tui.core.models import Artifact
     from cibw_debug_tui.core.session import Session, SessionSpec
     from cibw_debug_tui.core.watcher import Watcher
 
@@ -71,7 +76,6 @@ class Backend:
 
 NEWS_GAP = 5.0  # seconds at least between toasts about sessions a person is not looking at
 LOOK_AFTER = 0.3  # seconds on a session before it is read afresh
-SAVE_AFTER = 15.0  # seconds from a status change to the history file: one write for many
 
 # Actions that need the backend; until it is there their keys are shown disabled.
 NEEDS_BACKEND = {
@@ -121,23 +125,19 @@ class DebugApp(App):
         self,
         backend: Backend | Callable[[], Backend],
         *,
-        prefill: dict | None = None,
+        prefill: dict[str, object] | None = None,
         pace: float = 1.0,
-        watch: bool = True,
+        follow_runs: bool = True,
     ) -> None:
         super().__init__()
         self.prefill = prefill or {}
         self.pace = pace
-        self.watch = watch
-        self.sessions: dict[str, Session] = {}
-        self.watchers: dict[str, Watcher] = {}
+        self.follow_runs = follow_runs  # False: show sessions, watch none (snapshot tests)
+        self.fleet: Fleet | None = None  # with the backend
         self.selected: str | None = None
-        self.said: deque[str] = deque(maxlen=50)  # the client's and watchers' recent words
         self._build_backend = None if isinstance(backend, Backend) else backend
         self.ready = False  # the backend is in place and the sessions are shown
-        self._save_timer: Timer | None = None
         self._look_timer: Timer | None = None
-        self.scout: SshScout | None = None  # looks for every session's SSH connection
         self._changed: set[str] = set()  # sessions to draw again at the next tick
         self._news: list[News] = []  # notified with the next tick
         self.news_gap = NEWS_GAP
@@ -155,8 +155,19 @@ class DebugApp(App):
         self.log_dir = backend.log_dir
         self.now = backend.now
         self.start_with = backend.start_with
-        if self.github is not None:
-            self.github.on_status = self._on_client_status
+
+    @property
+    def sessions(self) -> dict[str, Session]:
+        return self.fleet.sessions if self.fleet else {}
+
+    @property
+    def watchers(self) -> dict[str, Watcher]:
+        return self.fleet.watchers if self.fleet else {}
+
+    @property
+    def said(self) -> deque[str]:
+        """The client's and the watchers' recent words."""
+        return self.fleet.said if self.fleet else deque()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return None if action in NEEDS_BACKEND and not self.ready else True
@@ -216,17 +227,17 @@ class DebugApp(App):
     async def _start(self) -> None:
         """Mount the session panes, show the history's sessions, watch the unfinished ones and
         dispatch `start_with`."""
-        from cibw_debug_tui.core.budget import RequestBudget
-        from cibw_debug_tui.core.scout import SshScout
+        from cibw_debug_tui.core.fleet import Fleet
+        from cibw_debug_tui.core.history import History
         from cibw_debug_tui.ui.widgets.artifacts import ArtifactsPane
         from cibw_debug_tui.ui.widgets.failure import FailurePane
         from cibw_debug_tui.ui.widgets.jobs import JobsPane
         from cibw_debug_tui.ui.widgets.ssh import SshPane
 
-        # All sessions share one polling budget, leaving room for actions and downloads.
-        self.budget = RequestBudget(pace=self.pace)
-        if self.github is not None:
-            self.scout = SshScout(self.github, self.budget, self.pace)
+        self.history = self.history or History(persist=False)
+        self.fleet = Fleet(self.github, self.history, log_dir=self.log_dir,
+                           on_event=self.show_event, problem=self.problem, pace=self.pace,
+                           now=self.now, follow_runs=self.follow_runs)  # fmt: skip
         await self.query_one("#right").mount(
             SshPane(now=self._utcnow, id="ssh"),
             FailurePane(id="failure"),
@@ -235,14 +246,10 @@ class DebugApp(App):
         )
         self.ready = True
         self.refresh_bindings()
-        for session in self.history.sessions:
-            self.sessions[session.id] = session
         self._refresh_list()
         if self.history.warning:
             self.notify(self.history.warning, severity="warning", timeout=10)
-        for session in self.sessions.values():
-            if not session.done and session.run_id is not None:
-                self._start_watch(session)
+        self.fleet.resume()
         self._update_status()
         self.set_interval(1.0, self._tick)
         for spec in self.start_with:
@@ -292,10 +299,10 @@ class DebugApp(App):
         self.query_one("#failure").show(session)
         self.query_one("#jobs").show(session)
         self.query_one("#artifacts").show(session, self._artifact_link)
-        for sid, watcher in self.watchers.items():
-            watcher.selected = sid == self.selected
+        if self.fleet:
+            self.fleet.select(self.selected)
 
-    def _artifact_link(self, artifact: dict) -> str:
+    def _artifact_link(self, artifact: Artifact) -> str:
         session = self.current
         if self.github is None or session is None or session.run_id is None:
             return ""
@@ -314,9 +321,8 @@ class DebugApp(App):
         """The person stayed on this session: read it now. Arrow keys cross many sessions in a
         second, and reading each would make a burst of requests the other sessions wait for."""
         self._look_timer = None
-        watcher = self.watchers.get(self.selected or "")
-        if watcher:
-            watcher.look()
+        if self.fleet:
+            self.fleet.look()
 
     def action_select(self, index: int) -> None:
         ordered = self._ordered()
@@ -345,91 +351,44 @@ class DebugApp(App):
             self._show_selected()
         self._tell_news()
 
-    def _on_client_status(self, text: str) -> None:
-        """The client is retrying, waiting out a rate limit, or fine again: show it now."""
-        if text:
-            self.said.append(text)
-        if self.is_running and self.screen.query("#status"):
-            self._update_status()
-
     def _update_status(self) -> None:
         rate = self.github.rate.describe(time.time()) if self.github else ""
         problem = self.problem or (self.github.status if self.github else "")
         self.query_one(StatusBar).show(rate=rate, problem=problem, where=self.where)
 
-    # -- watching ----------------------------------------------------------------------------
+    # -- what the fleet tells -----------------------------------------------------------------
 
-    def _start_watch(self, session: Session) -> None:
-        if not self.watch or self.github is None or session.id in self.watchers:
+    def show_event(self, event: FleetEvent) -> None:
+        """What the fleet saw (a call, not a message: ten a second with 50 sessions). It is
+        shown with the next tick: in one frame, and in one toast (50 sessions finishing
+        together would stack 50). What a key did is shown at once, by the key's worker."""
+        from cibw_debug_tui.core import events
+
+        if isinstance(event, events.ClientSaid):  # retrying, rate limited, fine again: now
+            if self.is_running and self.screen.query("#status"):
+                self._update_status()
             return
-
-        def on_event(event: tuple[str, object]) -> None:
-            self.session_changed(session.id, *event)
-
-        from cibw_debug_tui.core.watcher import Watcher
-
-        watcher = Watcher(
-            self.github,
-            session,
-            on_event,
-            log_dir=self.log_dir,
-            pace=self.pace,
-            now=self.now,
-            budget=self.budget,
-        )
-        watcher.selected = session.id == self.selected
-        self.watchers[session.id] = watcher
-        if self.scout is not None:
-            self.scout.watchers.append(watcher)
-            if not any(w.group == "scout" and not w.is_finished for w in self.workers):
-                self._scout(self.scout)
-        self._watch(watcher)
-
-    @work(group="scout", exit_on_error=False)
-    async def _scout(self, scout: SshScout) -> None:
-        """Runs while sessions are watched; started again with the next one."""
-        await scout.run()
-
-    @work(group="watch", exit_on_error=False)
-    async def _watch(self, watcher: Watcher) -> None:
-        try:
-            await watcher.run()
-        finally:
-            self.watchers.pop(watcher.session.id, None)
-            if self.scout is not None and watcher in self.scout.watchers:
-                self.scout.watchers.remove(watcher)
-            self.session_changed(watcher.session.id, "stopped")
-
-    def session_changed(
-        self, session_id: str, kind: str, payload: object = None, at_once: bool = False
-    ) -> None:
-        """A watcher saw `kind` change (a call, not a message: ten a second with 50 sessions).
-        It is shown with the next tick: in one frame, and in one toast (50 sessions finishing
-        together would stack 50). What a key did is shown `at_once`."""
-        session = self.sessions.get(session_id)
+        session = self.sessions.get(event.session_id)
         if session is None or not self.session_list.is_attached:
             return  # unknown, or the app is closing and its widgets are gone
-        if kind == "note" and payload:
-            self.said.append(str(payload))
         self._changed.add(session.id)
         name = session.identifier
 
-        def tell(message: str, severity: str, timeout: float, **more) -> None:
+        def tell(message: str, severity: str, timeout: float, **more: Any) -> None:
             self._news.append(News(session.id, message, severity, timeout, **more))
 
-        if kind == "ssh" and getattr(payload, "is_open", False):
-            how = "press c to copy" if session.id == self.selected else "select it, press c"
-            tell(f"SSH session open for {name}: {how}", "information", 8, title="SSH")
-        elif kind == "ssh" or kind == "ssh-error":
-            tell(f"SSH session for {name} refused or unreadable", "error", 5, bell=False)
-        elif kind == "status":
-            self._save_soon()
-            if session.status in ("completed", "gone"):
+        match event:
+            case events.SshConnectionRead(connection=connection) if connection.is_open:
+                how = "press c to copy" if session.id == self.selected else "select it, press c"
+                tell(f"SSH session open for {name}: {how}", "information", 8, title="SSH")
+            case events.SshConnectionRead() | events.SshUnreadable():
+                tell(f"SSH session for {name} refused or unreadable", "error", 5, bell=False)
+            case events.StatusChanged(status=status) if status in ("completed", "gone"):
                 words = session.conclusion or status_words(session)
                 good = session.conclusion == "success"
                 tell(f"{name}: {words}", "information" if good else "warning", 5)
-        if at_once:
-            self._show_changes()
+            case events.WatchEnded(error=error) if error:
+                tell(f"{name}: {error}", "error", 10)
 
     def _tell_news(self) -> None:
         """Notify what happened since the last toast: one toast, and the bell once. News of
@@ -488,41 +447,26 @@ class DebugApp(App):
 
     def dispatch(self, spec: SessionSpec) -> Session:
         """Add a session for `spec` and dispatch it in the background."""
-        api_url = self.github.api_url if self.github else ""
-        from cibw_debug_tui.core.github import new_session_id
-        from cibw_debug_tui.core.session import Session
-
-        session = Session(new_session_id(), spec, api_url, created_at=self.now())
-        self.sessions[session.id] = session
+        assert self.fleet is not None
+        session = self.fleet.add(spec)
         self.selected = session.id
-        self.history.add(session)
         self._refresh_list()
-        if self.github is None:
-            session.status, session.note = "error", self.problem or "no GitHub connection"
-            self._refresh_list()
+        if session.done:  # no client to dispatch with: the note says why
             self.notify(session.note, severity="error")
-            return session
-        self._dispatch(session)
+        else:
+            self._dispatch(session)
         return session
 
     @work(group="dispatch", exit_on_error=False)
     async def _dispatch(self, session: Session) -> None:
         from cibw_debug_tui.core.github import GitHubError
 
+        assert self.fleet is not None
         try:
-            found = await self.github.dispatch(
-                session.spec.repo, session.spec.ref, session.spec.inputs(), session.id
-            )
+            await self.fleet.dispatch(session)
         except GitHubError as error:
-            session.status, session.note = "error", str(error)
-            self.history.save()
-            self.session_changed(session.id, "status", at_once=True)
             self.notify(f"Not dispatched: {error}", severity="error", timeout=10)
-            return
-        session.run_id, session.html_url, session.status = found.run_id, found.html_url, "queued"
-        self.history.save()
-        self.session_changed(session.id, "status", at_once=True)
-        self._start_watch(session)
+        self._show_changes()
 
     def action_rerun(self) -> None:
         session = self.current
@@ -541,7 +485,8 @@ class DebugApp(App):
                 "Only a failed or cancelled run can rerun its failed jobs", severity="warning"
             )
             return
-        self._run_action(session, "rerun_failed", "Rerunning the failed jobs")
+        assert self.fleet is not None
+        self._run_action(self.fleet.rerun_failed(session), "Rerunning the failed jobs")
 
     def action_cancel_run(self) -> None:
         from cibw_debug_tui.ui.screens.confirm import ConfirmScreen
@@ -552,8 +497,8 @@ class DebugApp(App):
             return
 
         def answered(yes: bool | None) -> None:
-            if yes:
-                self._run_action(session, "cancel", "Cancelling the run")
+            if yes and self.fleet is not None:
+                self._run_action(self.fleet.cancel(session), "Cancelling the run")
 
         self.push_screen(
             ConfirmScreen(f"Cancel the run of {session.identifier} on {session.spec.runner}?"),
@@ -561,24 +506,16 @@ class DebugApp(App):
         )
 
     @work(group="actions", exit_on_error=False)
-    async def _run_action(self, session: Session, name: str, words: str) -> None:
+    async def _run_action(self, action: Awaitable[None], words: str) -> None:
         from cibw_debug_tui.core.github import GitHubError
 
         try:
-            await getattr(self.github, name)(session.spec.repo, session.run_id)
+            await action
         except GitHubError as error:
             self.notify(f"{words} failed: {error}", severity="error")
             return
         self.notify(f"{words}…")
-        if name == "rerun_failed":
-            session.status, session.conclusion, session.failure = "queued", None, None
-            session.ended_at = None
-            self.session_changed(session.id, "status", at_once=True)
-        watcher = self.watchers.get(session.id)
-        if watcher:
-            watcher.nudge()
-        else:
-            self._start_watch(session)
+        self._show_changes()
 
     def action_copy_ssh(self) -> None:
         session = self.current
@@ -644,18 +581,8 @@ class DebugApp(App):
             pane.finished()
         self.notify(f"Saved {path}", title="Downloaded")
 
-    def _save_soon(self) -> None:
-        """Write the history shortly: the status changes of many sessions go in one write."""
-        if self._save_timer is None:
-            self._save_timer = self.set_timer(SAVE_AFTER, self._save_now)
-
-    def _save_now(self) -> None:
-        self._save_timer = None
-        self.history.save()
-
     async def on_unmount(self) -> None:
-        if self._save_timer is not None:
-            self._save_timer.stop()
-            self._save_now()
+        if self.fleet is not None:
+            await self.fleet.aclose()
         if self.github is not None:
             await self.github.aclose()
