@@ -7,141 +7,14 @@ traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from cibw_debug_tui import __version__
-
-if TYPE_CHECKING:  # imported where used: the dashboard starts without them
-    from cibw_debug_tui.core import explain, matrix
 
 
 class UsageError(Exception):
     """A mistake the user can fix; printed as one line, exit 2."""
-
-
-def _print_matrix(args: argparse.Namespace) -> int:
-    from cibw_debug_tui.core import matrix
-
-    if args.runner and args.python and args.arch:
-        combo = matrix.check(args.runner, args.python, args.arch)
-        if args.json:
-            print(json.dumps(combo.to_json(), indent=2))
-        elif combo.valid:
-            print(f"{combo.identifier}: {combo.build} build on {combo.runner}, tests {combo.tests}")
-            for key, value in combo.settings.items():
-                print(f"  {key}={value}")
-        if not combo.valid:
-            print(f"error: {combo.reason}", file=sys.stderr)
-            return 2
-        return 0
-
-    combos = [
-        c
-        for c in matrix.all_combinations()
-        if (not args.runner or c.runner == args.runner)
-        and (not args.python or c.python == args.python)
-        and (not args.arch or c.arch.lower() == args.arch.lower())
-    ]
-    if not combos:
-        for label in filter(None, [args.runner]):
-            if label not in matrix.RUNNERS_BY_LABEL:
-                print(f"error: {matrix.check(label, 'cp312', 'x86_64').reason}", file=sys.stderr)
-                return 2
-        print("error: nothing in the matrix matches those filters", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps([c.to_json() for c in combos], indent=1))
-    else:
-        print(format_matrix(combos))
-    return 0
-
-
-def format_matrix(combos: list[matrix.Combination]) -> str:
-    """One line per (runner, arch): how it builds, and which CPython identifiers it covers."""
-    from cibw_debug_tui.core import matrix
-
-    rows: dict[tuple[str, str], list[matrix.Combination]] = {}
-    for c in combos:
-        rows.setdefault((c.runner, c.arch), []).append(c)
-    header = ("RUNNER", "CPU", "ARCH", "BUILD", "TESTS", "IDENTIFIERS / WHY NOT")
-    table = [header]
-    for (runner, arch), group in rows.items():
-        host = matrix.RUNNERS_BY_LABEL[runner]
-        valid = [c for c in group if c.valid]
-        if valid:
-            first, last = valid[0].identifier, valid[-1].identifier
-            what = first if len(valid) == 1 else f"{first} .. {last.split('-')[0]}"
-            table.append((runner, host.cpu, arch, valid[0].build, valid[0].tests, what))
-        else:
-            table.append((runner, host.cpu, arch, "-", "-", group[0].reason or ""))
-    widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
-    lines = []
-    for i, row in enumerate(table):
-        if i > 1 and row[0] == table[i - 1][0]:
-            row = ("", "", *row[2:])  # the runner is named once, on its first row
-        elif i > 1:
-            lines.append("")
-        cells = [c.ljust(w) for c, w in zip(row, widths, strict=False)]
-        lines.append("  ".join([*cells, row[-1]]))
-    notes = [f"  {r.label}: {r.note}" for r in matrix.RUNNERS if r.note]
-    prerelease = [p.tag for p in matrix.PYTHONS if p.prerelease]
-    retired = [f"  {label}: retired {d}, use {new}" for label, (d, new) in matrix.RETIRED.items()]
-    return "\n".join(
-        [
-            *lines,
-            "",
-            f"CPython: {' '.join(p.tag for p in matrix.PYTHONS)}"
-            f" ({', '.join(prerelease)} pre-release: CIBW_ENABLE=cpython-prerelease)",
-            "Runner notes:",
-            *notes,
-            "Retired labels (never offered):",
-            *retired,
-        ]
-    )
-
-
-def _explain_log(args: argparse.Namespace) -> int:
-    from cibw_debug_tui.core import explain
-
-    if args.file == "-":
-        result = explain.explain_stream(sys.stdin.buffer)
-    else:
-        try:
-            with open(args.file, "rb") as stream:
-                result = explain.explain_stream(stream)
-        except OSError as error:
-            raise UsageError(f"cannot read {args.file}: {error.strerror or error}") from None
-    if args.json:
-        print(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
-    else:
-        print(format_explanation(result))
-    return 0 if result.found else 3
-
-
-def format_explanation(result: explain.Explanation) -> str:
-    """What a person reads first: the kind of failure, the cause lines, an excerpt, the fix."""
-    from cibw_debug_tui.core.explain import CATEGORY_TITLES
-
-    if not result.found:
-        return f"No cause found in {result.lines_read} lines.\nHint: {result.hint}"
-    width = len(str(result.excerpt_start + len(result.excerpt) - 1))
-    cause_lines = {c.line for c in result.cause}
-    excerpt = [
-        f"{'>' if n in cause_lines else ' '} {n:>{width}} | {text}"
-        for n, text in enumerate(result.excerpt, start=result.excerpt_start)
-    ]
-    return "\n".join(
-        [
-            f"Category: {result.category} ({CATEGORY_TITLES[result.category]})",
-            "Cause:",
-            *(f"  line {c.line}: {c.text}" for c in result.cause),
-            "Excerpt:",
-            *excerpt,
-            f"Hint: {result.hint}",
-        ]
-    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -180,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--python", help="a CPython tag, e.g. cp312 or cp314t")
     m.add_argument("--arch", help="a cibuildwheel architecture, e.g. x86_64, aarch64, ARM64")
     m.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    m.set_defaults(func=_print_matrix)
+    m.set_defaults(func=_run_command("matrix"))
 
     e = commands.add_parser(
         "explain-log",
@@ -191,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e.add_argument("file", help="the log file, or - for standard input")
     e.add_argument("--json", action="store_true", help="print one JSON object")
-    e.set_defaults(func=_explain_log)
+    e.set_defaults(func=_run_command("explain_log"))
 
     from cibw_debug_tui.simulator import SCENARIOS
 
@@ -291,16 +164,21 @@ def _run_dashboard(args: argparse.Namespace) -> int:
     return app.return_code or 0
 
 
-def _run_command(name: str):
-    """Import a headless command only when it runs: `matrix` and `--help` stay fast."""
+def _run_command(name: str) -> Callable[[argparse.Namespace], int]:
+    """The verb's module (cibw_debug_tui/commands/NAME.py), imported only when it runs: `matrix`
+    and `--help` stay fast."""
 
     def run(args: argparse.Namespace) -> int:
-        from cibw_debug_tui import commands
+        import importlib
 
+        from cibw_debug_tui.commands import CommandError
+
+        command = importlib.import_module(f"cibw_debug_tui.commands.{name}")
         try:
-            return getattr(commands, name)(args)
-        except commands.CommandError as error:
+            result: int = command.run(args)
+        except CommandError as error:
             raise UsageError(str(error)) from None
+        return result
 
     return run
 

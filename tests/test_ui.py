@@ -349,7 +349,10 @@ def test_a_damaged_history_is_kept_aside_with_a_warning(sim, tmp_path):
 
 def test_the_core_never_imports_textual():
     code = (
-        "import sys, cibw_debug_tui.cli, cibw_debug_tui.commands\n"
+        "import sys, cibw_debug_tui.cli, cibw_debug_tui.commands.dispatch\n"
+        "import cibw_debug_tui.commands.doctor, cibw_debug_tui.commands.explain_log\n"
+        "import cibw_debug_tui.commands.matrix, cibw_debug_tui.commands.simulate_github\n"
+        "import cibw_debug_tui.core.fleet\n"
         "import cibw_debug_tui.core.github, cibw_debug_tui.core.session\n"
         "import cibw_debug_tui.core.watcher, cibw_debug_tui.core.scout\n"
         "import cibw_debug_tui.core.history, cibw_debug_tui.core.explain\n"
