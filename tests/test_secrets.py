@@ -79,7 +79,7 @@ def test_the_token_leaks_nowhere(tmp_path):
         printed += asyncio.run(errors())
         printed.append(asyncio.run(asyncio.wait_for(dashboard(sim, tmp_path), 120)))
     finally:
-        sim.stop()
+        sim.close()
     assert list((tmp_path / "logs").glob("*.log")), "the failed job's log was saved"
     assert list((tmp_path / "downloads").glob("*.zip")), "an artifact was downloaded"
     for text in printed:

@@ -35,5 +35,5 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        sim._server.server_close()
+        sim.close()
     return 0

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cibw_debug_tui.simulator.runs import Artifact, Job, Run, Step
 
 _REPO_URLS = (
     "archive_url/{archive_format}{/ref}",
@@ -192,4 +197,160 @@ def head_commit(sha: str, when: datetime) -> dict:
         "timestamp": iso(when),
         "author": person,
         "committer": person,
+    }
+
+
+# -- runs, jobs, steps and artifacts -------------------------------------------------------------
+
+WORKFLOW_PATH = ".github/workflows/cibuildwheel-debug.yml"
+
+
+def run(api: str, web: str, found: Run, now: float) -> dict[str, Any]:
+    status, conclusion = found.status(now)
+    wf = workflow(api, web, found.repo, WORKFLOW_PATH)
+    base = f"{api}/repos/{found.repo}/actions/runs/{found.id}"
+    created = found.clock.moment(found.created)
+    updated = found.clock.moment(found.last_change(now))
+    repo = repository(api, web, found.repo)
+    actor = user(api, web, found.actor)
+    return {
+        "id": found.id,
+        "name": wf["name"],
+        "node_id": node_id("WFR", found.id),
+        "head_branch": found.ref,
+        "head_sha": found.head_sha,
+        "path": WORKFLOW_PATH,
+        "display_title": found.display_title,
+        "run_number": found.number,
+        "run_attempt": found.attempt,
+        "event": "workflow_dispatch",
+        "status": status,
+        "conclusion": conclusion,
+        "workflow_id": wf["id"],
+        "check_suite_id": found.id + 7,
+        "url": base,
+        "html_url": f"{web}/{found.repo}/actions/runs/{found.id}",
+        "pull_requests": [],
+        "created_at": iso(created),
+        "updated_at": iso(updated),
+        "run_started_at": iso(created),
+        "actor": actor,
+        "triggering_actor": actor,
+        "jobs_url": f"{base}/jobs",
+        "logs_url": f"{base}/logs",
+        "check_suite_url": f"{api}/repos/{found.repo}/check-suites/{found.id + 7}",
+        "artifacts_url": f"{base}/artifacts",
+        "cancel_url": f"{base}/cancel",
+        "rerun_url": f"{base}/rerun",
+        "workflow_url": wf["url"],
+        "head_commit": head_commit(found.head_sha, created),
+        "repository": repo,
+        "head_repository": repo,
+    }
+
+
+def step(
+    found: Step, number: int, now: float, moment: Callable[[float], datetime]
+) -> dict[str, Any]:
+    if found.start is None or found.start > now:
+        status = "completed" if found.conclusion in ("skipped", "cancelled") and now else "queued"
+        if found.conclusion == "skipped" and found.start is None:
+            return {
+                "name": found.name,
+                "status": "completed",
+                "conclusion": "skipped",
+                "number": number,
+                "started_at": None,
+                "completed_at": None,
+            }
+        return {
+            "name": found.name,
+            "status": "queued" if status == "queued" else status,
+            "conclusion": None,
+            "number": number,
+            "started_at": None,
+            "completed_at": None,
+        }
+    if found.end is None or now < found.end:
+        return {
+            "name": found.name,
+            "status": "in_progress",
+            "conclusion": None,
+            "number": number,
+            "started_at": iso(moment(found.start)),
+            "completed_at": None,
+        }
+    return {
+        "name": found.name,
+        "status": "completed",
+        "conclusion": found.conclusion,
+        "number": number,
+        "started_at": iso(moment(found.start)),
+        "completed_at": iso(moment(found.end)),
+    }
+
+
+def job(api: str, web: str, found_run: Run, found: Job, now: float) -> dict[str, Any]:
+    moment = found_run.clock.moment
+    if found.start is None or now < found.start:
+        status, conclusion = "queued", None
+        if found.conclusion in ("skipped", "cancelled") and found_run.status(now)[0] == "completed":
+            status, conclusion = "completed", found.conclusion
+    elif found.end is None or now < found.end:
+        status, conclusion = "in_progress", None
+    else:
+        status, conclusion = "completed", found.conclusion
+    started = found.start is not None and now >= found.start
+    repo, run_id = found_run.repo, found_run.id
+    return {
+        "id": found.id,
+        "run_id": run_id,
+        "run_url": f"{api}/repos/{repo}/actions/runs/{run_id}",
+        "run_attempt": found_run.attempt,
+        "node_id": node_id("CR", found.id),
+        "head_sha": found_run.head_sha,
+        "head_branch": found_run.ref,
+        "workflow_name": "Debug cibuildwheel with SSH",
+        "url": f"{api}/repos/{repo}/actions/jobs/{found.id}",
+        "html_url": f"{web}/{repo}/actions/runs/{run_id}/job/{found.id}",
+        "status": status,
+        "conclusion": conclusion,
+        "created_at": iso(moment(found_run.created)),
+        "started_at": iso(moment(found.start if started else found_run.created)),
+        "completed_at": iso(moment(found.end)) if status == "completed" and found.end else None,
+        "name": found.name,
+        "steps": [step(s, i, now, moment) for i, s in enumerate(found.steps, 1)] if started else [],
+        "check_run_url": f"{api}/repos/{repo}/check-runs/{found.id}",
+        "labels": found.labels or [found_run.inputs["runner"]],
+        "runner_id": 1 if started else None,
+        "runner_name": found.runner_name if started else None,
+        "runner_group_id": 2 if started else None,
+        "runner_group_name": "GitHub Actions" if started else None,
+    }
+
+
+def artifact(api: str, found_run: Run, found: Artifact) -> dict[str, Any]:
+    moment = found_run.clock.moment
+    created = moment(found.created)
+    expires = moment(found.created + 90 * 86400)
+    repo = found_run.repo
+    return {
+        "id": found.id,
+        "node_id": node_id("MDg", found.id),
+        "name": found.name,
+        "size_in_bytes": len(found.content),
+        "url": f"{api}/repos/{repo}/actions/artifacts/{found.id}",
+        "archive_download_url": f"{api}/repos/{repo}/actions/artifacts/{found.id}/zip",
+        "expired": found.id in found_run.expired_ids,
+        "created_at": iso(created),
+        "updated_at": iso(created),
+        "expires_at": iso(expires),
+        "digest": "sha256:" + hashlib.sha256(found.content).hexdigest(),
+        "workflow_run": {
+            "id": found_run.id,
+            "repository_id": number_for("repo:" + repo),
+            "head_repository_id": number_for("repo:" + repo),
+            "head_branch": found_run.ref,
+            "head_sha": found_run.head_sha,
+        },
     }

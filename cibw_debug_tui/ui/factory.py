@@ -63,7 +63,7 @@ def make_app(
         with lock:
             started.append(sim)
             if closed.is_set():  # the app was closed while this was starting
-                sim.stop()
+                sim.close()
         return Backend(
             github=GitHub(sim.api_url, Token("demo", "demo")),
             history=History(persist=False),
@@ -110,7 +110,7 @@ def make_app(
         with lock:
             closed.set()
             for sim in started:
-                sim.stop()
+                sim.close()
 
     app = DebugApp(demo_backend if demo else backend, prefill=prefill)
     return app, cleanup

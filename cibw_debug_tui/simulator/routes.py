@@ -1,0 +1,436 @@
+"""What the simulated GitHub answers to each API request (and to the `/_sim/...` steering
+endpoints): one function per endpoint, returning (status, JSON body, headers) or raising
+Reply. The HTTP plumbing (http.py) sends it; the JSON's shape is payloads.py's."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.message import Message
+from typing import Any
+from urllib.parse import urlencode
+
+from cibw_debug_tui.simulator import SCENARIOS, payloads
+from cibw_debug_tui.simulator.runs import Artifact, Job, Run, check_inputs
+from cibw_debug_tui.simulator.state import SimulatedGitHub
+
+DOCS = "https://docs.github.com/rest"
+GHES_MAX_INPUTS = 10
+SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDemoKeyOfTheSimulatedUser0000000000000"
+
+Answer = tuple[int, Any, dict[str, Any] | None]
+
+
+class Reply(Exception):
+    """Raised to answer at once."""
+
+    def __init__(self, status: int, body: Any = None, headers: dict[str, Any] | None = None):
+        self.status, self.body, self.headers = status, body, headers or {}
+
+
+def error(status: int, message: str) -> Reply:
+    return Reply(status, {"message": message, "documentation_url": DOCS, "status": str(status)})
+
+
+@dataclass
+class Request:
+    """One request to answer."""
+
+    sim: SimulatedGitHub
+    method: str
+    path: str  # the API's path (without GHES's /api/v3)
+    query: dict[str, list[str]]
+    headers: Message
+    raw_body: bytes
+    full_path: str  # as requested, for Link headers
+
+    def body(self) -> Any:
+        import json
+
+        if not self.raw_body:
+            return None
+        try:
+            return json.loads(self.raw_body)
+        except ValueError:
+            raise error(400, "Problems parsing JSON") from None
+
+    def token(self) -> str:
+        auth = self.headers.get("Authorization", "")
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() not in ("bearer", "token") or not token.strip():
+            raise error(401, "Requires authentication")
+        token = token.strip()
+        if token in self.sim.revoked or token.startswith("revoked"):
+            raise error(401, "Bad credentials")
+        return token
+
+    @property
+    def urls(self) -> tuple[str, str]:
+        return self.sim.api_url, self.sim.base_url
+
+    def page(self) -> tuple[int, int]:
+        try:
+            page = max(1, int(self.query.get("page", ["1"])[0]))
+            per_page = min(100, max(1, int(self.query.get("per_page", ["30"])[0])))
+        except ValueError:
+            raise error(422, "Invalid page or per_page") from None
+        return page, per_page
+
+    def link(self, page: int, per_page: int, total: int) -> dict[str, Any]:
+        last = max(1, -(-total // per_page))
+        if last <= 1:
+            return {}
+
+        def page_url(n: int) -> str:
+            params = {k: v[0] for k, v in self.query.items()} | {"page": n, "per_page": per_page}
+            return f"{self.sim.base_url}{self.full_path}?{urlencode(params)}"
+
+        links = []
+        if page < last:
+            links += [f'<{page_url(page + 1)}>; rel="next"', f'<{page_url(last)}>; rel="last"']
+        if page > 1:
+            links += [f'<{page_url(1)}>; rel="first"', f'<{page_url(page - 1)}>; rel="prev"']
+        return {"Link": ", ".join(links)}
+
+
+# -- finding things --------------------------------------------------------------------------
+
+
+def _repo(req: Request, repo: str) -> str:
+    if repo in req.sim.missing_repos:
+        raise error(404, "Not Found")
+    return repo
+
+
+def _run(req: Request, repo: str, run_id: str) -> Run:
+    run = req.sim.runs.get(int(run_id))
+    if run is None or run.repo != repo:
+        raise error(404, "Not Found")
+    return run
+
+
+def find_artifact(sim: SimulatedGitHub, artifact_id: int) -> Artifact | None:
+    now = sim.clock.now()
+    for run in sim.runs.values():
+        for artifact in run.artifacts(now):
+            if artifact.id == artifact_id:
+                artifact.expired = artifact_id in run.expired_ids
+                return artifact
+    return None
+
+
+def find_job(sim: SimulatedGitHub, job_id: int) -> tuple[Run, Job]:
+    for run in sim.runs.values():
+        run.plan()
+        for job in (run.validate, run.debug):
+            if job.id == job_id:
+                return run, job
+    raise error(404, "Not Found")
+
+
+def _workflow_exists(req: Request, repo: str, wf: str) -> None:
+    _repo(req, repo)
+    names = {
+        "cibuildwheel-debug.yml",
+        str(payloads.number_for(f"workflow:{repo}:{payloads.WORKFLOW_PATH}")),
+    }
+    if repo in req.sim.repos_without_workflow or wf not in names:
+        raise error(404, "Not Found")
+
+
+# -- the API ---------------------------------------------------------------------------------
+
+
+def get_user(req: Request) -> Answer:
+    api, web = req.urls
+    scopes = "" if req.token().startswith("github_pat_") else "repo, workflow"
+    headers = {"X-OAuth-Scopes": scopes} if scopes else {}
+    return 200, payloads.user(api, web, req.sim.login, private=True), headers
+
+
+def get_keys(req: Request, login: str) -> Answer:
+    if login in req.sim.users_without_keys:
+        return 200, [], None
+    return 200, [{"id": payloads.number_for("key:" + login, 8), "key": SSH_KEY}], None
+
+
+def get_rate_limit(req: Request) -> Answer:
+    headers = req.sim.rate_headers(req.token())
+    core = {
+        "limit": req.sim.rate_limit,
+        "remaining": headers.get("x-ratelimit-remaining", req.sim.rate_limit),
+        "reset": headers.get("x-ratelimit-reset", int(time.time()) + 3600),
+        "used": headers.get("x-ratelimit-used", 0),
+    }
+    return 200, {"resources": {"core": core, "search": dict(core)}, "rate": core}, None
+
+
+def get_repo(req: Request, repo: str) -> Answer:
+    api, web = req.urls
+    return 200, payloads.repository(api, web, _repo(req, repo), full=True), None
+
+
+def get_workflow(req: Request, repo: str, wf: str) -> Answer:
+    _workflow_exists(req, repo, wf)
+    api, web = req.urls
+    return 200, payloads.workflow(api, web, repo, payloads.WORKFLOW_PATH), None
+
+
+def post_dispatch(req: Request, repo: str, wf: str) -> Answer:
+    _workflow_exists(req, repo, wf)
+    body = req.body()
+    ghes = req.sim.ghes
+    if not isinstance(body, dict) or not isinstance(body.get("ref"), str):
+        raise error(422, 'Invalid request.\n\n"ref" wasn\'t supplied.')
+    if "return_run_details" in body and ghes:
+        raise error(422, 'Invalid request.\n\n"return_run_details" is not a permitted key.')
+    raw_inputs = body.get("inputs") or {}
+    if ghes and isinstance(raw_inputs, dict) and len(raw_inputs) > GHES_MAX_INPUTS:
+        raise error(422, f"you may only define up to {GHES_MAX_INPUTS} `inputs`")
+    if body["ref"] not in ("main", "develop") and not body["ref"].startswith("v"):
+        raise error(422, f"No ref found for: {body['ref']}")
+    inputs, why = check_inputs(raw_inputs)
+    if why or inputs is None:
+        raise error(422, why or "Invalid inputs")
+    run = req.sim.new_run(repo, body["ref"], inputs)
+    if body.get("return_run_details") is True:
+        api, web = req.urls
+        return (
+            200,
+            {
+                "workflow_run_id": run.id,
+                "run_url": f"{api}/repos/{repo}/actions/runs/{run.id}",
+                "html_url": f"{web}/{repo}/actions/runs/{run.id}",
+            },
+            None,
+        )
+    return 204, None, None
+
+
+def get_runs(req: Request, repo: str, wf: str | None = None) -> Answer:
+    if wf is not None:
+        _workflow_exists(req, repo, wf)
+    else:
+        _repo(req, repo)
+    sim = req.sim
+    now = sim.clock.now()
+    event = req.query.get("event", [None])[0]
+    created = req.query.get("created", [None])[0]
+    since = None
+    if created and created.startswith(">="):
+        try:
+            since = datetime.strptime(created[2:], "%Y-%m-%dT%H:%M:%SZ").replace(
+                tzinfo=timezone.utc
+            )
+        except ValueError:
+            raise error(422, "Invalid created filter") from None
+    api, web = req.urls
+    with sim.lock:
+        runs = [
+            r
+            for r in sorted(sim.runs.values(), key=lambda r: -r.id)
+            if r.repo == repo
+            and (event in (None, "workflow_dispatch"))
+            and (since is None or r.clock.moment(r.created) >= since)
+        ]
+        page, per_page = req.page()
+        chosen = runs[(page - 1) * per_page : page * per_page]
+        body = {
+            "total_count": len(runs),
+            "workflow_runs": [payloads.run(api, web, r, now) for r in chosen],
+        }
+    return 200, body, req.link(page, per_page, len(runs))
+
+
+def get_run(req: Request, repo: str, run: str) -> Answer:
+    api, web = req.urls
+    with req.sim.lock:
+        found = _run(req, _repo(req, repo), run)
+        return 200, payloads.run(api, web, found, req.sim.clock.now()), None
+
+
+def delete_run(req: Request, repo: str, run: str) -> Answer:
+    with req.sim.lock:
+        found = _run(req, _repo(req, repo), run)
+        req.sim.runs.pop(found.id, None)
+    return 204, None, None
+
+
+def get_jobs(req: Request, repo: str, run: str) -> Answer:
+    api, web = req.urls
+    with req.sim.lock:
+        found = _run(req, _repo(req, repo), run)
+        now = req.sim.clock.now()
+        found.plan()
+        jobs = [payloads.job(api, web, found, found.validate, now)]
+        if found.validate.end is not None and now >= found.validate.end:
+            jobs.append(payloads.job(api, web, found, found.debug, now))
+    return 200, {"total_count": len(jobs), "jobs": jobs}, None
+
+
+def get_artifacts(req: Request, repo: str, run: str) -> Answer:
+    api, _ = req.urls
+    with req.sim.lock:
+        found = _run(req, _repo(req, repo), run)
+        artifacts = found.artifacts(req.sim.clock.now())
+        page, per_page = req.page()
+        chosen = artifacts[(page - 1) * per_page : page * per_page]
+        body = {
+            "total_count": len(artifacts),
+            "artifacts": [payloads.artifact(api, found, a) for a in chosen],
+        }
+    return 200, body, req.link(page, per_page, len(artifacts))
+
+
+def get_repo_artifacts(req: Request, repo: str) -> Answer:
+    """Every run's artifacts in the repository, newest first, as GitHub lists them."""
+    api, _ = req.urls
+    with req.sim.lock:
+        _repo(req, repo)
+        now = req.sim.clock.now()
+        found = [(run, a) for run in req.sim.runs.values() if run.repo == repo
+                 for a in run.artifacts(now)]  # fmt: skip
+        found.sort(key=lambda pair: (pair[1].created, pair[1].id), reverse=True)
+        page, per_page = req.page()
+        chosen = found[(page - 1) * per_page : page * per_page]
+        body = {
+            "total_count": len(found),
+            "artifacts": [payloads.artifact(api, run, a) for run, a in chosen],
+        }
+    return 200, body, req.link(page, per_page, len(found))
+
+
+def get_artifact_zip(req: Request, repo: str, artifact: str) -> Answer:
+    with req.sim.lock:
+        _repo(req, repo)
+        found = find_artifact(req.sim, int(artifact))
+        if found is None:
+            raise error(404, "Not Found")
+        if found.expired:
+            raise error(410, "Artifact has expired")
+    return 302, None, {"Location": req.sim.sign("artifact", found.id)}
+
+
+def get_job_logs(req: Request, repo: str, job: str) -> Answer:
+    with req.sim.lock:
+        _repo(req, repo)
+        _, found = find_job(req.sim, int(job))
+        if found.end is None or req.sim.clock.now() < found.end:
+            raise error(404, "Not Found")  # GitHub serves logs only once the job is done
+    return 302, None, {"Location": req.sim.sign("log", found.id)}
+
+
+def _act(req: Request, repo: str, run: str, action: Callable[[Run, float], Answer]) -> Answer:
+    with req.sim.lock:
+        found = _run(req, _repo(req, repo), run)
+        return action(found, req.sim.clock.now())
+
+
+def post_rerun(req: Request, repo: str, run: str, failed_only: bool = False) -> Answer:
+    def rerun(found: Run, now: float) -> Answer:
+        if found.status(now)[0] != "completed":
+            raise error(403, "This workflow run is not completed")
+        if failed_only and found.conclusion() == "success":
+            raise error(403, "This workflow run has no failed jobs")
+        found.start_attempt(now, rerun_failed=failed_only)
+        return 201, {}, None
+
+    return _act(req, repo, run, rerun)
+
+
+def post_rerun_failed(req: Request, repo: str, run: str) -> Answer:
+    return post_rerun(req, repo, run, failed_only=True)
+
+
+def post_cancel(req: Request, repo: str, run: str, force: bool = False) -> Answer:
+    def cancel(found: Run, now: float) -> Answer:
+        if not found.cancel(now, force):
+            raise error(409, "Cannot cancel a workflow run that is completed.")
+        return 202, {}, None
+
+    return _act(req, repo, run, cancel)
+
+
+def post_force_cancel(req: Request, repo: str, run: str) -> Answer:
+    return post_cancel(req, repo, run, force=True)
+
+
+_REPO = r"/repos/(?P<repo>[\w.-]+/[\w.-]+)"
+_WORKFLOW = _REPO + r"/actions/workflows/(?P<wf>[\w.-]+)"
+_RUN = _REPO + r"/actions/runs/(?P<run>\d+)"
+ROUTES: list[tuple[str, re.Pattern[str], Callable[..., Answer]]] = [
+    (method, re.compile(pattern + r"\Z"), handler)
+    for method, pattern, handler in [
+        ("GET", r"/user", get_user),
+        ("GET", r"/users/(?P<login>[\w-]+)/keys", get_keys),
+        ("GET", r"/rate_limit", get_rate_limit),
+        ("GET", _REPO, get_repo),
+        ("GET", _WORKFLOW, get_workflow),
+        ("POST", _WORKFLOW + "/dispatches", post_dispatch),
+        ("GET", _WORKFLOW + "/runs", get_runs),
+        ("GET", _REPO + "/actions/runs", get_runs),
+        ("GET", _RUN, get_run),
+        ("DELETE", _RUN, delete_run),
+        ("GET", _RUN + "/jobs", get_jobs),
+        ("GET", _RUN + "/artifacts", get_artifacts),
+        ("POST", _RUN + "/rerun", post_rerun),
+        ("POST", _RUN + "/rerun-failed-jobs", post_rerun_failed),
+        ("POST", _RUN + "/cancel", post_cancel),
+        ("POST", _RUN + "/force-cancel", post_force_cancel),
+        ("GET", _REPO + r"/actions/jobs/(?P<job>\d+)/logs", get_job_logs),
+        ("GET", _REPO + r"/actions/artifacts", get_repo_artifacts),
+        ("GET", _REPO + r"/actions/artifacts/(?P<artifact>\d+)/zip", get_artifact_zip),
+    ]
+]
+
+
+def answer(req: Request) -> Answer:
+    """The API's answer to `req` (raises Reply for errors)."""
+    for method, pattern, handler in ROUTES:
+        if method == req.method and (match := pattern.match(req.path)):
+            return handler(req, **match.groupdict())
+    raise error(404, "Not Found")
+
+
+# -- steering: /_sim/... ---------------------------------------------------------------------
+
+
+def control(req: Request) -> Answer:
+    """The steering endpoints (no token): faults, scenario, continue, delete, expire, stats."""
+    sim, path = req.sim, req.path
+    body = req.body() if req.method == "POST" else None
+    if path == "/_sim/stats":
+        return 200, sim.stats(), None
+    if path == "/_sim/faults" and req.method == "POST":
+        if not isinstance(body, dict) or "kind" not in body:
+            raise error(422, "a fault needs a kind")
+        if body["kind"] == "rate-limit":
+            sim.rate_limit_for(float(body.get("seconds", 5)), body.get("limit", "primary"))
+        else:
+            sim.inject(**body)
+        return 201, {"ok": True}, None
+    if path == "/_sim/scenario" and req.method == "POST":
+        scenario = (body or {}).get("scenario")
+        if scenario not in SCENARIOS:
+            raise error(422, f"scenario must be one of {', '.join(SCENARIOS)}")
+        sim.scenario = scenario
+        return 200, {"scenario": scenario}, None
+    match = re.fullmatch(r"/_sim/runs/(\d+)/(continue|delete)", path)
+    if match and req.method == "POST":
+        run_id = int(match.group(1))
+        if match.group(2) == "delete":
+            ok = sim.delete_run(run_id)
+        else:
+            ok = sim.continue_session(run_id, (body or {}).get("stage"))
+        return 200 if ok else 409, {"ok": ok}, None
+    match = re.fullmatch(r"/_sim/artifacts/(\d+)/expire", path)
+    if match and req.method == "POST":
+        ok = sim.expire_artifact(int(match.group(1)))
+        return 200 if ok else 404, {"ok": ok}, None
+    if path == "/_sim/tokens/revoke" and req.method == "POST":
+        sim.revoked.add(str((body or {}).get("token", "")))
+        return 200, {"ok": True}, None
+    raise error(404, "Not Found")

@@ -1,0 +1,242 @@
+"""The simulated GitHub's state: repositories, runs on a scaled clock (runs.py), injected
+faults, each token's rate limit, signed download URLs, and the steering that tests use.
+
+Everything here is shared by the server's threads: it is read and changed under `lock`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import random
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from cibw_debug_tui.simulator import SCENARIOS
+from cibw_debug_tui.simulator.runs import Clock, Run
+
+SIGNED_URL_SECONDS = 60
+
+
+@dataclass
+class Fault:
+    """One injected misbehaviour, applied to the next `count` API requests whose path `path`
+    (a regular expression) is found in.
+
+    "malformed" answers 200 with `body` once the request is done (a dispatch has started its
+    run): by default JSON cut short, else any text (HTML, "", `{"jobs": null}`...). "status"
+    answers `status` with `headers` (a 403 with `x-ratelimit-reset: soon`...) instead."""
+
+    kind: str  # "status", "drop", "drop-after", "slow", "malformed", "unauthorized", "truncate"
+    count: int = 1
+    status: int = 502
+    seconds: float = 0.0
+    path: str = ""
+    body: str = '{"total_count": 1, "workflow_runs": [{"id": '
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class RateLimited(Exception):
+    """The token's requests are spent (or a test blocked them): answer with these."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, Any]):
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers
+
+
+class SimulatedGitHub:
+    """What the simulated GitHub knows; the server (server.py) answers from it."""
+
+    def __init__(
+        self,
+        *,
+        speed: float = 1.0,
+        scenario: str = "success",
+        ghes: bool = False,
+        login: str = "octocat",
+        rate_limit: int = 5000,
+        rate_window: float = 3600.0,
+        missing_repos: tuple[str, ...] = (),
+        repos_without_workflow: tuple[str, ...] = (),
+        users_without_keys: tuple[str, ...] = ("nokeys",),
+        seed: int | None = None,
+    ):
+        if scenario not in SCENARIOS:
+            raise ValueError(f"unknown scenario {scenario!r}; choose one of {', '.join(SCENARIOS)}")
+        self.clock = Clock(speed)
+        self.rng = random.Random(seed)
+        self.scenario = scenario
+        self.ghes = ghes
+        self.login = login
+        self.rate_limit = rate_limit
+        self.rate_window = rate_window
+        self.missing_repos = set(missing_repos)
+        self.repos_without_workflow = set(repos_without_workflow)
+        self.users_without_keys = set(users_without_keys)
+        self.revoked: set[str] = set()
+        self.runs: dict[int, Run] = {}
+        self.faults: list[Fault] = []
+        self.lock = threading.RLock()
+        self.requests = 0
+        self.counted = 0
+        self.by_path: dict[str, int] = {}
+        self._rate: dict[str, tuple[float, int]] = {}  # token -> (window start, used)
+        self._rate_blocked_until = 0.0
+        self._rate_blocked_kind = ""
+        self._run_ids = itertools.count(21_000_000_001)
+        self._artifact_ids = itertools.count(4_100_000_001)
+        self._run_numbers: dict[str, itertools.count[int]] = {}
+        self._secret = secrets.token_bytes(16)
+        self.base_url = ""  # where the server listens, once it does (server.py)
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url + ("/api/v3" if self.ghes else "")
+
+    # -- steering (also used in-process by tests) --------------------------------------------
+
+    def inject(self, kind: str, **kwargs: Any) -> None:
+        with self.lock:
+            self.faults.append(Fault(kind, **kwargs))
+
+    def take_fault(self, path: str) -> Fault | None:
+        """The first fault for this path, used once more."""
+        with self.lock:
+            for fault in self.faults:
+                if re.search(fault.path, path):
+                    fault.count -= 1
+                    if fault.count <= 0:
+                        self.faults.remove(fault)
+                    return fault
+        return None
+
+    def rate_limit_for(self, seconds: float, kind: str = "primary") -> None:
+        """Answer every API request with a rate-limit error for `seconds` (real time)."""
+        with self.lock:
+            self._rate_blocked_until = time.time() + seconds
+            self._rate_blocked_kind = kind
+
+    def continue_session(self, run_id: int, stage: str | None = None) -> bool:
+        with self.lock:
+            run = self.runs.get(run_id)
+            return run is not None and run.continue_session(self.clock.now(), stage)
+
+    def delete_run(self, run_id: int) -> bool:
+        with self.lock:
+            return self.runs.pop(run_id, None) is not None
+
+    def expire_artifact(self, artifact_id: int) -> bool:
+        with self.lock:
+            for run in self.runs.values():
+                for artifact in run.artifacts(self.clock.now()):
+                    if artifact.id == artifact_id:
+                        run.expired_ids.add(artifact_id)
+                        return True
+        return False
+
+    def stats(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "requests": self.requests,
+                "counted": self.counted,
+                "by_path": dict(self.by_path),
+                "runs": len(self.runs),
+            }
+
+    # -- runs --------------------------------------------------------------------------------
+
+    def new_run(self, repo: str, ref: str, inputs: dict[str, str]) -> Run:
+        """A dispatched run, starting now."""
+        with self.lock:
+            run_id = next(self._run_ids)
+            numbers = self._run_numbers.setdefault(repo, itertools.count(1))
+            run = Run(run_id, next(numbers), repo, ref, inputs, self.login, self.scenario,
+                      self.clock.now(), self.clock, self._artifact_ids, self.rng)  # fmt: skip
+            self.runs[run_id] = run
+            return run
+
+    # -- the rate limit ----------------------------------------------------------------------
+
+    def count_request(self, path: str) -> None:
+        with self.lock:
+            self.requests += 1
+            self.by_path[path] = self.by_path.get(path, 0) + 1
+
+    def rate_headers(self, token: str) -> dict[str, Any]:
+        if self.ghes:
+            return {}
+        with self.lock:
+            start, used = self._rate.get(token, (time.time(), 0))
+        return {
+            "x-ratelimit-limit": self.rate_limit,
+            "x-ratelimit-remaining": max(0, self.rate_limit - used),
+            "x-ratelimit-used": used,
+            "x-ratelimit-reset": int(start + self.rate_window),
+            "x-ratelimit-resource": "core",
+        }
+
+    def refund(self, token: str) -> None:
+        """A 304 is free: give back what `spend` took."""
+        with self.lock:
+            start, used = self._rate[token]
+            self._rate[token] = (start, max(0, used - 1))
+
+    def spend(self, token: str, path: str) -> dict[str, Any]:
+        """Count this request against the token's limit and return the rate headers; raise
+        RateLimited when it is spent."""
+        if self.ghes:
+            return {}
+        now = time.time()
+        with self.lock:
+            if now < self._rate_blocked_until:
+                wait = int(self._rate_blocked_until - now) + 1
+                if self._rate_blocked_kind == "secondary":
+                    raise RateLimited(429, "You have exceeded a secondary rate limit.",
+                                      {"retry-after": wait})  # fmt: skip
+                headers = self.rate_headers(token) | {
+                    "x-ratelimit-remaining": 0,
+                    "x-ratelimit-reset": int(self._rate_blocked_until) + 1,
+                }
+                raise RateLimited(403, "API rate limit exceeded", headers)
+            start, used = self._rate.get(token, (now, 0))
+            if now >= start + self.rate_window:
+                start, used = now, 0
+            if path == "/rate_limit":
+                self._rate[token] = (start, used)
+                return self.rate_headers(token)
+            if used >= self.rate_limit:
+                self._rate[token] = (start, used)
+                raise RateLimited(403, "API rate limit exceeded for user ID 1.",
+                                  self.rate_headers(token))  # fmt: skip
+            self._rate[token] = (start, used + 1)
+            return self.rate_headers(token)
+
+    # -- signed URLs -------------------------------------------------------------------------
+
+    def sign(self, kind: str, ident: int) -> str:
+        expires = int(time.time()) + SIGNED_URL_SECONDS
+        message = f"{kind}:{ident}:{expires}".encode()
+        signature = hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:32]
+        query = urlencode({"expires": expires, "sig": signature})
+        return f"{self.base_url}/_sim/blob/{kind}/{ident}?{query}"
+
+    def check_signature(self, kind: str, ident: int, query: dict[str, list[str]]) -> str | None:
+        """None when the signed URL is good, else why not."""
+        try:
+            expires = int(query["expires"][0])
+            signature = query["sig"][0]
+        except (KeyError, ValueError, IndexError):
+            return "missing signature"
+        message = f"{kind}:{ident}:{expires}".encode()
+        wanted = hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:32]
+        if not hmac.compare_digest(wanted, signature):
+            return "bad signature"
+        if time.time() > expires:
+            return "expired"
+        return None
