@@ -2,8 +2,6 @@
 
 import asyncio
 import io
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -345,33 +343,6 @@ def test_a_damaged_history_is_kept_aside_with_a_warning(sim, tmp_path):
     asyncio.run(go())
     kept = list(tmp_path.glob("history.yaml.corrupt-*"))
     assert len(kept) == 1 and kept[0].read_text() == "sessions: [unclosed\n"
-
-
-def test_the_core_never_imports_textual():
-    code = (
-        "import sys, cibw_debug_tui.cli, cibw_debug_tui.commands.dispatch\n"
-        "import cibw_debug_tui.commands.doctor, cibw_debug_tui.commands.explain_log\n"
-        "import cibw_debug_tui.commands.matrix, cibw_debug_tui.commands.simulate_github\n"
-        "import cibw_debug_tui.core.fleet\n"
-        "import cibw_debug_tui.core.github, cibw_debug_tui.core.session\n"
-        "import cibw_debug_tui.core.watcher, cibw_debug_tui.core.scout\n"
-        "import cibw_debug_tui.core.history, cibw_debug_tui.core.explain\n"
-        "import cibw_debug_tui.simulator.server\n"
-        "assert not [m for m in sys.modules if m.startswith('textual')], 'textual imported'\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
-
-
-def test_the_first_frame_needs_no_core_http_or_yaml():
-    """Start-up stays close to a bare Textual app's (bench/run.py): what the dashboard imports
-    before its first frame leaves the HTTP client, YAML, the core and the simulator for later."""
-    code = (
-        "import sys, cibw_debug_tui.cli, cibw_debug_tui.ui.factory\n"
-        "heavy = ('httpx', 'yaml', 'cibw_debug_tui.core', 'cibw_debug_tui.simulator.server')\n"
-        "loaded = [m for m in sys.modules if m.startswith(heavy)]\n"
-        "assert not loaded, loaded\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_the_app_paints_before_its_backend_is_built_and_waits_for_it(sim, tmp_path):

@@ -56,9 +56,10 @@ def format_matrix(combos: list[matrix.Combination]) -> str:
         host = matrix.RUNNERS_BY_LABEL[runner]
         valid = [c for c in group if c.valid]
         if valid:
-            first, last = valid[0].identifier, valid[-1].identifier
+            first, last = valid[0].identifier or "", valid[-1].identifier or ""
             what = first if len(valid) == 1 else f"{first} .. {last.split('-')[0]}"
-            table.append((runner, host.cpu, arch, valid[0].build, valid[0].tests, what))
+            build, tests = valid[0].build or "", valid[0].tests or ""
+            table.append((runner, host.cpu, arch, build, tests, what))
         else:
             table.append((runner, host.cpu, arch, "-", "-", group[0].reason or ""))
     widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]

@@ -9,6 +9,7 @@ import heapq
 import itertools
 import math
 import time
+from dataclasses import dataclass, field
 
 BEAT = 1.0  # seconds: polls start on it, together (see RequestBudget)
 PER_MINUTE = 240.0  # all polls together: GitHub's secondary limit is about 300 (every request
@@ -27,6 +28,15 @@ def on_beat(wait: float, beat: float) -> float:
 LOOKING = 0  # the session a person has selected
 SSH_OPENING = 1  # the SSH scout, or reading a connection file just published
 ROUTINE = 2
+
+
+@dataclass(order=True)
+class _Place:
+    """A request waiting in line: ordered by priority, then by arrival."""
+
+    priority: int
+    arrival: int
+    wake: asyncio.Event = field(compare=False)
 
 
 class RequestBudget:
@@ -51,7 +61,7 @@ class RequestBudget:
         self.beat = beat * pace  # real seconds
         self.tokens = burst
         self._stamp = time.monotonic()
-        self._line: list[list] = []  # a heap of [priority, arrival, wake-up event]
+        self._line: list[_Place] = []  # a heap: who waits, most pressing first
         self._arrivals = itertools.count()
 
     def _refill(self) -> None:
@@ -67,7 +77,7 @@ class RequestBudget:
         if not self._line and self.tokens >= count:
             self.tokens -= count
             return
-        place = [priority, next(self._arrivals), asyncio.Event()]
+        place = _Place(priority, next(self._arrivals), asyncio.Event())
         heapq.heappush(self._line, place)
         try:
             while True:
@@ -76,12 +86,12 @@ class RequestBudget:
                 if first and self.tokens >= count:
                     self.tokens -= count
                     return
-                place[2].clear()
+                place.wake.clear()
                 wait = on_beat((count - self.tokens) / self.rate, self.beat) if first else None
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(place[2].wait(), wait)
+                with contextlib.suppress(asyncio.TimeoutError):  # not TimeoutError on 3.10
+                    await asyncio.wait_for(place.wake.wait(), wait)
         finally:
             self._line.remove(place)
             heapq.heapify(self._line)
             if self._line:
-                self._line[0][2].set()  # the next in line looks again
+                self._line[0].wake.set()  # the next in line looks again

@@ -18,6 +18,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -38,7 +39,7 @@ def log_dir() -> Path:
     return Path(user_cache_dir(APP_NAME)) / "logs"
 
 
-def download_dir(config: dict) -> Path:
+def download_dir(config: dict[str, Any]) -> Path:
     """Where artifacts go: `download_dir:` in the config file, else the platform's downloads."""
     configured = config.get("download_dir")
     if configured:
@@ -57,7 +58,7 @@ def config_path() -> Path:
     return Path(user_config_dir(APP_NAME)) / "config.yaml"
 
 
-def load_config(path: Path | None = None) -> dict:
+def load_config(path: Path | None = None) -> dict[str, Any]:
     """The config file as a dict ({} when absent)."""
     path = path or config_path()
     try:
@@ -106,7 +107,7 @@ def normalise_api_url(url: str) -> str:
     return url
 
 
-def api_url_from(flag: str | None, config: dict) -> str:
+def api_url_from(flag: str | None, config: dict[str, Any]) -> str:
     """--api-url, then GH_HOST (GitHub CLI's convention), then the config file, then github.com."""
     if flag:
         return normalise_api_url(flag)
@@ -153,7 +154,7 @@ def _gh_auth_token(api_url: str) -> str | None:
     return token if proc.returncode == 0 and token else None
 
 
-def resolve_token(api_url: str, config: dict) -> Token:
+def resolve_token(api_url: str, config: dict[str, Any]) -> Token:
     """GH_TOKEN, GITHUB_TOKEN (GH_ENTERPRISE_TOKEN for GHES), `gh auth token`, the config file."""
     names = ["GH_TOKEN", "GITHUB_TOKEN"]
     if not is_github_com(api_url):
@@ -162,9 +163,9 @@ def resolve_token(api_url: str, config: dict) -> Token:
         value = os.environ.get(name, "").strip()
         if value:
             return Token(value, name)
-    value = _gh_auth_token(api_url)
-    if value:
-        return Token(value, "gh auth token")
+    from_gh = _gh_auth_token(api_url)
+    if from_gh:
+        return Token(from_gh, "gh auth token")
     if config.get("token"):
         return Token(config["token"].strip(), str(config_path()))
     raise ConfigError(
@@ -198,7 +199,7 @@ def repo_from_git(cwd: Path | None = None) -> str | None:
     return match.group(2) if match else None
 
 
-def repo_from(flag: str | None, config: dict, cwd: Path | None = None) -> str:
+def repo_from(flag: str | None, config: dict[str, Any], cwd: Path | None = None) -> str:
     """--repo, then the current checkout's GitHub remote, then the config file."""
     repo = flag or repo_from_git(cwd) or config.get("repo")
     if not repo:

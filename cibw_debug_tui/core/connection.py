@@ -67,7 +67,7 @@ def _time(value: object, field: str) -> datetime | None:
         raise ConnectionFileError(f"{field} is not a UTC time like 2026-01-31T12:00:00Z") from None
 
 
-def _text(data: dict, field: str, required: bool = False) -> str | None:
+def _text(data: dict[str, object], field: str, required: bool = False) -> str | None:
     value = data.get(field)
     if value is None and not required:
         return None

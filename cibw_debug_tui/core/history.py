@@ -21,8 +21,16 @@ from cibw_debug_tui.core.session import Session, SessionSpec, session_status
 
 VERSION = 1
 KEEP = 200  # sessions kept, newest first
-_SESSION_FIELDS = ("id", "api_url", "created_at", "run_id", "html_url", "attempt", "status",
-                   "conclusion", "ended_at", "note")  # fmt: skip
+_NUMBER = (int, float)
+_SESSION_TYPES: dict[str, type | tuple[type, ...]] = {
+    "id": str, "api_url": str, "created_at": _NUMBER, "run_id": int, "html_url": str,
+    "attempt": int, "status": str, "conclusion": str, "ended_at": _NUMBER, "note": str,
+}  # fmt: skip
+_SESSION_FIELDS = tuple(_SESSION_TYPES)
+_SPEC_TYPES: dict[str, type | tuple[type, ...]] = {
+    "repo": str, "runner": str, "python": str, "arch": str, "debug_mode": str, "ref": str,
+    "session_timeout": int, "package_dir": str, "cibw_settings": str,
+}  # fmt: skip
 
 
 def history_path() -> Path:
@@ -56,23 +64,38 @@ def _plain(value: object) -> object:
     return value.value if isinstance(value, Enum) else value
 
 
-def session_to_dict(session: Session) -> dict:
+def session_to_dict(session: Session) -> dict[str, object]:
     data = {name: _plain(getattr(session, name)) for name in _SESSION_FIELDS}
     data["spec"] = {name: _plain(value) for name, value in asdict(session.spec).items()}
     return data
 
 
-def session_from_dict(data: dict[str, Any]) -> Session:
-    """A session as written by any version of this tool (ValueError, TypeError or KeyError
-    when it cannot be read)."""
-    spec = SessionSpec(**data["spec"])
-    values = {name: data.get(name) for name in _SESSION_FIELDS if data.get(name) is not None}
-    if "status" in values:
-        values["status"] = session_status(str(values["status"]))
-    return Session(spec=spec, **values)
+def _checked(data: dict[str, Any], types: dict[str, type | tuple[type, ...]]) -> dict[str, Any]:
+    """The fields of `data` named in `types` that are set, each of its type (ValueError when
+    one is not: a damaged entry)."""
+    values = {}
+    for name, kind in types.items():
+        value = data.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, kind):
+            raise ValueError(f"{name} is {value!r}")
+        values[name] = value
+    return values
 
 
-def _yaml():
+def session_from_dict(data: object) -> Session:
+    """A session as written by any version of this tool; ValueError (or TypeError, KeyError)
+    when it cannot be read."""
+    if not isinstance(data, dict) or not isinstance(data.get("spec"), dict):
+        raise ValueError("not a session")
+    spec = SessionSpec(**_checked(data["spec"], _SPEC_TYPES))
+    values = _checked(data, _SESSION_TYPES)
+    status = session_status(values.pop("status", "dispatching"))
+    return Session(spec=spec, status=status, **values)
+
+
+def _yaml() -> tuple[Any, Any, Any]:
     """PyYAML, imported only when a file is read or written (it is slow to import), and its
     C-accelerated safe loader and dumper when libyaml is there (ten times faster)."""
     import yaml
@@ -82,6 +105,11 @@ def _yaml():
     return yaml, loader, dumper
 
 
+def _newest_first(session: dict[str, Any]) -> float:
+    created = session.get("created_at")
+    return -created if isinstance(created, int | float) else 0.0
+
+
 class History:
     """The history file; `warning` says what went wrong reading it, if anything did."""
 
@@ -89,14 +117,15 @@ class History:
         self.path = path or history_path()
         self.persist = persist
         self.warning: str | None = None
-        self.last_form: dict = {}
+        self.last_form: dict[str, Any] = {}
         self.sessions: list[Session] = []
 
     def load(self) -> History:
         if not self.persist:
             return self
         data = self._read()
-        self.last_form = data.get("last_form") or {}
+        form = data.get("last_form")
+        self.last_form = form if isinstance(form, dict) else {}
         sessions = []
         for item in data.get("sessions") or []:
             try:
@@ -106,7 +135,7 @@ class History:
         self.sessions = sessions
         return self
 
-    def _read(self) -> dict:
+    def _read(self) -> dict[str, Any]:
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -139,10 +168,12 @@ class History:
         with _locked(self.path):
             on_disk = self._read_quietly()
             mine = {s.id: session_to_dict(s) for s in self.sessions}
-            others = [s for s in on_disk.get("sessions") or [] if s.get("id") not in mine]
-            merged = sorted([*mine.values(), *others], key=lambda s: -(s.get("created_at") or 0))[
-                :KEEP
+            others = [
+                s
+                for s in on_disk.get("sessions") or []
+                if isinstance(s, dict) and s.get("id") not in mine
             ]
+            merged = sorted([*mine.values(), *others], key=_newest_first)[:KEEP]
             data = {"version": VERSION, "last_form": self.last_form, "sessions": merged}
             text = yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True)
             partial = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
@@ -152,7 +183,7 @@ class History:
                 os.fsync(out.fileno())
             os.replace(partial, self.path)
 
-    def _read_quietly(self) -> dict:
+    def _read_quietly(self) -> dict[str, Any]:
         yaml, loader, _ = _yaml()
         try:
             data = yaml.load(self.path.read_text(encoding="utf-8"), Loader=loader)

@@ -147,7 +147,7 @@ class Combination:
     reason: str | None = None
     settings: dict[str, str] = field(default_factory=dict)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {
             "runner": self.runner,
             "python": self.python,
@@ -163,7 +163,7 @@ class Combination:
         }
 
 
-def _refuse(runner: str, python: str, arch: str, reason: str, os: str | None = None):
+def _refuse(runner: str, python: str, arch: str, reason: str, os: str | None = None) -> Combination:
     return Combination(runner, python, arch, valid=False, os=os, reason=reason)
 
 

@@ -31,7 +31,7 @@ from cibw_debug_tui.core.events import (
     WatchEvent,
 )
 from cibw_debug_tui.core.github import GitHub, GitHubError
-from cibw_debug_tui.core.models import RunStatus
+from cibw_debug_tui.core.models import Artifact, Run, RunStatus
 from cibw_debug_tui.core.session import LocalStatus, Session, step_stage
 
 FAST = 2.0  # seconds between polls while something is about to change
@@ -113,7 +113,7 @@ class Watcher:
                 return self.session
             self._next_interval(changed)
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
+            with contextlib.suppress(asyncio.TimeoutError):  # not TimeoutError on 3.10
                 await asyncio.wait_for(
                     self._wake.wait(), on_beat(self.interval * self.pace, BEAT * self.pace)
                 )
@@ -186,11 +186,11 @@ class Watcher:
             await self._explain_failure()
         return changed
 
-    def _take_run(self, run: dict, run_changed: bool) -> bool:
+    def _take_run(self, run: Run, run_changed: bool) -> bool:
         s = self.session
         if not run_changed:
             return False
-        attempt = run.get("run_attempt") or 1
+        attempt = run["run_attempt"]
         if attempt != s.attempt:
             s.attempt = attempt
             s.connections.clear()
@@ -199,7 +199,7 @@ class Watcher:
             s.failure_log = None
             self._uploads_seen = frozenset()
             self._final_artifacts = False
-        s.html_url = run.get("html_url") or s.html_url
+        s.html_url = run["html_url"] or s.html_url
         if (run["status"], run["conclusion"]) == (s.status, s.conclusion):
             return False
         s.status, s.conclusion = run["status"], run["conclusion"]
@@ -247,7 +247,7 @@ class Watcher:
         wanted |= {"after-failure"} if s.spec.ssh_after else set()
         return bool(wanted - set(s.connections) - set(s.connection_errors))
 
-    async def offer(self, artifact: dict) -> None:
+    async def offer(self, artifact: Artifact) -> None:
         """A connection file of this run, seen by the scout: read it now."""
         s = self.session
         if all(a["id"] != artifact["id"] for a in s.artifacts):

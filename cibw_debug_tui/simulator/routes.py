@@ -361,30 +361,28 @@ def post_force_cancel(req: Request, repo: str, run: str) -> Answer:
 _REPO = r"/repos/(?P<repo>[\w.-]+/[\w.-]+)"
 _WORKFLOW = _REPO + r"/actions/workflows/(?P<wf>[\w.-]+)"
 _RUN = _REPO + r"/actions/runs/(?P<run>\d+)"
-ROUTES: list[tuple[str, re.Pattern[str], Callable[..., Answer]]] = [
-    (method, re.compile(pattern + r"\Z"), handler)
-    for method, pattern, handler in [
-        ("GET", r"/user", get_user),
-        ("GET", r"/users/(?P<login>[\w-]+)/keys", get_keys),
-        ("GET", r"/rate_limit", get_rate_limit),
-        ("GET", _REPO, get_repo),
-        ("GET", _WORKFLOW, get_workflow),
-        ("POST", _WORKFLOW + "/dispatches", post_dispatch),
-        ("GET", _WORKFLOW + "/runs", get_runs),
-        ("GET", _REPO + "/actions/runs", get_runs),
-        ("GET", _RUN, get_run),
-        ("DELETE", _RUN, delete_run),
-        ("GET", _RUN + "/jobs", get_jobs),
-        ("GET", _RUN + "/artifacts", get_artifacts),
-        ("POST", _RUN + "/rerun", post_rerun),
-        ("POST", _RUN + "/rerun-failed-jobs", post_rerun_failed),
-        ("POST", _RUN + "/cancel", post_cancel),
-        ("POST", _RUN + "/force-cancel", post_force_cancel),
-        ("GET", _REPO + r"/actions/jobs/(?P<job>\d+)/logs", get_job_logs),
-        ("GET", _REPO + r"/actions/artifacts", get_repo_artifacts),
-        ("GET", _REPO + r"/actions/artifacts/(?P<artifact>\d+)/zip", get_artifact_zip),
-    ]
+_TABLE: list[tuple[str, str, Callable[..., Answer]]] = [
+    ("GET", r"/user", get_user),
+    ("GET", r"/users/(?P<login>[\w-]+)/keys", get_keys),
+    ("GET", r"/rate_limit", get_rate_limit),
+    ("GET", _REPO, get_repo),
+    ("GET", _WORKFLOW, get_workflow),
+    ("POST", _WORKFLOW + "/dispatches", post_dispatch),
+    ("GET", _WORKFLOW + "/runs", get_runs),
+    ("GET", _REPO + "/actions/runs", get_runs),
+    ("GET", _RUN, get_run),
+    ("DELETE", _RUN, delete_run),
+    ("GET", _RUN + "/jobs", get_jobs),
+    ("GET", _RUN + "/artifacts", get_artifacts),
+    ("POST", _RUN + "/rerun", post_rerun),
+    ("POST", _RUN + "/rerun-failed-jobs", post_rerun_failed),
+    ("POST", _RUN + "/cancel", post_cancel),
+    ("POST", _RUN + "/force-cancel", post_force_cancel),
+    ("GET", _REPO + r"/actions/jobs/(?P<job>\d+)/logs", get_job_logs),
+    ("GET", _REPO + r"/actions/artifacts", get_repo_artifacts),
+    ("GET", _REPO + r"/actions/artifacts/(?P<artifact>\d+)/zip", get_artifact_zip),
 ]
+ROUTES = [(method, re.compile(pattern + r"\Z"), handler) for method, pattern, handler in _TABLE]
 
 
 def answer(req: Request) -> Answer:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from rich.markup import escape
 from textual import on, work
@@ -46,6 +46,12 @@ if TYPE_CHECKING:
     from cibw_debug_tui.core.models import Artifact
     from cibw_debug_tui.core.session import Session, SessionSpec
     from cibw_debug_tui.core.watcher import Watcher
+    from cibw_debug_tui.ui.widgets.artifacts import ArtifactsPane, ArtifactTable
+    from cibw_debug_tui.ui.widgets.failure import FailurePane
+    from cibw_debug_tui.ui.widgets.jobs import JobsPane
+    from cibw_debug_tui.ui.widgets.ssh import SshPane
+
+Severity = Literal["information", "warning", "error"]
 
 
 class News(NamedTuple):
@@ -53,7 +59,7 @@ class News(NamedTuple):
 
     session_id: str
     message: str
-    severity: str
+    severity: Severity
     timeout: float
     title: str = ""
     bell: bool = True
@@ -74,6 +80,7 @@ class Backend:
     start_with: tuple[SessionSpec, ...] = ()  # dispatched on start (the demo's sessions)
 
 
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "information")  # the worst first
 NEWS_GAP = 5.0  # seconds at least between toasts about sessions a person is not looking at
 LOOK_AFTER = 0.3  # seconds on a session before it is read afresh
 
@@ -84,7 +91,7 @@ NEEDS_BACKEND = {
 }  # fmt: skip
 
 
-class DebugApp(App):
+class DebugApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "cibw-debug-tui"
     BINDINGS = [
@@ -120,6 +127,12 @@ class DebugApp(App):
             for n in range(1, 10)
         ),
     ]
+
+    # The session panes, mounted once the backend is there (`_start`).
+    ssh_pane: SshPane
+    failure_pane: FailurePane
+    jobs_pane: JobsPane
+    artifacts_pane: ArtifactsPane
 
     def __init__(
         self,
@@ -176,6 +189,8 @@ class DebugApp(App):
         """Every key's action in the command palette too, with its key and description."""
         yield from super().get_system_commands(screen)
         for binding in self.BINDINGS:
+            if not isinstance(binding, Binding):
+                continue
             if binding.show and binding.action not in ("quit", "toggle_help"):
                 action = binding.action
                 yield SystemCommand(
@@ -211,6 +226,7 @@ class DebugApp(App):
     @work(thread=True, group="connect", exit_on_error=False)
     def _connect(self) -> None:
         """Build the backend away from the event loop, then start with it."""
+        assert self._build_backend is not None
         try:
             backend = self._build_backend()
         except Exception as error:  # shown in the status line, not as a traceback
@@ -218,7 +234,8 @@ class DebugApp(App):
 
             backend = Backend(None, History(persist=False), Path(), Path(),
                               problem=f"could not start: {error}")  # fmt: skip
-        self.call_from_thread(self._started_with, backend)
+        # mypy infers Never for the awaited callback's result, which is None
+        self.call_from_thread(self._started_with, backend)  # type: ignore[arg-type]
 
     async def _started_with(self, backend: Backend) -> None:
         self._use(backend)
@@ -238,11 +255,12 @@ class DebugApp(App):
         self.fleet = Fleet(self.github, self.history, log_dir=self.log_dir,
                            on_event=self.show_event, problem=self.problem, pace=self.pace,
                            now=self.now, follow_runs=self.follow_runs)  # fmt: skip
+        self.ssh_pane = SshPane(now=self._utcnow, id="ssh")
+        self.failure_pane = FailurePane(id="failure")
+        self.jobs_pane = JobsPane(now=self._utcnow, id="jobs")
+        self.artifacts_pane = ArtifactsPane(id="artifacts")
         await self.query_one("#right").mount(
-            SshPane(now=self._utcnow, id="ssh"),
-            FailurePane(id="failure"),
-            JobsPane(now=self._utcnow, id="jobs"),
-            ArtifactsPane(id="artifacts"),
+            self.ssh_pane, self.failure_pane, self.jobs_pane, self.artifacts_pane
         )
         self.ready = True
         self.refresh_bindings()
@@ -295,10 +313,10 @@ class DebugApp(App):
             if session.note:
                 lines.append(f"[yellow]⚠ {escape(session.note)}[/yellow]")
             header.show_text("\n".join(lines))
-        self.query_one("#ssh").show(session)
-        self.query_one("#failure").show(session)
-        self.query_one("#jobs").show(session)
-        self.query_one("#artifacts").show(session, self._artifact_link)
+        self.ssh_pane.show(session)
+        self.failure_pane.show(session)
+        self.jobs_pane.show(session)
+        self.artifacts_pane.show(session, self._artifact_link)
         if self.fleet:
             self.fleet.select(self.selected)
 
@@ -339,8 +357,8 @@ class DebugApp(App):
         self._show_changes()
         session = self.current
         if session and not session.done:
-            self.query_one("#ssh").show(session)
-            self.query_one("#jobs").show(session)
+            self.ssh_pane.show(session)
+            self.jobs_pane.show(session)
         self._update_status()
 
     def _show_changes(self) -> None:
@@ -374,7 +392,7 @@ class DebugApp(App):
         self._changed.add(session.id)
         name = session.identifier
 
-        def tell(message: str, severity: str, timeout: float, **more: Any) -> None:
+        def tell(message: str, severity: Severity, timeout: float, **more: Any) -> None:
             self._news.append(News(session.id, message, severity, timeout, **more))
 
         match event:
@@ -412,7 +430,7 @@ class DebugApp(App):
         if len(lines) > 6:
             lines[5:] = [f"and {len(lines) - 5} more"]
         severities = {item.severity for item in news}
-        worst = next(s for s in ("error", "warning", "information") if s in severities)
+        worst: Severity = next(s for s in SEVERITIES if s in severities)
         self.notify("\n".join(lines), title=f"{len(news)} updates", severity=worst,
                     timeout=max(item.timeout for item in news))  # fmt: skip
 
@@ -421,14 +439,15 @@ class DebugApp(App):
     def action_new_session(self) -> None:
         from cibw_debug_tui.ui.screens.dispatch import DispatchScreen
 
-        values = {**self.history.last_form, **self.prefill}
+        last_form = self.history.last_form if self.history else {}
+        values = {**last_form, **self.prefill}
         current = self.current
         repo = self.repo or (current.spec.repo if current else None)
         problem = self.problem if self.github is None else ""
         self.push_screen(DispatchScreen(repo, values, problem), self._dispatch_from_form)
 
     def _dispatch_from_form(self, spec: SessionSpec | None) -> None:
-        if spec is None:
+        if spec is None or self.history is None:
             return
         self.history.remember_form(
             {
@@ -533,7 +552,7 @@ class DebugApp(App):
             return
         url = session.html_url
         if self.focused is not None and self.focused.id == "artifact-table":
-            artifact_id = self.query_one("#artifacts").highlighted()
+            artifact_id = self.artifacts_pane.highlighted()
             artifact = next((a for a in session.artifacts if a["id"] == artifact_id), None)
             if artifact:
                 url = self._artifact_link(artifact)
@@ -555,20 +574,22 @@ class DebugApp(App):
         else:
             self.action_show_help_panel()
 
-    def on_artifact_table_download(self, event) -> None:  # an ArtifactTable.Download
+    def on_artifact_table_download(self, event: ArtifactTable.Download) -> None:
         session = self.current
+        if session is None or self.github is None:
+            return
         artifact = next((a for a in session.artifacts if a["id"] == event.artifact_id), None)
-        if artifact and self.github:
-            self._download(session, artifact)
+        if artifact:
+            self._download(self.github, session, artifact)
 
     @work(group="download", exclusive=True, exit_on_error=False)
-    async def _download(self, session: Session, artifact: dict) -> None:
+    async def _download(self, github: GitHub, session: Session, artifact: Artifact) -> None:
         from cibw_debug_tui.core.github import GitHubError
 
-        pane = self.query_one("#artifacts")
+        pane = self.artifacts_pane
         pane.progress(0, artifact["size_in_bytes"])
         try:
-            path = await self.github.download_artifact(
+            path = await github.download_artifact(
                 session.spec.repo, artifact, self.download_dir, pane.progress
             )
         except GitHubError as error:

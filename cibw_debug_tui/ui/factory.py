@@ -54,7 +54,7 @@ def make_app(
         from cibw_debug_tui.core.config import Token
         from cibw_debug_tui.core.github import GitHub
         from cibw_debug_tui.core.history import History
-        from cibw_debug_tui.core.session import SessionSpec
+        from cibw_debug_tui.core.session import DebugMode, SessionSpec
         from cibw_debug_tui.simulator.server import Simulator
 
         cfg, _ = _config()
@@ -72,7 +72,10 @@ def make_app(
             download_dir=downloads,
             log_dir=logs,
             now=sim.clock.now,
-            start_with=tuple(SessionSpec(DEMO_REPO, *s) for s in DEMO_SESSIONS)
+            start_with=tuple(
+                SessionSpec(DEMO_REPO, runner, python, arch, DebugMode(mode))
+                for runner, python, arch, mode in DEMO_SESSIONS
+            )
             if seed_demo
             else (),
         )

@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from cibw_debug_tui.core import matrix
 from cibw_debug_tui.core.config import ConfigError, validate_repo
-from cibw_debug_tui.core.session import SessionSpec
+from cibw_debug_tui.core.session import DebugMode, SessionSpec
 
 MODES = ("after-failure", "before-build", "always", "disabled")
 DEFAULTS = {
@@ -124,9 +124,13 @@ class DispatchScreen(ModalScreen[SessionSpec | None]):
         self._fill_arches(arch)
         self.query_one("#repo" if not self.repo else "#runner").focus()
 
+    def _chosen(self, name: str) -> str:
+        """What a Select of the form shows ("" for none)."""
+        value = self.query_one(f"#{name}", Select).value
+        return value if isinstance(value, str) else ""
+
     def _fill_arches(self, wanted: str | None = None) -> None:
-        runner = self.query_one("#runner", Select).value
-        python = self.query_one("#python", Select).value
+        runner, python = self._chosen("runner"), self._chosen("python")
         combos = [
             matrix.check(runner, python, a)
             for a in matrix.ARCHES[matrix.RUNNERS_BY_LABEL[runner].os]
@@ -161,9 +165,7 @@ class DispatchScreen(ModalScreen[SessionSpec | None]):
         arch = self.query_one("#arch", Select).selection
         if arch is None:
             return None
-        return matrix.check(
-            self.query_one("#runner", Select).value, self.query_one("#python", Select).value, arch
-        )
+        return matrix.check(self._chosen("runner"), self._chosen("python"), str(arch))
 
     def _summarise(self) -> None:
         combo = self._combo()
@@ -171,12 +173,13 @@ class DispatchScreen(ModalScreen[SessionSpec | None]):
         if combo is None:
             summary.update("")
         elif combo.valid:
-            words = BUILD_WORDS[combo.build]
+            words = BUILD_WORDS[combo.build or ""]
             if combo.tests not in ("run", "cannot run", "run under QEMU (slow)"):
                 words += f" ({combo.tests})"
-            summary.update(Text.assemble(("→ ", "bold"), (combo.identifier, "bold"), f"   {words}"))
+            identifier = combo.identifier or ""
+            summary.update(Text.assemble(("→ ", "bold"), (identifier, "bold"), f"   {words}"))
         else:
-            summary.update(Text(combo.reason, style="red"))
+            summary.update(Text(combo.reason or "", style="red"))
 
     def _spec(self) -> SessionSpec:
         """The form as a SessionSpec, or ValueError with what to fix."""
@@ -189,7 +192,7 @@ class DispatchScreen(ModalScreen[SessionSpec | None]):
         if combo is None:
             raise ValueError("choose an arch")
         if not combo.valid:
-            raise ValueError(combo.reason)
+            raise ValueError(combo.reason or "not a valid combination")
         timeout = self.query_one("#session_timeout", Input).value.strip()
         if not timeout.isdigit() or not 1 <= int(timeout) <= 60:
             raise ValueError("session timeout must be a whole number of minutes from 1 to 60")
@@ -211,7 +214,7 @@ class DispatchScreen(ModalScreen[SessionSpec | None]):
             runner=combo.runner,
             python=combo.python,
             arch=combo.arch,
-            debug_mode=self.query_one("#debug_mode", Select).value,
+            debug_mode=DebugMode(self._chosen("debug_mode")),
             ref=ref,
             session_timeout=int(timeout),
             package_dir=self.query_one("#package_dir", Input).value.strip() or ".",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -9,6 +12,9 @@ from textual.message import Message
 from textual.widgets import DataTable, ProgressBar, Static
 
 from cibw_debug_tui.core.session import Session
+
+if TYPE_CHECKING:
+    from cibw_debug_tui.core.models import Artifact
 from cibw_debug_tui.ui.format import size
 
 
@@ -25,7 +31,8 @@ class ArtifactTable(DataTable):
     def action_download(self) -> None:
         if self.row_count:
             key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-            self.post_message(self.Download(int(key)))
+            if key is not None:
+                self.post_message(self.Download(int(key)))
 
 
 class ArtifactsPane(Vertical):
@@ -36,7 +43,7 @@ class ArtifactsPane(Vertical):
     ArtifactsPane.-downloading ProgressBar { display: block; }
     """
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.border_title = "Artifacts"
         self.web_url = ""
@@ -50,7 +57,7 @@ class ArtifactsPane(Vertical):
         table = self.query_one(ArtifactTable)
         table.add_columns("name", "size", "page")
 
-    def show(self, session: Session | None, link) -> None:
+    def show(self, session: Session | None, link: Callable[[Artifact], str]) -> None:
         table = self.query_one(ArtifactTable)
         note = self.query_one("#artifacts-note", Static)
         artifacts = session.artifacts if session else []
@@ -76,7 +83,8 @@ class ArtifactsPane(Vertical):
         table = self.query_one(ArtifactTable)
         if not table.row_count:
             return None
-        return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return int(key) if key is not None else None
 
     def progress(self, done: int, total: int | None) -> None:
         self.set_class(True, "-downloading")

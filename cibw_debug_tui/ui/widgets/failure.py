@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Group
 from rich.text import Text
 from textual.widgets import Static
@@ -12,7 +14,7 @@ from cibw_debug_tui.core.session import Session
 class FailurePane(Static):
     """Shown only once a run has failed and its log has been read."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.border_title = "Failure"
 

@@ -7,7 +7,9 @@ its 30 rows again, 5 ms each time, with 50 live sessions the largest cost of an 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -60,7 +62,9 @@ class JobsPane(Widget):
 
     DEFAULT_CSS = "JobsPane { width: 1fr; }"
 
-    def __init__(self, *, now=lambda: datetime.now(timezone.utc), **kwargs) -> None:
+    def __init__(
+        self, *, now: Callable[[], datetime] = lambda: datetime.now(timezone.utc), **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.now = now
         self.border_title = "Jobs"

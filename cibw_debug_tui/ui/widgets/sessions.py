@@ -9,7 +9,8 @@ times are to the minute here; the selected session's panes count the seconds.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from rich.segment import Segment
 from rich.style import Style
@@ -68,7 +69,7 @@ class SessionList(ScrollView, can_focus=True):
             super().__init__()
             self.session_id = session_id
 
-    def __init__(self, *, now=time.time, **kwargs) -> None:
+    def __init__(self, *, now: Callable[[], float] = time.time, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.now = now
         self.sessions: list[Session] = []

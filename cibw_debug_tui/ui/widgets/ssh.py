@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -23,7 +25,9 @@ class SshPane(Vertical):
 
     DEFAULT_CSS = "SshPane { height: auto; } SshPane #ssh-body { display: none; }"
 
-    def __init__(self, *, now=lambda: datetime.now(timezone.utc), **kwargs) -> None:
+    def __init__(
+        self, *, now: Callable[[], datetime] = lambda: datetime.now(timezone.utc), **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.now = now
         self.border_title = "SSH"
