@@ -15,12 +15,11 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING
 
-from rich.markup import escape
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -29,8 +28,10 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
-from cibw_debug_tui.ui.format import status_words
-from cibw_debug_tui.ui.widgets.pane import Pane
+from cibw_debug_tui.ui.backend import Backend
+from cibw_debug_tui.ui.keys import BINDINGS, NEEDS_BACKEND
+from cibw_debug_tui.ui.news import NEWS_GAP, News, news_of, toast
+from cibw_debug_tui.ui.widgets.header import SessionHeader
 from cibw_debug_tui.ui.widgets.sessions import SessionList
 from cibw_debug_tui.ui.widgets.statusbar import StatusBar
 
@@ -41,93 +42,20 @@ if TYPE_CHECKING:
 
     from cibw_debug_tui.core.events import FleetEvent
     from cibw_debug_tui.core.fleet import Fleet
-    from cibw_debug_tui.core.github import GitHub
-    from cibw_debug_tui.core.history import History
-    from cibw_debug_tui.core.models import Artifact
     from cibw_debug_tui.core.session import Session, SessionSpec
     from cibw_debug_tui.core.watcher import Watcher
-    from cibw_debug_tui.ui.widgets.artifacts import ArtifactsPane, ArtifactTable
+    from cibw_debug_tui.ui.widgets.artifacts import ArtifactsPane
     from cibw_debug_tui.ui.widgets.failure import FailurePane
     from cibw_debug_tui.ui.widgets.jobs import JobsPane
     from cibw_debug_tui.ui.widgets.ssh import SshPane
 
-Severity = Literal["information", "warning", "error"]
-
-
-class News(NamedTuple):
-    """Something to notify with the next tick (or the next toast, see `_tell_news`)."""
-
-    session_id: str
-    message: str
-    severity: Severity
-    timeout: float
-    title: str = ""
-    bell: bool = True
-
-
-@dataclass
-class Backend:
-    """What the dashboard works with."""
-
-    github: GitHub | None  # None: `problem` says why (no token, a bad config file...)
-    history: History | None  # None only while the app starts
-    download_dir: Path
-    log_dir: Path
-    repo: str | None = None
-    problem: str = ""
-    where: str = ""  # the API URL, or what stands in for it, for the status line
-    now: Callable[[], float] = time.time
-    start_with: tuple[SessionSpec, ...] = ()  # dispatched on start (the demo's sessions)
-
-
-SEVERITIES: tuple[Severity, ...] = ("error", "warning", "information")  # the worst first
-NEWS_GAP = 5.0  # seconds at least between toasts about sessions a person is not looking at
 LOOK_AFTER = 0.3  # seconds on a session before it is read afresh
-
-# Actions that need the backend; until it is there their keys are shown disabled.
-NEEDS_BACKEND = {
-    "new_session", "rerun", "rerun_failed", "cancel_run", "copy_ssh", "open_browser", "full_log",
-    "select",
-}  # fmt: skip
 
 
 class DebugApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "cibw-debug-tui"
-    BINDINGS = [
-        Binding("n", "new_session", "New", id="new-session", tooltip="Dispatch a new session"),
-        Binding("r", "rerun", "Rerun", id="rerun", tooltip="Dispatch the same parameters again"),
-        Binding(
-            "R",
-            "rerun_failed",
-            "Rerun failed",
-            id="rerun-failed",
-            tooltip="Rerun the failed jobs of this run on GitHub",
-        ),
-        Binding("x", "cancel_run", "Cancel run", id="cancel-run", tooltip="Cancel this run"),
-        Binding(
-            "c",
-            "copy_ssh",
-            "Copy SSH",
-            id="copy-ssh",
-            tooltip="Copy the SSH command to the clipboard",
-        ),
-        Binding(
-            "o",
-            "open_browser",
-            "Open",
-            id="open-browser",
-            tooltip="Open the run, or the highlighted artifact, in the browser",
-        ),
-        Binding("l", "full_log", "Full log", id="full-log", tooltip="The failed job's full log"),
-        Binding("question_mark", "toggle_help", "Help", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
-        *(
-            Binding(str(n), f"select({n - 1})", f"Session {n}", show=False, id=f"select-{n}")
-            for n in range(1, 10)
-        ),
-    ]
-
+    BINDINGS = BINDINGS
     # The session panes, mounted once the backend is there (`_start`).
     ssh_pane: SshPane
     failure_pane: FailurePane
@@ -208,7 +136,7 @@ class DebugApp(App[None]):
             with Vertical(id="left"):
                 yield self.session_list
             with VerticalScroll(id="right"):
-                yield Pane(id="session-header")  # the session panes are mounted by _start
+                yield SessionHeader(id="session-header")  # the panes are mounted by _start
         yield StatusBar(id="status")
         yield Footer()
 
@@ -258,7 +186,7 @@ class DebugApp(App[None]):
         self.ssh_pane = SshPane(now=self._utcnow, id="ssh")
         self.failure_pane = FailurePane(id="failure")
         self.jobs_pane = JobsPane(now=self._utcnow, id="jobs")
-        self.artifacts_pane = ArtifactsPane(id="artifacts")
+        self.artifacts_pane = ArtifactsPane(self.github, self.download_dir, id="artifacts")
         await self.query_one("#right").mount(
             self.ssh_pane, self.failure_pane, self.jobs_pane, self.artifacts_pane
         )
@@ -293,38 +221,15 @@ class DebugApp(App[None]):
 
     def _show_selected(self) -> None:
         session = self.current
-        header = self.query_one("#session-header", Pane)
-        for pane in ("#ssh", "#jobs", "#artifacts"):
-            self.query_one(pane).display = session is not None
-        if session is None:
-            header.show_text("No sessions yet: press [b]n[/b] to start one.")
-        else:
-            spec = session.spec
-            words = status_words(session)
-            if session.status == "completed" and session.conclusion not in ("success", "failure"):
-                words = session.conclusion or words
-            words = words[0].upper() + words[1:]
-            lines = [
-                f"[b]{words}[/b] · [b]{session.identifier}[/b] on {spec.runner} · "
-                f"{spec.repo}@{spec.ref} · {spec.debug_mode}"
-            ]
-            if session.html_url:
-                lines.append(f"[dim]{session.html_url}[/dim]")
-            if session.note:
-                lines.append(f"[yellow]⚠ {escape(session.note)}[/yellow]")
-            header.show_text("\n".join(lines))
+        for pane in (self.ssh_pane, self.jobs_pane, self.artifacts_pane):
+            pane.display = session is not None
+        self.query_one(SessionHeader).show(session)
         self.ssh_pane.show(session)
         self.failure_pane.show(session)
         self.jobs_pane.show(session)
-        self.artifacts_pane.show(session, self._artifact_link)
+        self.artifacts_pane.show(session)
         if self.fleet:
             self.fleet.select(self.selected)
-
-    def _artifact_link(self, artifact: Artifact) -> str:
-        session = self.current
-        if self.github is None or session is None or session.run_id is None:
-            return ""
-        return self.github.artifact_web_url(session.spec.repo, session.run_id, artifact["id"])
 
     @on(SessionList.Selected)
     def _on_selected(self, event: SessionList.Selected) -> None:
@@ -390,23 +295,9 @@ class DebugApp(App[None]):
         if session is None or not self.session_list.is_attached:
             return  # unknown, or the app is closing and its widgets are gone
         self._changed.add(session.id)
-        name = session.identifier
-
-        def tell(message: str, severity: Severity, timeout: float, **more: Any) -> None:
-            self._news.append(News(session.id, message, severity, timeout, **more))
-
-        match event:
-            case events.SshConnectionRead(connection=connection) if connection.is_open:
-                how = "press c to copy" if session.id == self.selected else "select it, press c"
-                tell(f"SSH session open for {name}: {how}", "information", 8, title="SSH")
-            case events.SshConnectionRead() | events.SshUnreadable():
-                tell(f"SSH session for {name} refused or unreadable", "error", 5, bell=False)
-            case events.StatusChanged(status=status) if status in ("completed", "gone"):
-                words = session.conclusion or status_words(session)
-                good = session.conclusion == "success"
-                tell(f"{name}: {words}", "information" if good else "warning", 5)
-            case events.WatchEnded(error=error) if error:
-                tell(f"{name}: {error}", "error", 10)
+        news = news_of(event, session, selected=session.id == self.selected)
+        if news is not None:
+            self._news.append(news)
 
     def _tell_news(self) -> None:
         """Notify what happened since the last toast: one toast, and the bell once. News of
@@ -421,18 +312,8 @@ class DebugApp(App[None]):
         self._told_at = time.monotonic()
         if any(item.bell for item in news):
             self.bell()
-        if len(news) == 1:
-            item = news[0]
-            self.notify(item.message, title=item.title, severity=item.severity,
-                        timeout=item.timeout)  # fmt: skip
-            return
-        lines = [item.message for item in news]
-        if len(lines) > 6:
-            lines[5:] = [f"and {len(lines) - 5} more"]
-        severities = {item.severity for item in news}
-        worst: Severity = next(s for s in SEVERITIES if s in severities)
-        self.notify("\n".join(lines), title=f"{len(news)} updates", severity=worst,
-                    timeout=max(item.timeout for item in news))  # fmt: skip
+        told = toast(news)
+        self.notify(told.message, title=told.title, severity=told.severity, timeout=told.timeout)
 
     # -- actions -----------------------------------------------------------------------------
 
@@ -449,18 +330,7 @@ class DebugApp(App[None]):
     def _dispatch_from_form(self, spec: SessionSpec | None) -> None:
         if spec is None or self.history is None:
             return
-        self.history.remember_form(
-            {
-                "runner": spec.runner,
-                "python": spec.python,
-                "arch": spec.arch,
-                "debug_mode": spec.debug_mode,
-                "ref": spec.ref,
-                "session_timeout": spec.session_timeout,
-                "package_dir": spec.package_dir,
-                "cibw_settings": spec.cibw_settings,
-            }
-        )
+        self.history.remember_form({k: v for k, v in asdict(spec).items() if k != "repo"})
         self.repo = spec.repo
         self.dispatch(spec)
 
@@ -552,10 +422,9 @@ class DebugApp(App[None]):
             return
         url = session.html_url
         if self.focused is not None and self.focused.id == "artifact-table":
-            artifact_id = self.artifacts_pane.highlighted()
-            artifact = next((a for a in session.artifacts if a["id"] == artifact_id), None)
+            artifact = self.artifacts_pane.highlighted()
             if artifact:
-                url = self._artifact_link(artifact)
+                url = self.artifacts_pane.link(artifact)
         self.open_url(url)
         self.notify(f"Opening {url}")
 
@@ -573,34 +442,6 @@ class DebugApp(App[None]):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
-
-    def on_artifact_table_download(self, event: ArtifactTable.Download) -> None:
-        session = self.current
-        if session is None or self.github is None:
-            return
-        artifact = next((a for a in session.artifacts if a["id"] == event.artifact_id), None)
-        if artifact:
-            self._download(self.github, session, artifact)
-
-    @work(group="download", exclusive=True, exit_on_error=False)
-    async def _download(self, github: GitHub, session: Session, artifact: Artifact) -> None:
-        from cibw_debug_tui.core.github import GitHubError
-
-        pane = self.artifacts_pane
-        pane.progress(0, artifact["size_in_bytes"])
-        try:
-            path = await github.download_artifact(
-                session.spec.repo, artifact, self.download_dir, pane.progress
-            )
-        except GitHubError as error:
-            self.notify(f"Download failed: {error}", severity="error", timeout=10)
-            return
-        except OSError as error:
-            self.notify(f"Cannot save into {self.download_dir}: {error.strerror}", severity="error")
-            return
-        finally:
-            pane.finished()
-        self.notify(f"Saved {path}", title="Downloaded")
 
     async def on_unmount(self) -> None:
         if self.fleet is not None:

@@ -1,10 +1,12 @@
-"""The run's artifacts: name, size, link; enter downloads the highlighted one with progress."""
+"""The run's artifacts: name, size, link; enter downloads the highlighted one with progress,
+into the download folder."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -12,10 +14,11 @@ from textual.message import Message
 from textual.widgets import DataTable, ProgressBar, Static
 
 from cibw_debug_tui.core.session import Session
+from cibw_debug_tui.ui.format import size
 
 if TYPE_CHECKING:
+    from cibw_debug_tui.core.github import GitHub
     from cibw_debug_tui.core.models import Artifact
-from cibw_debug_tui.ui.format import size
 
 
 class ArtifactTable(DataTable):
@@ -43,10 +46,12 @@ class ArtifactsPane(Vertical):
     ArtifactsPane.-downloading ProgressBar { display: block; }
     """
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, github: GitHub | None, download_dir: Path, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.border_title = "Artifacts"
-        self.web_url = ""
+        self.github = github
+        self.download_dir = download_dir
+        self.session: Session | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="artifacts-note")
@@ -57,7 +62,8 @@ class ArtifactsPane(Vertical):
         table = self.query_one(ArtifactTable)
         table.add_columns("name", "size", "page")
 
-    def show(self, session: Session | None, link: Callable[[Artifact], str]) -> None:
+    def show(self, session: Session | None) -> None:
+        self.session = session
         table = self.query_one(ArtifactTable)
         note = self.query_one("#artifacts-note", Static)
         artifacts = session.artifacts if session else []
@@ -68,7 +74,7 @@ class ArtifactsPane(Vertical):
                 table.add_row(
                     artifact["name"],
                     size(artifact["size_in_bytes"]),
-                    link(artifact).split("://", 1)[-1].split("/", 1)[-1],
+                    self.link(artifact).split("://", 1)[-1].split("/", 1)[-1],
                     key=str(artifact["id"]),
                 )
         table.display = bool(artifacts)
@@ -79,12 +85,45 @@ class ArtifactsPane(Vertical):
         else:
             note.update("Logs and wheels appear here when the job uploads them.")
 
-    def highlighted(self) -> int | None:
+    def link(self, artifact: Artifact) -> str:
+        """The artifact's page on GitHub."""
+        session = self.session
+        if self.github is None or session is None or session.run_id is None:
+            return ""
+        return self.github.artifact_web_url(session.spec.repo, session.run_id, artifact["id"])
+
+    def highlighted(self) -> Artifact | None:
         table = self.query_one(ArtifactTable)
         if not table.row_count:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return int(key) if key is not None else None
+        return self._artifact(int(key)) if key is not None else None
+
+    def _artifact(self, artifact_id: int) -> Artifact | None:
+        artifacts = self.session.artifacts if self.session else []
+        return next((a for a in artifacts if a["id"] == artifact_id), None)
+
+    def on_artifact_table_download(self, event: ArtifactTable.Download) -> None:
+        artifact = self._artifact(event.artifact_id)
+        if artifact and self.session and self.github:
+            self._download(self.github, self.session.spec.repo, artifact)
+
+    @work(group="download", exclusive=True, exit_on_error=False)
+    async def _download(self, github: GitHub, repo: str, artifact: Artifact) -> None:
+        from cibw_debug_tui.core.github import GitHubError
+
+        self.progress(0, artifact["size_in_bytes"])
+        try:
+            path = await github.download_artifact(repo, artifact, self.download_dir, self.progress)
+        except GitHubError as error:
+            self.notify(f"Download failed: {error}", severity="error", timeout=10)
+            return
+        except OSError as error:
+            self.notify(f"Cannot save into {self.download_dir}: {error.strerror}", severity="error")
+            return
+        finally:
+            self.finished()
+        self.notify(f"Saved {path}", title="Downloaded")
 
     def progress(self, done: int, total: int | None) -> None:
         self.set_class(True, "-downloading")
