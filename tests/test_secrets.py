@@ -15,7 +15,8 @@ from cibw_debug_tui.core.github import GitHub, GitHubError
 from cibw_debug_tui.core.history import History
 from cibw_debug_tui.core.session import SessionSpec
 from cibw_debug_tui.simulator.server import Simulator
-from cibw_debug_tui.ui.app import Backend, DebugApp
+from cibw_debug_tui.ui.app import DebugApp
+from cibw_debug_tui.ui.backend import Backend
 
 TOKEN = "ghp_SECRETtokenFORtests1234567890abcdEF"
 COMMAND = str(Path(sys.executable).parent / "cibw-debug-tui")

@@ -16,7 +16,8 @@ from cibw_debug_tui.core.github import GitHub
 from cibw_debug_tui.core.history import History
 from cibw_debug_tui.core.session import Session, SessionSpec
 from cibw_debug_tui.simulator.server import Simulator
-from cibw_debug_tui.ui.app import Backend, DebugApp
+from cibw_debug_tui.ui.app import DebugApp
+from cibw_debug_tui.ui.backend import Backend
 from cibw_debug_tui.ui.screens.confirm import ConfirmScreen
 from cibw_debug_tui.ui.screens.dispatch import DispatchScreen
 from cibw_debug_tui.ui.screens.log import LogScreen

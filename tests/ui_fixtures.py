@@ -11,7 +11,8 @@ from cibw_debug_tui.core.explain import explain_text
 from cibw_debug_tui.core.github import GitHub
 from cibw_debug_tui.core.history import History
 from cibw_debug_tui.core.session import Session, SessionSpec
-from cibw_debug_tui.ui.app import Backend, DebugApp
+from cibw_debug_tui.ui.app import DebugApp
+from cibw_debug_tui.ui.backend import Backend
 
 NOW = datetime(2026, 11, 26, 15, 0, 0, tzinfo=timezone.utc)
 REPO = "pypa/example"

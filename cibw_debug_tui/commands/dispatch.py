@@ -33,14 +33,13 @@ from cibw_debug_tui.core.history import History
 from cibw_debug_tui.core.session import DebugMode, Session, SessionSpec
 
 
-def _client_settings(args: argparse.Namespace) -> tuple[str, config.Token, dict]:
+def _client_settings(args: argparse.Namespace) -> tuple[str, config.Token]:
     try:
         cfg = config.load_config()
-        api_url = config.api_url_from(getattr(args, "api_url", None), cfg)
-        token = config.resolve_token(api_url, cfg)
+        api_url = config.api_url_from(args.api_url, cfg)
+        return api_url, config.resolve_token(api_url, cfg)
     except config.ConfigError as error:
         raise CommandError(str(error)) from None
-    return api_url, token, cfg
 
 
 def _stamp() -> str:
@@ -174,7 +173,7 @@ async def _dispatch(args: argparse.Namespace, api_url: str, token: config.Token)
 def run(args: argparse.Namespace) -> int:
     combo = matrix.check(args.runner, args.python, args.arch)
     if not combo.valid:
-        raise CommandError(combo.reason)
+        raise CommandError(combo.reason or "not a valid combination")
     if not 1 <= args.session_timeout <= 60:
         raise CommandError("--session-timeout must be from 1 to 60 minutes")
     try:
@@ -182,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
     except config.ConfigError as error:
         raise CommandError(str(error)) from None
     args.arch = combo.arch
-    api_url, token, _ = _client_settings(args)
+    api_url, token = _client_settings(args)
     try:
         return asyncio.run(_dispatch(args, api_url, token))
     except GitHubError as error:

@@ -10,7 +10,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from cibw_debug_tui.ui.app import Backend, DebugApp
+from cibw_debug_tui.ui.app import DebugApp
+from cibw_debug_tui.ui.backend import Backend
 
 DEMO_SPEED = 10.0
 DEMO_REPO = "demo/pkg"
