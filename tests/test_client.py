@@ -1,6 +1,7 @@
 """The real client against the simulator over a loopback socket."""
 
 import asyncio
+import time
 import zipfile
 from pathlib import Path
 
@@ -602,3 +603,17 @@ def test_a_watch_does_not_list_artifacts_the_scout_has_brought(sim, tmp_path):
     session, run_id = asyncio.run(go())
     assert session.status == "in_progress" and len(session.artifacts) == 1
     assert sim.stats()["by_path"].get(f"/repos/{REPO}/actions/runs/{run_id}/artifacts", 0) == 0
+
+
+def test_retry_after_zero_still_waits_a_second(sim):
+    """`retry-after: 0` from a hurried server must not become a burst of requests."""
+    sim.inject("status", status=429, headers={"retry-after": "0"}, path="/repos/octo/pkg$")
+
+    async def go():
+        async with client(sim) as github:
+            started = time.monotonic()
+            await github.repo(REPO)
+            return time.monotonic() - started, github.requests
+
+    waited, requests = asyncio.run(go())
+    assert waited >= 1.0 and requests == 2
