@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 from cibw_debug_tui import __version__
 from cibw_debug_tui.core.config import Token, web_url
+from cibw_debug_tui.core.workflow_contract import WORKFLOW_FILE
 
 if TYPE_CHECKING:
     import httpx
 
 API_VERSION = "2022-11-28"
-WORKFLOW_FILE = "cibuildwheel-debug.yml"
 RETRY_STATUSES = {500, 502, 503, 504}
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 

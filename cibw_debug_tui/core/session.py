@@ -27,6 +27,17 @@ from cibw_debug_tui.core.connection import (
 )
 from cibw_debug_tui.core.github import GitHub, GitHubError
 from cibw_debug_tui.core.matrix import check
+from cibw_debug_tui.core.workflow_contract import (
+    AFTER_FAILURE,
+    BEFORE_BUILD,
+    BUILD_STEP_PREFIX,
+    DEBUG_MODES,
+    DEFAULT_DEBUG_MODE,
+    PUBLISH_PREFIX,
+    SESSION_STEP_PREFIX,
+    SSH_SETUP_PREFIXES,
+    UPLOAD_PREFIXES,
+)
 
 if TYPE_CHECKING:
     from cibw_debug_tui.core import explain
@@ -37,14 +48,14 @@ SLOW = 10.0  # at most, while nothing moves (the shared budget slows many sessio
 GROWTH = 1.5
 SELECTED_MAX = 5.0
 BUILD_WITH_SSH_AFTER = 6.0  # the session a person is looking at is never polled slower than this
-SSH_SOON = ("Install tmate", "Write the SSH", "Open the SSH", "Publish the SSH")
-UPLOADING = ("Publish the SSH", "Upload")  # the workflow's steps that create artifacts
+SSH_SOON = SSH_SETUP_PREFIXES
+UPLOADING = UPLOAD_PREFIXES  # the workflow's steps that create artifacts
 
 
 def step_stage(step_name: str) -> str:
     """The SSH stage a step of the workflow belongs to, by its name's "(before the build)" or
     "(after the failure)"."""
-    return "before-build" if "(before" in step_name else "after-failure"
+    return BEFORE_BUILD if "(before" in step_name else AFTER_FAILURE
 
 
 BEAT = 1.0  # seconds: polls start on it, together (see RequestBudget)
@@ -132,7 +143,7 @@ class SessionSpec:
     runner: str
     python: str
     arch: str
-    debug_mode: str = "after-failure"
+    debug_mode: str = DEFAULT_DEBUG_MODE
     ref: str = "main"
     session_timeout: int = 30
     package_dir: str = "."
@@ -151,11 +162,11 @@ class SessionSpec:
 
     @property
     def ssh_before(self) -> bool:
-        return self.debug_mode in ("before-build", "always")
+        return BEFORE_BUILD in DEBUG_MODES.get(self.debug_mode, ())
 
     @property
     def ssh_after(self) -> bool:
-        return self.debug_mode in ("after-failure", "always")
+        return AFTER_FAILURE in DEBUG_MODES.get(self.debug_mode, ())
 
 
 @dataclass
@@ -198,7 +209,7 @@ class Session:
         """The SSH session open now, the later stage first."""
         if self.done:
             return None
-        for stage in ("after-failure", "before-build"):
+        for stage in (AFTER_FAILURE, BEFORE_BUILD):
             conn = self.connections.get(stage)
             if conn and conn.is_open and not self._session_step_done(stage):
                 return conn
@@ -209,7 +220,7 @@ class Session:
             for step in job.get("steps") or []:
                 name = step["name"]
                 if (
-                    name.startswith("SSH session (")
+                    name.startswith(SESSION_STEP_PREFIX)
                     and step_stage(name) == stage
                     and step.get("status") == "completed"
                 ):
@@ -346,7 +357,7 @@ class Watcher:
         if uploaded != self._uploads_seen or (
             s.status == "completed" and not self._final_artifacts
         ):
-            if any(name.startswith("Publish the SSH") for name in uploaded - self._uploads_seen):
+            if any(name.startswith(PUBLISH_PREFIX) for name in uploaded - self._uploads_seen):
                 priority = min(priority, SSH_OPENING)  # the connection is there to read
             await self._spend(1, priority)
             artifacts, artifacts_changed = await self.github.artifacts(repo, run_id)
@@ -397,7 +408,7 @@ class Watcher:
     def _scouted(self, step_name: str) -> bool:
         """Whether what this upload step published, an SSH connection file, is read already
         (the scout finds it first): then the run's artifacts need not be asked for."""
-        if not step_name.startswith("Publish the SSH"):
+        if not step_name.startswith(PUBLISH_PREFIX):
             return False
         stage = step_stage(step_name)
         return stage in self.session.connections or stage in self.session.connection_errors
@@ -406,7 +417,7 @@ class Watcher:
         """An SSH session may open within seconds: its setup runs, or a build that may fail
         into an after-failure session."""
         step = self.session.current_step() or ""
-        building = step.startswith("Build ") and self.session.spec.ssh_after
+        building = step.startswith(BUILD_STEP_PREFIX) and self.session.spec.ssh_after
         return building or any(step.startswith(prefix) for prefix in SSH_SOON)
 
     async def _spend(self, requests: int, priority: int) -> None:
@@ -418,8 +429,8 @@ class Watcher:
         s = self.session
         if s.status not in ("queued", "in_progress"):
             return False
-        wanted = {"before-build"} if s.spec.ssh_before else set()
-        wanted |= {"after-failure"} if s.spec.ssh_after else set()
+        wanted = {BEFORE_BUILD} if s.spec.ssh_before else set()
+        wanted |= {AFTER_FAILURE} if s.spec.ssh_after else set()
         return bool(wanted - set(s.connections) - set(s.connection_errors))
 
     async def offer(self, artifact: dict) -> None:

@@ -14,8 +14,9 @@ from textual.widgets import Button, Input, Label, Select, Static
 from cibw_debug_tui.core import matrix
 from cibw_debug_tui.core.config import ConfigError, validate_repo
 from cibw_debug_tui.core.session import SessionSpec
+from cibw_debug_tui.core.workflow_contract import DEBUG_MODES, DEFAULT_DEBUG_MODE
 
-MODES = ("after-failure", "before-build", "always", "disabled")
+MODES = (DEFAULT_DEBUG_MODE, *(m for m in DEBUG_MODES if m != DEFAULT_DEBUG_MODE))
 DEFAULTS = {
     "runner": "ubuntu-latest",
     "python": "cp312",
