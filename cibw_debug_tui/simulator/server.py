@@ -30,10 +30,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from cibw_debug_tui.core.workflow_contract import WORKFLOW_FILE
 from cibw_debug_tui.simulator import SCENARIOS, payloads
 from cibw_debug_tui.simulator.runs import Clock, Run, check_inputs
 
-WORKFLOW_PATH = ".github/workflows/cibuildwheel-debug.yml"
+WORKFLOW_PATH = f".github/workflows/{WORKFLOW_FILE}"
 DOCS = "https://docs.github.com/rest"
 SIGNED_URL_SECONDS = 60
 GHES_MAX_INPUTS = 10
@@ -617,7 +618,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _workflow_exists(self, repo: str, wf: str) -> None:
         self._repo(repo)
         names = {
-            "cibuildwheel-debug.yml",
+            WORKFLOW_FILE,
             str(payloads.number_for(f"workflow:{repo}:{WORKFLOW_PATH}")),
         }
         if repo in self.sim.repos_without_workflow or wf not in names:
