@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
-WORKFLOW_NAME = "cibuildwheel-debug.yml"
+from cibw_debug_tui.core.workflow_contract import WORKFLOW_FILE as WORKFLOW_NAME
 
 
 def workflow_text() -> str:

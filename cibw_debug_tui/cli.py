@@ -18,6 +18,8 @@ class UsageError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from cibw_debug_tui.core.workflow_contract import DEBUG_MODES, DEFAULT_DEBUG_MODE
+
     parser = argparse.ArgumentParser(
         prog="cibw-debug-tui",
         description="Dispatch, watch and SSH into cibuildwheel debug builds on GitHub Actions.",
@@ -32,9 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     form.add_argument("--runner", help="runner label, e.g. ubuntu-24.04-arm")
     form.add_argument("--python", help="CPython tag, e.g. cp313")
     form.add_argument("--arch", help="cibuildwheel arch, e.g. aarch64")
-    form.add_argument(
-        "--debug-mode", choices=["before-build", "after-failure", "always", "disabled"]
-    )
+    form.add_argument("--debug-mode", choices=list(DEBUG_MODES))
     form.add_argument("--ref", help="branch or tag")
     commands = parser.add_subparsers(
         dest="command",
@@ -83,9 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--arch", required=True, help="cibuildwheel architecture, e.g. x86_64")
     d.add_argument(
         "--debug-mode",
-        default="after-failure",
-        choices=["before-build", "after-failure", "always", "disabled"],
-        help="when to open an SSH session (default: after-failure)",
+        default=DEFAULT_DEBUG_MODE,
+        choices=list(DEBUG_MODES),
+        help=f"when to open an SSH session (default: {DEFAULT_DEBUG_MODE})",
     )
     d.add_argument("--session-timeout", type=int, default=30, help="minutes, 1-60 (default 30)")
     d.add_argument("--package-dir", default=".", help="package folder in the repository")

@@ -2,7 +2,10 @@
 
 import json
 
-from workflow_harness import run_script, run_validate, step
+import pytest
+from workflow_harness import load_workflow, run_script, run_validate, step
+
+from cibw_debug_tui.core import workflow_contract as contract
 
 SETTINGS_ENV = {"IDENTIFIER": "cp312-manylinux_x86_64", "PACKAGE_DIR": ".", "RUNNER_LABEL": "x"}
 
@@ -28,9 +31,23 @@ def test_prepare_exports_exactly_the_validated_settings_and_reports_the_environm
     assert "::warning" not in result.stdout
 
 
-def test_prepare_warns_when_the_projects_own_config_skips_the_identifier(tmp_path):
+def test_prepare_reads_windows_crlf_identifiers(tmp_path):
+    # cibuildwheel prints identifiers with CRLF on Windows: still the one to build.
+    settings = validated_settings(tmp_path, RUNNER_LABEL="windows-latest", ARCH="AMD64")
+    env = {**SETTINGS_ENV, "IDENTIFIER": "cp312-win_amd64", "SETTINGS": settings,
+           "RUNNER_OS": "Windows", "FAKE_IDENTIFIERS_CRLF": "1"}  # fmt: skip
+    result = run_script(step("debug", "prepare")["run"], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "logs" / "build-identifiers.txt").read_bytes() == b"cp312-win_amd64\r\n"
+    assert "::warning" not in result.stdout
+
+
+@pytest.mark.parametrize("crlf", ["", "1"])
+def test_prepare_warns_when_the_projects_own_config_skips_the_identifier(tmp_path, crlf):
     settings = validated_settings(tmp_path)
-    env = {**SETTINGS_ENV, "SETTINGS": settings, "FAKE_IDENTIFIERS": ""}
+    others = "cp311-manylinux_x86_64 cp312-manylinux_x86_64x"
+    env = {**SETTINGS_ENV, "SETTINGS": settings, "FAKE_IDENTIFIERS": others,
+           "FAKE_IDENTIFIERS_CRLF": crlf}  # fmt: skip
     result = run_script(step("debug", "prepare")["run"], env, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "::warning title=Nothing to build::" in result.stdout
@@ -64,6 +81,24 @@ def test_a_failed_build_fails_the_step_even_through_tee(tmp_path):
     result = run_script(step("debug", "build")["run"], env, tmp_path)
     assert result.returncode == 1
     assert "fatal error: ffi.h" in (tmp_path / "logs" / "build.log").read_text()
+
+
+def test_prepare_installs_the_contracts_cibuildwheel():
+    run = step("debug", "prepare")["run"]
+    assert f"cibuildwheel=={contract.CIBUILDWHEEL_VERSION}\n" in run
+
+
+def test_a_failed_build_publishes_its_log_before_the_after_failure_session():
+    steps = load_workflow()["jobs"]["debug"]["steps"]
+    names = [s["name"] for s in steps]
+    publish = steps[names.index(contract.BUILDLOG_STEP)]
+    assert publish["if"] == "steps.build.outcome == 'failure'"
+    assert publish["uses"].startswith("actions/upload-artifact@")
+    assert publish["with"]["path"] == f"logs/{contract.BUILD_LOG_FILE}"
+    assert publish["with"]["name"] == contract.buildlog_artifact("${{ github.run_attempt }}")
+    build = next(i for i, s in enumerate(steps) if s.get("id") == "build")
+    assert build + 1 == names.index(contract.BUILDLOG_STEP)
+    assert names.index(contract.BUILDLOG_STEP) < names.index(contract.open_step("after-failure"))
 
 
 def test_report_step_turns_the_build_outcome_into_the_job_result(tmp_path):

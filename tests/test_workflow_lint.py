@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from workflow_harness import WORKFLOW, load_workflow
 
+from cibw_debug_tui.core import workflow_contract as contract
+
 BIN = Path(sys.executable).parent
 
 ACTIONLINT_RUNNER = """
@@ -111,14 +113,39 @@ def test_third_party_actions_are_pinned_to_full_commit_shas():
                 assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
 
 
+# Node 24 releases, each tag's commit read from the action's repository (tests/data/SOURCES.md);
+# the Node 20 majors before them stop running when GitHub removes Node 20 from its runners.
+NODE24_PINS = {
+    "actions/checkout": ("3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"),
+    "actions/setup-python": ("5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"),
+    "actions/upload-artifact": ("bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", "v7.0.0"),
+    "docker/setup-qemu-action": ("96fe6ef7f33517b61c61be40b68a1882f3264fb8", "v4.2.0"),
+}
+
+
+def test_actions_are_the_checked_node24_releases_with_their_tag_in_a_comment():
+    used = re.findall(r"uses: ([\w.-]+/[\w.-]+)@([0-9a-f]{40}) # (v[\d.]+)\n", WORKFLOW.read_text())
+    assert len(used) == sum(
+        "uses" in s for j in load_workflow()["jobs"].values() for s in j["steps"]
+    )
+    for action, sha, tag in used:
+        assert NODE24_PINS[action] == (sha, tag), action
+
+
 def test_least_privilege_and_timeouts():
     workflow = load_workflow()
     assert workflow["permissions"] == {}
     jobs = workflow["jobs"]
-    assert jobs["validate"]["permissions"] == {}
+    assert jobs["validate"]["permissions"] == {"actions": "read"}  # to refuse a second run
     assert jobs["debug"]["permissions"] == {"contents": "read"}
     for job in jobs.values():
         assert 0 < job["timeout-minutes"] <= 240
+        for step in job["steps"]:
+            run = step.get("run", "")
+            if run.startswith(
+                ('bash "$RUNNER_TEMP/cibw-debug/', "npm install")
+            ):  # they wait on others
+                assert 0 < step["timeout-minutes"] <= 61, step["name"]
     checkout = next(s for s in jobs["debug"]["steps"] if "actions/checkout" in s.get("uses", ""))
     assert checkout["with"]["persist-credentials"] is False
 
@@ -127,10 +154,8 @@ def test_dispatch_inputs_fit_github_enterprise_and_name_the_session():
     workflow = load_workflow()
     inputs = workflow["on"]["workflow_dispatch"]["inputs"]
     assert len(inputs) <= 10
-    for name in ("runner", "python", "arch", "debug-mode", "session-id", "session-timeout"):
-        assert name in inputs
-    modes = ["before-build", "after-failure", "always", "disabled"]
-    assert inputs["debug-mode"]["options"] == modes
+    assert list(inputs) == list(contract.INPUT_DEFAULTS)
+    assert inputs["debug-mode"]["options"] == list(contract.DEBUG_MODES)
     assert "${{ inputs.session-id }}" in workflow["run-name"]
 
 

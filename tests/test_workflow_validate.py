@@ -5,9 +5,10 @@ import subprocess
 import sys
 
 import pytest
-from workflow_harness import run_validate
+from workflow_harness import load_workflow, run_script, run_validate, step
 
 from cibw_debug_tui.core import matrix
+from cibw_debug_tui.core import workflow_contract as contract
 
 # Beyond the grid: retired and unknown labels, other platforms' arch names, odd cases.
 EXTRA_CASES = [
@@ -39,21 +40,31 @@ EXTRA_CASES = [
 ]
 
 
-def matrix_json() -> list[dict]:
-    """What `cibw-debug-tui matrix --json` prints, from the real command."""
+def one_per_host_and_arch() -> list[dict]:
+    """From `cibw-debug-tui matrix --json` (the real command), one combination for each (OS,
+    host CPU, arch), with the CPython rotating: every kind of answer, valid or not. The step
+    runs copies of the matrix's own code (test_workflow_contract checks they are current), so
+    this checks the step's wiring, not the rules again."""
     out = subprocess.run(
         [sys.executable, "-m", "cibw_debug_tui", "matrix", "--json"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    return json.loads(out)
+    picked: dict[tuple, dict] = {}
+    for combo in json.loads(out):
+        host = matrix.RUNNERS_BY_LABEL[combo["runner"]]
+        key = (host.os, host.cpu, combo["arch"])
+        if key not in picked and combo["python"] == matrix.PYTHONS[len(picked) % 9].tag:
+            picked[key] = combo
+    return list(picked.values())
 
 
-def test_validation_step_agrees_with_matrix_json_for_every_combination(tmp_path):
-    cases = [(c["runner"], c["python"], c["arch"], c) for c in matrix_json()]
+def test_validation_step_gives_the_matrix_answer(tmp_path):
+    cases = [(c["runner"], c["python"], c["arch"], c) for c in one_per_host_and_arch()]
     cases += [(r, p, a, matrix.check(r, p, a).to_json()) for r, p, a in EXTRA_CASES]
-    assert len(cases) > 600
+    assert len(cases) >= 50
+    assert {c[3]["build"] for c in cases} == {"native", "emulated", "cross-compiled", None}
     disagreements = []
     for i, (runner, python, arch, expected) in enumerate(cases):
         result = run_validate(tmp_path / str(i), RUNNER_LABEL=runner, PYTHON_TAG=python, ARCH=arch)
@@ -102,6 +113,13 @@ def test_debug_modes_choose_the_sessions(tmp_path, mode, before, after):
         ({"EXTRA_SETTINGS": '{"CIBW_BUILD": "*"}'}, "cannot change CIBW_BUILD"),
         ({"EXTRA_SETTINGS": '{"CIBW_TEST_SKIP": "a\\nPATH=/evil"}'}, "must be on one line"),
         ({"EXTRA_SETTINGS": '{"CIBW_TEST_SKIP": ["x"]}'}, "must be a string"),
+        ({"EXTRA_SETTINGS": '{"CIBW_BUILD_VERBOSITY_LINUX": "0"}'}, "cannot change"),
+        ({"EXTRA_SETTINGS": '{"CIBW_BUILD_VERBOSITY_MACOS": "0"}'}, "cannot change"),
+        ({"EXTRA_SETTINGS": '{"CIBW_BUILD_VERBOSITY_WINDOWS": "0"}'}, "cannot change"),
+        ({"EXTRA_SETTINGS": '{"CIBW_ARCHS_LINUX": "all"}'}, "cannot change"),
+        ({"EXTRA_SETTINGS": '{"CIBW_DEBUG_KEEP_CONTAINER": "0"}'}, "cannot change"),
+        ({"SESSION_ID": "abc]def"}, "session-id must be"),
+        ({"SESSION_ID": "a" * 65}, "session-id must be"),
     ],
 )
 def test_bad_inputs_fail_fast_with_one_clear_line(tmp_path, inputs, words):
@@ -109,6 +127,15 @@ def test_bad_inputs_fail_fast_with_one_clear_line(tmp_path, inputs, words):
     assert result.returncode == 1
     assert words in result.error_line
     assert result.outputs == {}
+
+
+def test_prerelease_pythons_need_no_enable_and_a_persons_enable_is_kept(tmp_path):
+    # cibuildwheel 4.2.0 builds cp315 by default; CIBW_ENABLE is the person's to set.
+    result = run_validate(tmp_path, PYTHON_TAG="cp315t", EXTRA_SETTINGS='{"CIBW_ENABLE": "pypy"}')
+    assert result.returncode == 0, result.stderr
+    lines = result.outputs["settings"].splitlines()
+    assert lines[0] == "CIBW_BUILD=cp315t-manylinux_x86_64"
+    assert [line for line in lines if line.startswith("CIBW_ENABLE")] == ["CIBW_ENABLE=pypy"]
 
 
 def test_session_timeout_is_normalised(tmp_path):
@@ -145,3 +172,66 @@ def test_hostile_inputs_are_data_not_code(tmp_path, hostile):
     value = json.dumps({"CIBW_TEST_SKIP": payload.replace("\n", " ")})
     result = run_validate(tmp_path / "extra", EXTRA_SETTINGS=value)
     assert result.returncode == 0 and not canary.exists()
+
+
+# -- one debug run per session id ----------------------------------------------------------
+
+
+def runs(*runs: tuple[int, str]) -> str:
+    """A page of GET .../workflows/{file}/runs, as (id, display_title) pairs."""
+    items = [
+        {"id": i, "display_title": t, "html_url": f"https://github.com/o/r/actions/runs/{i}"}
+        for i, t in runs
+    ]
+    return json.dumps({"total_count": len(items), "workflow_runs": items})
+
+
+def run_session_check(tmp_path, **env: str):
+    base = {
+        "SESSION_ID": "5b7c2e1a9d3f",
+        "GH_TOKEN": "ghs_fake",
+        "GITHUB_RUN_ID": "500",
+        "GITHUB_REPOSITORY": "octo/pkg",
+        "GITHUB_WORKFLOW_REF": "octo/pkg/.github/workflows/cibuildwheel-debug.yml@refs/heads/main",
+    }
+    script = step("validate", contract.SESSION_ID_STEP)["run"]
+    return run_script(script, {**base, **env}, tmp_path)
+
+
+TITLE = "cibuildwheel debug cp312 x86_64 on ubuntu-latest (after-failure) [5b7c2e1a9d3f]"
+
+
+def test_the_first_run_of_a_session_goes_on(tmp_path):
+    listed = runs((500, TITLE), (501, TITLE), (450, TITLE.replace("5b7c", "0000")), (400, "x"))
+    result = run_session_check(tmp_path, FAKE_RUNS=listed)
+    assert result.returncode == 0, result.stdout + result.stderr
+    call = (tmp_path / "state" / "gh.log").read_text()
+    assert call.startswith(
+        "api --paginate repos/octo/pkg/actions/workflows/cibuildwheel-debug.yml/"
+    )
+    assert "event=workflow_dispatch" in call and "created=%3E%3D" in call
+
+
+def test_a_second_run_of_the_same_session_is_refused(tmp_path):
+    listed = runs((501, TITLE), (500, TITLE), (480, TITLE))
+    result = run_session_check(tmp_path, FAKE_RUNS=listed)
+    assert result.returncode == 1
+    assert "::error title=Session already used::Session 5b7c2e1a9d3f belongs to" in result.stdout
+    assert "actions/runs/480" in result.stdout
+
+
+def test_when_runs_cannot_be_listed_the_run_is_refused(tmp_path):
+    result = run_session_check(tmp_path, FAKE_GH_FAIL="1")
+    assert result.returncode == 1
+    assert "::error title=Session check failed::" in result.stdout and "HTTP 502" in result.stdout
+
+
+def test_session_check_runs_only_with_a_session_id_and_never_side_by_side():
+    workflow = load_workflow()
+    check = step("validate", contract.SESSION_ID_STEP)
+    assert check["if"] == "inputs.session-id != ''"
+    names = [s["name"] for s in workflow["jobs"]["validate"]["steps"]]
+    assert names.index(contract.CHECK_STEP) < names.index(contract.SESSION_ID_STEP)
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+    assert "inputs.session-id" in workflow["concurrency"]["group"]
+    assert workflow["jobs"]["validate"]["permissions"] == {"actions": "read"}

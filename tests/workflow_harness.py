@@ -2,7 +2,8 @@
 
 A step's `run:` script is read from the YAML and run with `bash --noprofile --norc -eo pipefail`
 (GitHub's `shell: bash`), with fake GITHUB_OUTPUT / GITHUB_ENV files and stand-in programs on
-PATH for what only exists on a runner (tmate, gh, docker, cibuildwheel).
+PATH for what only exists on a runner (tmate, gh, docker, cibuildwheel, apt-get, brew, pacman,
+MSYS2's bash.exe and cygpath): each fake can also fail the way the real one does.
 """
 
 from __future__ import annotations
@@ -72,9 +73,8 @@ def parse_outputs(text: str) -> dict[str, str]:
 
 
 FAKE_TMATE = r"""#!/usr/bin/env bash
-# Stand-in for tmate: records its arguments, answers like tmate 2.4.
-log="$FAKE_STATE/tmate.log"
-printf '%s\n' "$*" >>"$log"
+# Stand-in for tmate 2.4: records its arguments, answers like tmate.
+printf '%s\n' "$*" >>"$FAKE_STATE/tmate.log"
 sock="" ; args=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -83,24 +83,33 @@ while [ $# -gt 0 ]; do
     *) args+=("$1"); shift ;;
   esac
 done
-case "${args[0]}" in
-  new-session)
-    : >"$sock"
-    if [ -n "${ANTHROPIC_API_KEY+set}" ]; then echo set >"$FAKE_STATE/session-anthropic"; fi ;;
-  wait) ;;
-  display) echo "ssh FAKEtmateTOKEN123@nyc1.tmate.io" ;;
-  has-session) [ -e "$sock" ] && [ ! -e "$FAKE_STATE/session-closed" ] ;;
-  kill-server) rm -f "$sock"; echo killed >"$FAKE_STATE/killed" ;;
+case " ${args[*]} " in
+  *" new-session "*)
+    env >"$FAKE_STATE/session-env"
+    readlink "/proc/$$/fd/1" >"$FAKE_STATE/session-stdout"
+    printf '%s\n' "${args[@]}" >"$FAKE_STATE/session-args"
+    # tmate#63: -d succeeds although the server is gone at once.
+    if [ -z "${FAKE_TMATE_QUITS:-}" ]; then : >"$sock"; fi ;;
+  " display -p #{tmate_ssh} ")
+    [ -e "$sock" ] || { echo "no server running on $sock" >&2; exit 1; }
+    # Never ready: tmate.io does not answer.
+    if [ -z "${FAKE_TMATE_NEVER_READY:-}" ]; then echo "ssh FAKEtmateTOKEN123@nyc1.tmate.io"; fi ;;
+  " kill-server ") rm -f "$sock"; echo killed >"$FAKE_STATE/killed" ;;
   *) echo "fake tmate: unexpected $*" >&2; exit 64 ;;
 esac
 """
 
 FAKE_GH = r"""#!/usr/bin/env bash
-# Stand-in for `gh api users/NAME/keys --jq '.[].key'`.
+# Stand-in for `gh api --paginate URL --jq FILTER`, with GitHub's answers from FAKE_* variables.
 printf '%s\n' "$*" >>"$FAKE_STATE/gh.log"
+env >"$FAKE_STATE/gh-env"
 if [ -n "${FAKE_GH_FAIL:-}" ]; then echo "HTTP 502: Bad Gateway" >&2; exit 1; fi
-[ "$1 $2" = "api users/$ACTOR/keys" ] || { echo "fake gh: unexpected $*" >&2; exit 64; }
-if [ -n "${FAKE_KEYS:-}" ]; then printf '%s\n' "$FAKE_KEYS"; fi
+[ "$1 $2 $4" = "api --paginate --jq" ] || { echo "fake gh: unexpected $*" >&2; exit 64; }
+case "$3" in
+  "users/$ACTOR/keys") if [ -n "${FAKE_KEYS:-}" ]; then printf '%s\n' "$FAKE_KEYS"; fi ;;
+  repos/*/actions/workflows/*/runs\?*) jq -r "$5" <<<"${FAKE_RUNS:-"{\"workflow_runs\": []}"}" ;;
+  *) echo "fake gh: unexpected $*" >&2; exit 64 ;;
+esac
 """
 
 FAKE_DOCKER = r"""#!/usr/bin/env bash
@@ -115,7 +124,9 @@ if [ "$1" = -m ] && [ "$2" = cibuildwheel ]; then
   shift 2
   case "$1" in
     --version) echo "cibuildwheel 4.2.0 (fake)" ;;
-    --print-build-identifiers) printf '%s\\n' ${{FAKE_IDENTIFIERS-"$CIBW_BUILD"}} ;;
+    --print-build-identifiers)
+      # On Windows cibuildwheel prints them with CRLF.
+      printf "%s${{FAKE_IDENTIFIERS_CRLF:+\\r}}\\n" ${{FAKE_IDENTIFIERS-"$CIBW_BUILD"}} ;;
     *) echo "fake cibuildwheel building $CIBW_BUILD for $CIBW_ARCHS" \
          "at verbosity $CIBW_BUILD_VERBOSITY"
        if [ -n "${{FAKE_BUILD_FAIL:-}}" ]; then
@@ -127,19 +138,101 @@ fi
 exec {sys.executable} "$@"
 """
 
+# Package managers that "install" tmate by putting the fake one on PATH, or fail.
+FAKE_INSTALLER = r"""#!/usr/bin/env bash
+printf '%s %s|%s|%s\n' "${0##*/}" "$*" "${HOMEBREW_NO_AUTO_UPDATE-}" \
+  "${HOMEBREW_NO_INSTALLED_DEPENDENTS_CHECK-}" >>"$FAKE_STATE/installs.log"
+if [ -n "${FAKE_INSTALL_FAIL:-}" ]; then echo "E: Unable to locate package tmate" >&2; exit 100; fi
+case " $* " in *" tmate "*) cp "$FAKE_PACKAGES/tmate" "$FAKE_BIN/tmate" ;; esac
+"""
 
-def make_fake_bin(directory: Path) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, body in {
-        "tmate": FAKE_TMATE,
-        "gh": FAKE_GH,
-        "docker": FAKE_DOCKER,
-        "python": FAKE_PYTHON,
-    }.items():
-        path = directory / name
-        path.write_text(body, encoding="utf-8")
-        path.chmod(0o755)
+FAKE_SUDO = r"""#!/usr/bin/env bash
+while [[ $1 == *=* ]]; do export "${1?}"; shift; done
+exec "$@"
+"""
+
+# Windows only: Git Bash's cygpath, and MSYS2's bash.exe (which logs how it was started).
+FAKE_CYGPATH = r"""#!/usr/bin/env bash
+printf '%s\n' "$2"
+"""
+
+FAKE_MSYS2_BASH = r"""#!/usr/bin/env bash
+printf '%s|%s|%s|%s\n' "${MSYS2_PATH_TYPE-}" "${CHERE_INVOKING-}" "${MSYSTEM-}" "$*" \
+  >>"$FAKE_STATE/msys2-bash.log"
+[ "$1" = -lc ] || exit 64
+shift
+exec bash -c "$@"
+"""
+
+FAKES = {
+    "tmate": FAKE_TMATE,
+    "gh": FAKE_GH,
+    "docker": FAKE_DOCKER,
+    "python": FAKE_PYTHON,
+    "apt-get": FAKE_INSTALLER,
+    "brew": FAKE_INSTALLER,
+    "pacman": FAKE_INSTALLER,
+    "sudo": FAKE_SUDO,
+    "cygpath": FAKE_CYGPATH,
+}
+
+
+def _write_program(path: Path, body: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(body, encoding="utf-8")
+    path.chmod(0o755)
+
+
+def make_fake_bin(directory: Path, absent: tuple[str, ...] = ()) -> Path:
+    """Stand-ins on PATH; those named in `absent` only in FAKE_PACKAGES, for an installer."""
+    for name, body in FAKES.items():
+        _write_program(directory / name, body)
+        _write_program(directory.parent / "fake-packages" / name, body)
+    for name in absent:
+        (directory / name).unlink()
     return directory
+
+
+def make_msys2(root: Path) -> Path:
+    """A stand-in MSYS2 folder (for MSYS2_LOCATION) whose bash.exe runs the real bash."""
+    _write_program(root / "usr" / "bin" / "bash.exe", FAKE_MSYS2_BASH)
+    return root
+
+
+def prepare_script(
+    script: str,
+    env: dict[str, str],
+    tmp: Path,
+    args: list[str] | None = None,
+    absent: tuple[str, ...] = (),
+) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment that run `script` as a runner's `shell: bash` would,
+    with `tmp` as the workspace (for run_script, or a Popen that a test stops midway)."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    (tmp / "github_output").touch()
+    (tmp / "github_env").touch()
+    script_path = tmp / "step.sh"
+    script_path.write_text(textwrap.dedent(script), encoding="utf-8")
+    fake_bin = make_fake_bin(tmp / "fake-bin", absent)
+    (tmp / "state").mkdir(exist_ok=True)
+    (tmp / "runner-temp").mkdir(exist_ok=True)
+    full_env = {
+        "PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}",
+        "HOME": str(tmp),
+        "LANG": "C.UTF-8",
+        "GITHUB_OUTPUT": str(tmp / "github_output"),
+        "GITHUB_ENV": str(tmp / "github_env"),
+        "GITHUB_WORKSPACE": str(tmp),
+        "RUNNER_TEMP": str(tmp / "runner-temp"),
+        "RUNNER_OS": "Linux",
+        "RUNNER_ARCH": "X64",
+        "FAKE_STATE": str(tmp / "state"),
+        "FAKE_BIN": str(fake_bin),
+        "FAKE_PACKAGES": str(tmp / "fake-packages"),
+        **env,
+    }
+    argv = ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script_path), *(args or [])]
+    return argv, full_env
 
 
 def run_script(
@@ -148,33 +241,12 @@ def run_script(
     tmp: Path,
     args: list[str] | None = None,
     timeout: float = 60,
+    absent: tuple[str, ...] = (),
 ) -> StepResult:
     """Run a bash script the way a runner's `shell: bash` does, in `tmp` as the workspace."""
-    tmp.mkdir(parents=True, exist_ok=True)
-    output = tmp / "github_output"
-    env_file = tmp / "github_env"
-    output.touch()
-    env_file.touch()
-    script_path = tmp / "step.sh"
-    script_path.write_text(textwrap.dedent(script), encoding="utf-8")
-    fake_bin = make_fake_bin(tmp / "fake-bin")
-    (tmp / "state").mkdir(exist_ok=True)
-    (tmp / "runner-temp").mkdir(exist_ok=True)
-    full_env = {
-        "PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}",
-        "HOME": str(tmp),
-        "LANG": "C.UTF-8",
-        "GITHUB_OUTPUT": str(output),
-        "GITHUB_ENV": str(env_file),
-        "GITHUB_WORKSPACE": str(tmp),
-        "RUNNER_TEMP": str(tmp / "runner-temp"),
-        "RUNNER_OS": "Linux",
-        "RUNNER_ARCH": "X64",
-        "FAKE_STATE": str(tmp / "state"),
-        **env,
-    }
+    argv, full_env = prepare_script(script, env, tmp, args, absent)
     proc = subprocess.run(
-        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script_path), *(args or [])],
+        argv,
         cwd=tmp,
         env=full_env,
         capture_output=True,
@@ -186,8 +258,8 @@ def run_script(
         proc.returncode,
         proc.stdout,
         proc.stderr,
-        parse_outputs(output.read_text(encoding="utf-8")),
-        env_file.read_text(encoding="utf-8"),
+        parse_outputs((tmp / "github_output").read_text(encoding="utf-8")),
+        (tmp / "github_env").read_text(encoding="utf-8"),
     )
 
 
@@ -199,6 +271,7 @@ VALID_INPUTS = {
     "SESSION_TIMEOUT": "30",
     "PACKAGE_DIR": ".",
     "EXTRA_SETTINGS": "",
+    "SESSION_ID": "",
 }
 
 

@@ -79,7 +79,7 @@ def format_matrix(combos: list[matrix.Combination]) -> str:
             *lines,
             "",
             f"CPython: {' '.join(p.tag for p in matrix.PYTHONS)}"
-            f" ({', '.join(prerelease)} pre-release: CIBW_ENABLE=cpython-prerelease)",
+            f" ({', '.join(prerelease)}: release candidates)",
             "Runner notes:",
             *notes,
             "Retired labels (never offered):",

@@ -13,8 +13,13 @@ import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-ARTIFACT_PREFIX = "cibw-debug-ssh-"
-STAGES = ("before-build", "after-failure")
+from cibw_debug_tui.core.workflow_contract import (
+    CONNECTION_FORMAT,
+    CONNECTION_STATUSES,
+    STAGES,
+)
+from cibw_debug_tui.core.workflow_contract import SSH_ARTIFACT_PREFIX as ARTIFACT_PREFIX
+
 MAX_FILE_BYTES = 64 * 1024
 _SSH = re.compile(r"ssh (?:-\S+ )*[\w.-]+@[\w.-]+(?: .*)?")
 
@@ -25,7 +30,7 @@ class ConnectionFileError(ValueError):
 
 @dataclass(frozen=True)
 class Connection:
-    status: str  # "open" or "refused"
+    status: str  # "open", "refused" or "failed" (then `message` says why)
     stage: str
     message: str
     actor: str
@@ -80,12 +85,12 @@ def parse_connection(data: object) -> Connection:
     """Check and read the decoded JSON of a connection file."""
     if not isinstance(data, dict):
         raise ConnectionFileError("the connection file is not a JSON object")
-    if data.get("format") != 1:
+    if data.get("format") != CONNECTION_FORMAT:
         raise ConnectionFileError(
             f"unknown connection file format {data.get('format')!r}; update cibw-debug-tui"
         )
     status = _text(data, "status", required=True)
-    if status not in ("open", "refused"):
+    if status not in CONNECTION_STATUSES:
         raise ConnectionFileError(f"unknown session status {status!r}")
     stage = _text(data, "stage", required=True)
     if stage not in STAGES:

@@ -49,10 +49,9 @@ from cibw_debug_tui.core.transport import (
     cannot_read,
     message_of,
 )
+from cibw_debug_tui.core.workflow_contract import WORKFLOW_FILE
 
 __all__ = ["WORKFLOW_FILE", "Dispatched", "GitHub", "GitHubError", "LostResponse", "RateLimit"]
-
-WORKFLOW_FILE = "cibuildwheel-debug.yml"
 
 Progress = Callable[[int, int | None], None]
 

@@ -1,8 +1,8 @@
 """Which (runner, CPython, arch) combinations cibuildwheel 4 can build on GitHub-hosted runners.
 
-This is the single truth the dashboard, the CLI and the bundled workflow share. The workflow's
-validation step re-implements these rules in bash (it must be self-contained), and a test runs
-that step for every combination considered here and requires the same answer.
+This is the single truth the dashboard, the CLI and the bundled workflow share: the workflow's
+validate step runs a copy of this file (scripts/generate_workflow.py writes it there, and a test
+checks the copy is current). So it uses the standard library only.
 
 Sources (late 2026): pypa/cibuildwheel v4.2.0 (build-platforms.toml, architecture.py, docs) and
 actions/runner-images announcements. See tests/data/SOURCES.md.
@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-
-CIBUILDWHEEL_VERSION = "4.2.0"
 
 
 @dataclass(frozen=True)
@@ -29,7 +27,7 @@ class Python:
     tag: str  # "cp312", "cp314t"
     version: str  # "3.12"
     free_threaded: bool = False
-    prerelease: bool = False
+    prerelease: bool = False  # a release candidate (built by default since cibuildwheel 4.2.0)
 
 
 RUNNERS: tuple[Runner, ...] = (
@@ -219,8 +217,6 @@ def check(runner: str, python: str, arch: str) -> Combination:
         "CIBW_BUILD_VERBOSITY": "3",
         "CIBW_DEBUG_TRACEBACK": "1",
     }
-    if py.prerelease:
-        settings["CIBW_ENABLE"] = "cpython-prerelease"
     if host.os == "linux":
         settings["CIBW_DEBUG_KEEP_CONTAINER"] = "1"
     return Combination(

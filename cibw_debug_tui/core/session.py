@@ -15,6 +15,12 @@ from typing import TYPE_CHECKING
 from cibw_debug_tui.core.connection import Connection
 from cibw_debug_tui.core.matrix import check
 from cibw_debug_tui.core.models import Artifact, Job, RunStatus
+from cibw_debug_tui.core.workflow_contract import (
+    AFTER_FAILURE,
+    BEFORE_BUILD,
+    DEBUG_MODES,
+    SESSION_STEP_PREFIX,
+)
 
 if TYPE_CHECKING:
     from cibw_debug_tui.core import explain
@@ -61,7 +67,7 @@ def session_status(text: str) -> SessionStatus:
 def step_stage(step_name: str) -> str:
     """The SSH stage a step of the workflow belongs to, by its name's "(before the build)" or
     "(after the failure)"."""
-    return "before-build" if "(before" in step_name else "after-failure"
+    return BEFORE_BUILD if "(before" in step_name else AFTER_FAILURE
 
 
 @dataclass(frozen=True)
@@ -95,11 +101,11 @@ class SessionSpec:
 
     @property
     def ssh_before(self) -> bool:
-        return self.debug_mode in (DebugMode.BEFORE_BUILD, DebugMode.ALWAYS)
+        return BEFORE_BUILD in DEBUG_MODES[self.debug_mode.value]
 
     @property
     def ssh_after(self) -> bool:
-        return self.debug_mode in (DebugMode.AFTER_FAILURE, DebugMode.ALWAYS)
+        return AFTER_FAILURE in DEBUG_MODES[self.debug_mode.value]
 
 
 @dataclass
@@ -142,7 +148,7 @@ class Session:
         """The SSH session open now, the later stage first."""
         if self.done:
             return None
-        for stage in ("after-failure", "before-build"):
+        for stage in (AFTER_FAILURE, BEFORE_BUILD):
             conn = self.connections.get(stage)
             if conn and conn.is_open and not self._session_step_done(stage):
                 return conn
@@ -153,7 +159,7 @@ class Session:
             for step in job.get("steps") or []:
                 name = step["name"]
                 if (
-                    name.startswith("SSH session (")
+                    name.startswith(SESSION_STEP_PREFIX)
                     and step_stage(name) == stage
                     and step.get("status") == "completed"
                 ):

@@ -33,6 +33,14 @@ from cibw_debug_tui.core.events import (
 from cibw_debug_tui.core.github import GitHub, GitHubError
 from cibw_debug_tui.core.models import Artifact, Run, RunStatus
 from cibw_debug_tui.core.session import LocalStatus, Session, step_stage
+from cibw_debug_tui.core.workflow_contract import (
+    AFTER_FAILURE,
+    BEFORE_BUILD,
+    BUILD_STEP_PREFIX,
+    PUBLISH_PREFIX,
+    SSH_SETUP_PREFIXES,
+    UPLOAD_PREFIXES,
+)
 
 FAST = 2.0  # seconds between polls while something is about to change
 NORMAL = 5.0
@@ -40,8 +48,8 @@ SLOW = 10.0  # at most, while nothing moves (the shared budget slows many sessio
 GROWTH = 1.5
 SELECTED_MAX = 5.0
 BUILD_WITH_SSH_AFTER = 6.0  # the session a person is looking at is never polled slower than this
-SSH_SOON = ("Install tmate", "Write the SSH", "Open the SSH", "Publish the SSH")
-UPLOADING = ("Publish the SSH", "Upload")  # the workflow's steps that create artifacts
+SSH_SOON = SSH_SETUP_PREFIXES
+UPLOADING = UPLOAD_PREFIXES  # the workflow's steps that create artifacts
 
 
 class Watcher:
@@ -171,7 +179,7 @@ class Watcher:
         if uploaded != self._uploads_seen or (
             s.status == RunStatus.COMPLETED and not self._final_artifacts
         ):
-            if any(name.startswith("Publish the SSH") for name in uploaded - self._uploads_seen):
+            if any(name.startswith(PUBLISH_PREFIX) for name in uploaded - self._uploads_seen):
                 priority = min(priority, SSH_OPENING)  # the connection is there to read
             await self._spend(1, priority)
             artifacts, artifacts_changed = await self.github.artifacts(repo, run_id)
@@ -222,7 +230,7 @@ class Watcher:
     def _scouted(self, step_name: str) -> bool:
         """Whether what this upload step published, an SSH connection file, is read already
         (the scout finds it first): then the run's artifacts need not be asked for."""
-        if not step_name.startswith("Publish the SSH"):
+        if not step_name.startswith(PUBLISH_PREFIX):
             return False
         stage = step_stage(step_name)
         return stage in self.session.connections or stage in self.session.connection_errors
@@ -231,7 +239,7 @@ class Watcher:
         """An SSH session may open within seconds: its setup runs, or a build that may fail
         into an after-failure session."""
         step = self.session.current_step() or ""
-        building = step.startswith("Build ") and self.session.spec.ssh_after
+        building = step.startswith(BUILD_STEP_PREFIX) and self.session.spec.ssh_after
         return building or any(step.startswith(prefix) for prefix in SSH_SOON)
 
     async def _spend(self, requests: int, priority: int) -> None:
@@ -243,8 +251,8 @@ class Watcher:
         s = self.session
         if s.status not in (RunStatus.QUEUED, RunStatus.IN_PROGRESS):
             return False
-        wanted = {"before-build"} if s.spec.ssh_before else set()
-        wanted |= {"after-failure"} if s.spec.ssh_after else set()
+        wanted = {BEFORE_BUILD} if s.spec.ssh_before else set()
+        wanted |= {AFTER_FAILURE} if s.spec.ssh_after else set()
         return bool(wanted - set(s.connections) - set(s.connection_errors))
 
     async def offer(self, artifact: Artifact) -> None:

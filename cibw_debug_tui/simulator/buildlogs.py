@@ -46,7 +46,7 @@ BUILD_OUTPUT = """\
 |  _| | . |  _| | . |  _| | | | -_| -_| . | |
 |___|_|___|___|_|___|_| |___|_|___|___|___|_|
 
-cibuildwheel version 4.2.0
+cibuildwheel version {version}
 
 Build options:
   build_verbosity: 3

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from cibw_debug_tui.core.workflow_contract import WORKFLOW_FILE
+
 if TYPE_CHECKING:
     from cibw_debug_tui.simulator.runs import Artifact, Job, Run, Step
 
@@ -202,7 +204,7 @@ def head_commit(sha: str, when: datetime) -> dict:
 
 # -- runs, jobs, steps and artifacts -------------------------------------------------------------
 
-WORKFLOW_PATH = ".github/workflows/cibuildwheel-debug.yml"
+WORKFLOW_PATH = f".github/workflows/{WORKFLOW_FILE}"
 
 
 def run(api: str, web: str, found: Run, now: float) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from email.message import Message
 from typing import Any
 from urllib.parse import urlencode
 
+from cibw_debug_tui.core.workflow_contract import WORKFLOW_FILE
 from cibw_debug_tui.simulator import SCENARIOS, payloads
 from cibw_debug_tui.simulator.runs import Artifact, Job, Run, check_inputs
 from cibw_debug_tui.simulator.state import SimulatedGitHub
@@ -134,7 +135,7 @@ def find_job(sim: SimulatedGitHub, job_id: int) -> tuple[Run, Job]:
 def _workflow_exists(req: Request, repo: str, wf: str) -> None:
     _repo(req, repo)
     names = {
-        "cibuildwheel-debug.yml",
+        WORKFLOW_FILE,
         str(payloads.number_for(f"workflow:{repo}:{payloads.WORKFLOW_PATH}")),
     }
     if repo in req.sim.repos_without_workflow or wf not in names:

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 
 from cibw_debug_tui import bundled
 from cibw_debug_tui.core import matrix
+from cibw_debug_tui.core import workflow_contract as contract
 from cibw_debug_tui.simulator import buildlogs
 
 
@@ -53,9 +54,11 @@ class Step:
     name: str
     duration: float | None  # None: an SSH session, until continue, quit or timeout
     ok: bool = True
-    when: str = "always"  # "always", "ssh", "ssh-before", "ssh-after", "emulated", "failure"
+    # "always", "ssh", "ssh-before", "ssh-after", "emulated", "failure", "session-id"
+    when: str = "always"
     stage: str | None = None
-    kind: str = "step"  # "step", "open", "publish", "wait", "build", "upload-logs", "upload-wheels"
+    # "step", "open", "publish", "wait", "build", "publish-buildlog", "upload-logs", "upload-wheels"
+    kind: str = "step"
     # Filled in by the plan:
     start: float | None = None
     end: float | None = None
@@ -73,51 +76,58 @@ class Artifact:
 
 def _debug_steps() -> list[Step]:
     """The debug job's steps, named as in the bundled workflow (with expressions filled later)."""
-    kinds = {
-        "ssh-before": ("open", "ssh-before", "before-build"),
-        "ssh-after": ("open", "ssh-after", "after-failure"),
-        "build": ("build", "always", None),
-    }
     durations = {
         "Check out the repository": 2,
         "Set up Python for cibuildwheel": 6,
         "Set up QEMU for the emulated architecture": 9,
         "Prepare the build settings and the environment report": 20,
-        "Install tmate": 12,
-        "Install Claude Code": 15,
-        "Write the SSH session helper": 1,
-        "Upload logs": 3,
-        "Upload wheels": 3,
-        "Report the build result": 1,
+        contract.HELPER_STEP: 1,
+        contract.BUILDLOG_STEP: 2,
+        contract.LOGS_STEP: 3,
+        contract.WHEELS_STEP: 3,
+        contract.REPORT_STEP: 1,
     }
+    kinds = {
+        contract.BUILDLOG_STEP: "publish-buildlog",
+        contract.LOGS_STEP: "upload-logs",
+        contract.WHEELS_STEP: "upload-wheels",
+    }
+    when_stage = {contract.BEFORE_BUILD: "ssh-before", contract.AFTER_FAILURE: "ssh-after"}
     steps = [Step("Set up job", 3)]
     for raw in bundled.workflow()["jobs"]["debug"]["steps"]:
-        name, step_id = raw["name"], raw.get("id")
-        if step_id in kinds:
-            kind, when, stage = kinds[step_id]
-            steps.append(Step(name, 5 if kind == "open" else 90, kind=kind, when=when, stage=stage))
-        elif name.startswith("Publish the SSH connection"):
-            stage = "before-build" if "before" in name else "after-failure"
-            when = "ssh-before" if stage == "before-build" else "ssh-after"
-            steps.append(Step(name, 2, kind="publish", when=when, stage=stage))
-        elif name.startswith("SSH session ("):
-            stage = "before-build" if "before" in name else "after-failure"
-            when = "ssh-before" if stage == "before-build" else "ssh-after"
-            steps.append(Step(name, None, kind="wait", when=when, stage=stage))
+        name = raw["name"]
+        stage = contract.step_stage(name)
+        if name.startswith(contract.BUILD_STEP_PREFIX):
+            steps.append(Step(name, 90, kind="build"))
+        elif stage is not None:
+            # Opening installs tmate (after the build, after a failure) and reaches tmate.io.
+            kind, duration = {
+                contract.open_step(stage): ("open", 15),
+                contract.publish_step(stage): ("publish", 2),
+                contract.claude_step(stage): ("step", 15),
+                contract.session_step(stage): ("wait", None),
+            }[name]
+            steps.append(Step(name, duration, kind=kind, when=when_stage[stage], stage=stage))
         else:
-            when = {"Install tmate": "ssh", "Install Claude Code": "ssh"}.get(name, "always")
-            when = "ssh" if name == "Write the SSH session helper" else when
-            when = "emulated" if "QEMU" in name else when
-            kind = {"Upload logs": "upload-logs", "Upload wheels": "upload-wheels"}.get(
-                name, "step"
+            when = {contract.HELPER_STEP: "ssh", contract.BUILDLOG_STEP: "failure"}.get(name)
+            when = when or ("emulated" if "QEMU" in name else "always")
+            steps.append(
+                Step(name, durations.get(name, 2), when=when, kind=kinds.get(name, "step"))
             )
-            steps.append(Step(name, durations.get(name, 2), when=when, kind=kind))
     steps += [
         Step("Post Set up Python for cibuildwheel", 1),
         Step("Post Check out the repository", 1),
         Step("Complete job", 1),
     ]
     return steps
+
+
+def _validate_steps() -> list[Step]:
+    """The validate job's steps, as in the bundled workflow."""
+    when = {contract.SESSION_ID_STEP: "session-id"}
+    named = bundled.workflow()["jobs"]["validate"]["steps"]
+    middle = [Step(s["name"], 2, when=when.get(s["name"], "always")) for s in named]
+    return [Step("Set up job", 2), *middle, Step("Complete job", 1)]
 
 
 @dataclass
@@ -189,28 +199,20 @@ class Run:
         self.cancelled_at: float | None = None
         self.force_cancelled = False
         base = self.id * 100 + self.attempt * 10
-        self.validate = Job(
-            base + 1,
-            "Check the combination",
-            [
-                Step("Set up job", 2),
-                Step("Check runner, Python and arch", 2),
-                Step("Complete job", 1),
-            ],
-        )
+        self.validate = Job(base + 1, contract.VALIDATE_JOB, _validate_steps())
         ident = self.combo.identifier or "invalid"
         self.debug = Job(base + 2, f"{ident} on {self.inputs['runner']}", _debug_steps())
         for step in self.debug.steps:
             step.name = step.name.replace("${{ needs.validate.outputs.identifier }}", ident)
         self.artifact_id = {
             name: next(self._artifact_ids)
-            for name in ("ssh-before-build", "ssh-after-failure", "logs", "wheels")
+            for name in ("ssh-before-build", "ssh-after-failure", "buildlog", "logs", "wheels")
         }
         self._session_tokens = {
             stage: "".join(
                 random.choices("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", k=25)
             )
-            for stage in ("before-build", "after-failure")
+            for stage in contract.STAGES
         }
         self._region = self.rng.choice(TMATE_REGIONS)
 
@@ -225,9 +227,9 @@ class Run:
 
     def plan(self) -> None:
         """Lay out both jobs' steps from the inputs, scenario and what people did so far."""
-        mode = self.inputs["debug-mode"]
-        ssh_before = mode in ("before-build", "always")
-        ssh_after = mode in ("after-failure", "always")
+        stages = contract.DEBUG_MODES[self.inputs["debug-mode"]]
+        ssh_before = contract.BEFORE_BUILD in stages
+        ssh_after = contract.AFTER_FAILURE in stages
         build_fails = self.scenario in ("build-failure", "ssh-timeout")
         t = self.created + QUEUE_SECONDS
         if self.scenario == "never-picked-up":
@@ -238,10 +240,16 @@ class Run:
             return
         self.validate.start = t
         for step in self.validate.steps:
+            if step.when == "session-id" and not (
+                self.inputs.get("session-id") and self.combo.valid
+            ):
+                step.start = step.end = None
+                step.conclusion = "skipped"
+                continue
             step.start, step.end = t, t + step.duration
             step.conclusion = "success"
             t = step.end
-            if step.name.startswith("Check") and not self.combo.valid:
+            if step.name == contract.CHECK_STEP and not self.combo.valid:
                 step.conclusion = "failure"
         self.validate.end = t
         self.validate.runner_name = "GitHub Actions 1000000001"
@@ -268,6 +276,7 @@ class Run:
                 "ssh-before": ssh_before,
                 "ssh-after": ssh_after and not build_ok,
                 "emulated": self.combo.build == "emulated",
+                "failure": not build_ok,
             }[step.when]
             if not run_it:
                 step.start = step.end = None
@@ -285,7 +294,7 @@ class Run:
             if step.kind == "build" and build_fails:
                 build_ok = False
                 step.conclusion = "failure"
-            if step.name == "Report the build result" and not build_ok:
+            if step.name == contract.REPORT_STEP and not build_ok:
                 step.conclusion = "failure"
             t = step.end
         self.debug.end = t
@@ -357,11 +366,14 @@ class Run:
         return self.debug.conclusion or "failure"
 
     def session_open(self, now: float) -> str | None:
-        """The stage of the SSH session open now, if any."""
+        """The stage of the SSH session open now, if any: from its connection's publication
+        (Claude Code is installed while the person connects) to the end of its wait."""
         self.plan()
         for step in self.debug.steps:
-            if step.kind == "wait" and step.start is not None and step.start <= now < step.end:
-                return step.stage
+            if step.kind == "wait" and step.start is not None:
+                published = self._step("publish", step.stage).end
+                if published <= now < step.end:
+                    return step.stage
         return None
 
     def continue_session(self, now: float, stage: str | None = None) -> bool:
@@ -397,12 +409,13 @@ class Run:
         elif self.combo.os == "macos":
             workspace = f"/Users/runner/work/{self.repo.split('/')[1]}/{self.repo.split('/')[1]}"
         docker = None
-        if self.combo.os == "linux" and stage == "after-failure":
+        if self.combo.os == "linux" and stage == contract.AFTER_FAILURE:
             container = "cibuildwheel-" + hashlib.sha1(str(self.id).encode()).hexdigest()[:12]
-            docker = f"docker start {container} >/dev/null && docker exec -it {container} bash"
+            shell = "linux32 bash" if self.combo.arch in ("i686", "armv7l") else "bash"
+            docker = f"docker start {container} >/dev/null && docker exec -it {container} {shell}"
         stamp = "%Y-%m-%dT%H:%M:%SZ"
         return {
-            "format": 1,
+            "format": contract.CONNECTION_FORMAT,
             "status": "open",
             "stage": stage,
             "message": f"SSH session open ({stage}) for @{self.actor}'s keys",
@@ -416,7 +429,9 @@ class Run:
             "continue_file": f"{workspace}/continue",
             "continue_command": f'touch "{workspace}/continue"',
             "docker_exec": docker,
-            "claude": "claude  # Claude Code; run `claude login` or export ANTHROPIC_API_KEY",
+            "rebuild": f"{contract.REBUILD_COMMAND}  # build {self.combo.identifier} again, "
+            "keeping the build folder",
+            "claude": "claude  # Claude Code; run `claude login` (no ANTHROPIC_API_KEY secret)",
         }
 
     def artifacts(self, now: float) -> list[Artifact]:
@@ -424,15 +439,23 @@ class Run:
         self.plan()
         found = list(self.old_artifacts)
         ident = self.combo.identifier
-        for stage in ("before-build", "after-failure"):
+        for stage in contract.STAGES:
             step = self._step("publish", stage)
             if step and step.end is not None and step.end <= now:
-                name = f"cibw-debug-ssh-{stage}-attempt-{self.attempt}"
+                name = contract.ssh_artifact(stage, self.attempt)
                 content = self._cached(name, lambda stage=stage: self._connection_zip(stage))
                 found.append(Artifact(self.artifact_id[f"ssh-{stage}"], name, step.end, content))
+        buildlog = self._step("publish-buildlog")
+        if buildlog and buildlog.end is not None and buildlog.end <= now:
+            # Published right after a failed build, before the after-failure session.
+            name = contract.buildlog_artifact(self.attempt)
+            content = self._cached(
+                name, lambda: _zip({contract.BUILD_LOG_FILE: self.build_log().encode()})
+            )
+            found.append(Artifact(self.artifact_id["buildlog"], name, buildlog.end, content))
         logs = self._step("upload-logs")
         if logs and logs.end is not None and logs.end <= now:
-            name = f"cibw-debug-logs-{ident}-attempt-{self.attempt}"
+            name = contract.logs_artifact(ident, self.attempt)
             content = self._cached(name, self._logs_zip)
             found.append(Artifact(self.artifact_id["logs"], name, logs.end, content))
         wheels = self._step("upload-wheels")
@@ -443,7 +466,7 @@ class Run:
             and wheels.end <= now
             and build.conclusion == "success"
         ):
-            name = f"cibw-debug-wheels-{ident}-attempt-{self.attempt}"
+            name = contract.wheels_artifact(ident, self.attempt)
             python, platform = ident.split("-", 1)
             wheel = f"pkg-1.0-{python}-{python}-{platform}.whl"
             content = self._cached(name, lambda: _zip({wheel: _wheel(ident)}))
@@ -457,13 +480,13 @@ class Run:
 
     def _connection_zip(self, stage: str) -> bytes:
         body = json.dumps(self.connection_json(stage), indent=2) + "\n"
-        return _zip({f"connection-{stage}.json": body.encode()})
+        return _zip({contract.connection_file(stage): body.encode()})
 
     def _logs_zip(self) -> bytes:
         ident = self.combo.identifier
         return _zip(
             {
-                "build.log": self.build_log().encode(),
+                contract.BUILD_LOG_FILE: self.build_log().encode(),
                 "environment.txt": f"== cibuildwheel debug run for {ident}\n".encode(),
                 "build-identifiers.txt": f"{ident}\n".encode(),
             }
@@ -471,7 +494,9 @@ class Run:
 
     def build_log(self) -> str:
         ident = self.combo.identifier
-        text = buildlogs.BUILD_OUTPUT.format(identifier=ident)
+        text = buildlogs.BUILD_OUTPUT.format(
+            identifier=ident, version=contract.CIBUILDWHEEL_VERSION
+        )
         build = self._step("build")
         if build and build.conclusion == "failure":
             return f"{text}\n{buildlogs.failure_for(self.combo.os, self.combo.build)}\n"
@@ -483,7 +508,7 @@ class Run:
             if step.start is None:
                 continue
             body: list[str] = []
-            if step.name.startswith("Check runner"):
+            if step.name == contract.CHECK_STEP:
                 if self.combo.valid:
                     body = [f"{self.combo.identifier}: {self.combo.build} build"]
                 else:

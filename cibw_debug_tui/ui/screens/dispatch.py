@@ -14,13 +14,14 @@ from textual.widgets import Button, Input, Label, Select, Static
 from cibw_debug_tui.core import matrix
 from cibw_debug_tui.core.config import ConfigError, validate_repo
 from cibw_debug_tui.core.session import DebugMode, SessionSpec
+from cibw_debug_tui.core.workflow_contract import DEBUG_MODES, DEFAULT_DEBUG_MODE
 
-MODES = ("after-failure", "before-build", "always", "disabled")
+MODES = (DEFAULT_DEBUG_MODE, *(m for m in DEBUG_MODES if m != DEFAULT_DEBUG_MODE))
 DEFAULTS = {
     "runner": "ubuntu-latest",
     "python": "cp312",
     "arch": "x86_64",
-    "debug_mode": "after-failure",
+    "debug_mode": DEFAULT_DEBUG_MODE,
     "ref": "main",
     "session_timeout": "30",
     "package_dir": ".",
@@ -82,7 +83,7 @@ class DispatchScreen(ModalScreen[SessionSpec | None]):
                 yield Label("Debug mode")
                 yield Select(
                     [(m, m) for m in MODES],
-                    value=v["debug_mode"] if v["debug_mode"] in MODES else "after-failure",
+                    value=v["debug_mode"] if v["debug_mode"] in MODES else DEFAULT_DEBUG_MODE,
                     allow_blank=False,
                     id="debug_mode",
                     compact=True,
