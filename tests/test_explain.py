@@ -211,6 +211,7 @@ def test_cli_prints_category_cause_excerpt_and_hint():
     assert "  line 1: fatal error: ffi.h: No such file or directory" in out
     assert re.search(r"^> +1 \| fatal error: ffi.h", out, re.M)
     assert "Hint: A header is missing" in out
+    assert "\nWhy: missing header (compile rule, strength 97); nothing after it recovered\n" in out
 
 
 def test_cli_reads_standard_input_and_prints_json():

@@ -222,7 +222,7 @@ def _companion_reason(candidate: _Candidate, winner: _Candidate) -> str:
     where = "after" if distance > 0 else "before"
     return (
         f"{candidate.seen.rule} (strength {candidate.seen.score}), "
-        f"{abs(distance)} lines {where} the main cause"
+        f"{abs(distance)} line{'s' if abs(distance) != 1 else ''} {where} the main cause"
     )
 
 
