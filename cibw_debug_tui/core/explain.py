@@ -30,9 +30,11 @@ from cibw_debug_tui.core.explain_rules import (
     NOT_A_CAUSE,
     NOT_AN_ERROR,
     RECOVERY,
+    RECOVERY_HINTS,
     RECOVERY_WORDS,
     RULES,
     WARNING,
+    holds_any,
     rules_for,
 )
 
@@ -54,24 +56,26 @@ CONTEXT_BEFORE = 7
 MAX_LINE_BYTES = 64 * 1024
 BLOCK_LINES = 10_000
 
-_TIMESTAMP = re.compile(
-    r"^\ufeff?(?:[^\t\n]*\t[^\t\n]*\t)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?"
-)
+_STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?"
+_TIMESTAMP = re.compile(rf"^\ufeff?(?:[^\t\n]*\t[^\t\n]*\t)?{_STAMP}")
+# The same without `gh run view --log`'s job and step: on a line with no tab, the expression
+# above first runs to its end looking for one.
+_TIMESTAMP_ALONE = re.compile(rf"^\ufeff?{_STAMP}")
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
 _COMMAND = re.compile(r"^(?:##\[(\w+)\]|::(\w+)(?: [^:]*)?::)")
 
-# Where in a cibuildwheel build a line is: errors mean different things in each stage.
+# Where in a cibuildwheel build a line is: errors mean different things in each stage. Each
+# pattern comes with a piece of text that every line it matches holds, checked first (a regular
+# expression costs ten times a substring test, and most lines read are none of these).
 _STAGES = (
-    ("test", re.compile(r"test session starts|^Testing wheel|^\+ .*\bpytest\b")),
-    ("test", re.compile(r"(?:PASSED|FAILED|SKIPPED|XFAIL|XPASS)\s+\[\s*\d+%\]")),
-    ("delocate", re.compile(r"^\+ delocate-|^Repairing wheel.*\bdelocate")),
-    ("auditwheel", re.compile(r"auditwheel repair|^INFO:auditwheel|^Repairing wheel.*auditwheel")),
-    ("repair", re.compile(r"^Repairing wheel")),
-    ("build", re.compile(r"^Building (?:cp|pp|gp)\S+ wheel|^Building wheel(?:\.\.\.| for)")),
-)  # fmt: skip
-_STAGE_WORDS = (
-    "test", "passed", "failed", "skipped", "xfail", "xpass", "ran ", "pytest", "delocate",
-    "fixing", "auditwheel", "repairing", "building",
+    ("test", "est", re.compile(r"test session starts|^Testing wheel|^\+ .*\bpytest\b")),
+    ("test", "%]", re.compile(r"(?:PASSED|FAILED|SKIPPED|XFAIL|XPASS)\s+\[\s*\d+%\]")),
+    ("delocate", "delocate", re.compile(r"^\+ delocate-|^Repairing wheel.*\bdelocate")),
+    ("auditwheel", "auditwheel",
+     re.compile(r"auditwheel repair|^INFO:auditwheel|^Repairing wheel.*auditwheel")),
+    ("repair", "Repairing wheel", re.compile(r"^Repairing wheel")),
+    ("build", "Building ",
+     re.compile(r"^Building (?:cp|pp|gp)\S+ wheel|^Building wheel(?:\.\.\.| for)")),
 )  # fmt: skip
 _STAGE_TRIGGERS = ("session starts", "testing wheel", "passed", "delocat", "auditwheel", "building")
 # Lines read with the one before them: delocate's "X not found:" and its "Needed by:", and the
@@ -112,11 +116,14 @@ def clean_line(raw: bytes | str) -> str | None:
     """The text a person reads, or None for lines that carry no content (`##[endgroup]`)."""
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     text = text.rstrip("\r\n")
-    text = _TIMESTAMP.sub("", text, count=1)
+    stamp = (_TIMESTAMP if "\t" in text else _TIMESTAMP_ALONE).match(text)
+    if stamp:
+        text = text[stamp.end() :]
     if "\x1b" in text:
         text = _ANSI.sub("", text)
-    text = text.replace("\r", "")
-    command = _COMMAND.match(text)
+    if "\r" in text:
+        text = text.replace("\r", "")
+    command = _COMMAND.match(text) if text.startswith(("##[", "::")) else None
     if command:
         name = command.group(1) or command.group(2)
         if name in ("endgroup", "debug"):
@@ -144,6 +151,14 @@ def _score(text: str, low: str, stage: str) -> tuple[int, str | None, str, str |
         elif category is None and _SEGFAULT.search(text):
             category, score = "test", 88
     return score, category, best.name, best.hint
+
+
+def _recovers(text: str, low: str) -> bool:
+    """Whether the line says the build went on (RECOVERY), testing its words first. Beyond
+    ASCII, a case-insensitive expression also matches letters lower() does not fold (long s)."""
+    if text.isascii() and not holds_any(low, RECOVERY_HINTS):
+        return False
+    return RECOVERY.search(text) is not None
 
 
 class _Reader:
@@ -193,11 +208,9 @@ class _Reader:
                 return text.strip()
         return ""
 
-    def _track_stage(self, text: str, low: str) -> None:
-        if not any(word in low for word in _STAGE_WORDS):
-            return
-        for stage, pattern in _STAGES:
-            if pattern.search(text):
+    def _track_stage(self, text: str) -> None:
+        for stage, word, pattern in _STAGES:
+            if word in text and pattern.search(text):
                 if stage in ("delocate", "auditwheel"):
                     self.stage, self.repairer = "repair", stage
                 elif stage == "repair":
@@ -210,9 +223,9 @@ class _Reader:
         number = first + i
         text = line.lstrip()
         low = text.lower()
-        self._track_stage(text, low)
-        marks_end = any(word in low for word in _END_WORDS)
-        if marks_end and RECOVERY.search(text) and not FAILURE.search(text):
+        self._track_stage(text)
+        marks_end = holds_any(low, _END_WORDS)
+        if marks_end and _recovers(text, low) and not FAILURE.search(text):
             self.ranker.recovered(number, text)
             return
         score, category, name, hint = _score(text, low, self.stage)
@@ -255,23 +268,68 @@ class _Reader:
 
 
 # Trigger words that mean nothing with these letters just before or after them: a -Werror flag,
-# a compiler's "note:".
-_IGNORED = {b"error": (b"-w", b"\0"), b"not": (b"\0", b"e")}
+# a compiler's "note:" (as lookarounds of the expression that finds the word).
+_IGNORED = {b"error": rb"(?<!-werror)", b"not": rb"(?!e)"}
+
+# Each trigger word is searched for the quickest way (measured on verbose build output). A word
+# holding a byte that build output seldom holds is found from that byte: memchr takes a tenth of
+# the time of a word search (past one such byte a kilobyte, the word is searched for like the
+# rest). The rest by expressions: their scan for a literal stops only on its first letter, so
+# each starts at the word's least common letter, and words that start there alike share one
+# scan. A long word alone is left to bytes.find, which skips ahead by about its length.
+_RARE = (b"q", b'"')
+_RANK = {letter: i for i, letter in enumerate(b'"kwvqfxhgybmaur-cdpsotlnie')}  # in tests/data
+_LONG = 10
+
+
+def _from_rarest(word: bytes) -> tuple[bytes, bytes]:
+    """(the word's two letters from its least common one, an expression for the word from
+    there): the whole word is checked behind, then what must not surround it. Two letters at
+    least: a scan for a single one stops too often."""
+    start = min(range(max(1, len(word) - 1)), key=lambda i: _RANK.get(word[i], len(_RANK)))
+    pattern = re.escape(word[start:])
+    if start:
+        pattern += b"(?<=" + re.escape(word) + b")"
+    return word[start : start + 2], pattern + _IGNORED.get(word, b"")
+
+
+def _plan() -> tuple[tuple, tuple[re.Pattern[bytes], ...], tuple[bytes, ...]]:
+    """(each rare byte with the words found from it, expressions, words left to bytes.find)."""
+    anchored = tuple(
+        (rare, tuple((w, w.index(rare)) for w in _TRIGGERS if rare in w and w not in _IGNORED))
+        for rare in _RARE
+    )
+    done = {word for _, words in anchored for word, _ in words}
+    groups: dict[bytes, list[tuple[bytes, bytes]]] = {}
+    for word in _TRIGGERS:
+        if word not in done:
+            start, pattern = _from_rarest(word)
+            groups.setdefault(start, []).append((word, pattern))
+    expressions, searched = [], []
+    for group in groups.values():
+        (word, _), *others = group
+        if others or len(word) < _LONG or word in _IGNORED:
+            expressions.append(re.compile(b"|".join(pattern for _, pattern in group)))
+        else:
+            searched.append(word)
+    return anchored, tuple(expressions), tuple(searched)
+
+
+_ANCHORED, _EXPRESSIONS, _SEARCHED = _plan()
 
 
 def _lines_with_triggers(squeezed: bytes) -> list[int]:
     """Indexes of the lines holding a trigger, in order (newlines survive the squeeze)."""
     found: list[int] = []
-    for word in _TRIGGERS:
+    searched = list(_SEARCHED)
+    for rare, anchored in _ANCHORED:
+        if not _add_anchored(squeezed, rare, anchored, found, 64 + (len(squeezed) >> 10)):
+            searched += [word for word, _ in anchored]
+    for expression in _EXPRESSIONS:
+        found += [match.start() for match in expression.finditer(squeezed)]
+    for word in searched:
         at = squeezed.find(word)
         while at != -1:
-            ignored = _IGNORED.get(word)
-            if ignored and (
-                squeezed[at - 2 : at] == ignored[0]
-                or squeezed[at + len(word) : at + len(word) + len(ignored[1])] == ignored[1]
-            ):
-                at = squeezed.find(word, at + len(word))
-                continue
             found.append(at)
             end = squeezed.find(b"\n", at)
             at = squeezed.find(word, end) if end != -1 else -1
@@ -283,6 +341,27 @@ def _lines_with_triggers(squeezed: bytes) -> list[int]:
         if not lines or lines[-1] != line:
             lines.append(line)
     return lines
+
+
+def _add_anchored(
+    squeezed: bytes,
+    rare: bytes,
+    anchored: tuple[tuple[bytes, int], ...],
+    found: list[int],
+    limit: int,
+) -> bool:
+    """Add where the words around each `rare` byte start; False past `limit` of them (what
+    was added stays: a line found twice counts once)."""
+    at = squeezed.find(rare)
+    while at != -1:
+        limit -= 1
+        if limit < 0:
+            return False
+        for word, offset in anchored:
+            if at >= offset and squeezed.startswith(word, at - offset):
+                found.append(at - offset)
+        at = squeezed.find(rare, at + 1)
+    return True
 
 
 def explain_lines(lines: Iterable[bytes | str]) -> Explanation:

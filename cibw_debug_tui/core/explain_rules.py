@@ -315,6 +315,13 @@ RECOVERY = re.compile(
     r"|could not be compiled|failed to compile extension|trying again"
 )
 RECOVERY_WORDS = ("successfully", "passed", "using bundled")  # the rest hold "failed" or "not"
+# Every ASCII line RECOVERY matches holds one of these, lower-cased: tested first, they spare
+# most lines the expression (case-insensitive and unanchored, it costs 8 µs a line).
+RECOVERY_HINTS = (
+    "successfully", "created wheel for", "passed", "using bundled", "fall",
+    "speedups are not enabled", "could not be compiled", "failed to compile extension",
+    "trying again",
+)  # fmt: skip
 # Lines that are probes or statuses, never a cause, however they are worded.
 NOT_A_CAUSE = re.compile(
     r"^-- (?!Configuring incomplete)|^\*\* Errors about .* are a normal part|^\S*:\d+:\d+: note: "
@@ -330,11 +337,19 @@ _CACHE: dict[tuple[str, ...], tuple[Rule, ...]] = {}
 def rules_for(low: str) -> tuple[Rule, ...]:
     """The rules that can match a lower-cased line (those with one of their words in it),
     strongest first; the first of them that matches is the line's rule."""
-    present = tuple(word for word in GATE_WORDS if word in low)
-    if not present:
+    if not holds_any(low, GATE_WORDS):  # most lines read: the cheapest test first
         return ()
+    present = tuple(word for word in GATE_WORDS if word in low)
     rules = _CACHE.get(present)
     if rules is None:
         found = {rule for word in present for rule in _BY_WORD[word]}
         rules = _CACHE[present] = tuple(sorted(found, key=lambda r: (-r.score, _ORDER[r])))
     return rules
+
+
+def holds_any(text: str, words: tuple[str, ...]) -> bool:
+    """Whether `text` holds one of `words` (a loop: half the cost of any() on a generator)."""
+    for word in words:  # noqa: SIM110
+        if word in text:
+            return True
+    return False
