@@ -180,28 +180,52 @@ def make_log(path: Path, megabytes: int = 200) -> int:
     return written
 
 
-def _explain_child(path: Path) -> tuple[float, float, str]:
-    """(seconds, peak memory in MB, category) of explaining `path` in a fresh process."""
+def _explain_child(path: Path, package: Path | None = None) -> tuple[float, float, str]:
+    """(seconds, peak memory in MB, category) of explaining `path` in a fresh process, with the
+    explainer of `package` (a folder holding cibw_debug_tui) or this one."""
     out = subprocess.run(
-        [sys.executable, "-c", EXPLAIN_CHILD, str(path)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", EXPLAIN_CHILD, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=package,  # first on the child's sys.path, before the installed package
     ).stdout.split()
     return float(out[0]), int(out[1]) / 1024, out[2]
 
 
-def explain(rounds: int = 3) -> None:
+def _package_at(revision: str, folder: Path) -> Path:
+    """The package as it was at a git revision, to measure its explainer side by side."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", revision, "cibw_debug_tui"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    target = folder / "baseline"
+    target.mkdir()
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
+
+
+def explain(rounds: int = 5) -> None:
+    baseline = os.environ.get("BENCH_EXPLAIN_BASELINE")  # a git revision, e.g. 6023666
     print("5. error excerpt from a 200 MB log", flush=True)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "build.log"
         nbytes = make_log(path)
         small = Path(folder) / "small.log"
         make_log(small, 20)
-        speeds, memory, small_memory = [], [], []
-        for _ in range(rounds):
+        package = _package_at(baseline, Path(folder)) if baseline else None
+        speeds, memory, small_memory, theirs = [], [], [], []
+        for _ in range(rounds):  # alternated with the baseline, so both see the same machine
             seconds, peak, category = _explain_child(path)
             speeds.append(nbytes / 1e6 / seconds)
             memory.append(peak)
             assert category == "compile", category
             small_memory.append(_explain_child(small)[1])
+            if package:
+                seconds, _, category = _explain_child(path, package)
+                theirs.append(nbytes / 1e6 / seconds)
+                assert category == "compile", category
     speed = statistics.median(speeds)
     row(
         "excerpt throughput",
@@ -209,6 +233,15 @@ def explain(rounds: int = 3) -> None:
         ">= 100 MB/s",
         speed >= 100,
     )
+    if theirs:
+        before = statistics.median(theirs)
+        row(
+            f"excerpt throughput, the explainer of {baseline}",
+            f"{before:.0f} MB/s (spread {min(theirs):.0f}-{max(theirs):.0f})",
+            "for comparison",
+            None,
+        )
+        row("excerpt throughput ratio (medians)", f"{speed / before:.2f}x", "", None)
     grow = statistics.median(memory) - statistics.median(small_memory)
     row(
         "peak memory, 200 MB vs 20 MB log",

@@ -12,6 +12,7 @@ import pytest
 
 from cibw_debug_tui.core.explain import (
     MAX_LINE_BYTES,
+    RULES,
     _lines_with_triggers,
     _score,
     _squeeze,
@@ -79,13 +80,13 @@ def test_every_line_that_can_score_holds_a_trigger():
     """Lines are only read when the block search finds a trigger on them: on every line of the
     real logs that the rules score, and the examples below, there must be one."""
     lines = []
-    for path in sorted((DATA / "build-logs").glob("*.log")):
+    for path in sorted(DATA.glob("build-logs*/*.log")):
         lines += path.read_text(encoding="utf-8", errors="replace").splitlines()
     lines += [line for line, _ in RULE_EXAMPLES]
     scored = 0
     for line in lines:
         text = (clean_line(line) or "").lstrip()
-        if _score(text, text.lower(), test_context=True)[0]:
+        if _score(text, text.lower(), "test")[0]:
             scored += 1
             assert _lines_with_triggers(_squeeze(line.encode())) == [0], line
     assert scored >= 40
@@ -113,7 +114,7 @@ RULE_EXAMPLES = [
     ("cibuildwheel: No build identifiers selected: BuildSelector(...)", "config"),
     ("cibuildwheel: error: argument --platform: invalid choice: 'linx'", "config"),
     (
-        "-- Could NOT find OpenSSL, try to set the path to OpenSSL root folder",
+        "  Could NOT find OpenSSL, try to set the path to OpenSSL root folder in the system",
         "build-dependency",
     ),
     ("ERROR: No matching distribution found for numpy>=2.5", "build-dependency"),
@@ -210,6 +211,7 @@ def test_cli_prints_category_cause_excerpt_and_hint():
     assert "  line 1: fatal error: ffi.h: No such file or directory" in out
     assert re.search(r"^> +1 \| fatal error: ffi.h", out, re.M)
     assert "Hint: A header is missing" in out
+    assert "\nWhy: missing header (compile rule, strength 97); nothing after it recovered\n" in out
 
 
 def test_cli_reads_standard_input_and_prints_json():
@@ -218,10 +220,10 @@ def test_cli_reads_standard_input_and_prints_json():
     assert proc.returncode == 0
     data = json.loads(proc.stdout)
     assert data["category"] == "config"
-    assert data["cause"][0] == {
-        "line": 9,
-        "text": "Invalid --only='\"\"', must be a build selector with a known platform",
-    }
+    cause = data["cause"][0]
+    assert cause["line"] == 9
+    assert cause["text"] == "Invalid --only='\"\"', must be a build selector with a known platform"
+    assert cause["reason"].startswith("invalid option (config rule, strength 97)")
     assert isinstance(data["excerpt"], list) and data["hint"]
 
 
@@ -237,3 +239,50 @@ def test_cli_missing_file_is_one_line_exit_2():
     assert (
         proc.stderr.decode() == "error: cannot read /no/such/build.log: No such file or directory\n"
     )
+
+
+def test_each_rule_names_words_that_are_in_every_line_it_matches():
+    """The scanner only tries a rule on lines holding one of its words: they must be there."""
+    lines = [line for line, _ in RULE_EXAMPLES]
+    for path in sorted(DATA.glob("build-logs*/*.log")):
+        lines += path.read_text(encoding="utf-8", errors="replace").splitlines()
+    matched = set()
+    for line in lines:
+        text = (clean_line(line) or "").lstrip()
+        for rule in RULES:
+            if rule.pattern.search(text):
+                matched.add(rule.name)
+                assert any(word in text.lower() for word in rule.words), (rule.name, text)
+    assert len(matched) >= 30
+
+
+FALLBACK = (DATA / "recovered-build" / "msgpack-0.6.2-c-extension-falls-back.log").read_text()
+
+
+def test_an_error_the_build_recovered_from_does_not_win_over_the_one_that_ended_it():
+    log = [
+        *FALLBACK.splitlines(),  # fatal error: longintrepr.h ... uses fallback ... built
+        "Building cp312-manylinux_x86_64 wheel",
+        GCC,
+        "src/ext.c:12:5: error: 'PyFoo' undeclared (first use in this function)",
+        "error: command '/usr/bin/gcc' failed with exit code 1",
+        "Error: Command ['python', '-m', 'pip', 'wheel', '.'] failed with code 1.",
+    ]
+    result = explain_text("\n".join(log))
+    assert result.cause[0].text.startswith("src/ext.c:12:5: error: 'PyFoo' undeclared")
+    reason = result.cause[0].reason
+    assert reason.startswith("compiler error (compile rule, strength 92)")
+    assert "the build failed after it" in reason
+    assert "a stronger error at line" in reason and "recovered from" in reason
+    assert "longintrepr.h" in result.recovered[0].text
+    assert "WARNING: Failed to compile extension modules." in result.recovered[0].reason
+
+
+def test_cmake_status_lines_and_probes_are_not_causes():
+    log = [
+        "-- Looking for strlcpy - not found",
+        "-- Performing Test HAVE_NEON - Failed",
+        "-- Could NOT find Doxygen (missing: DOXYGEN_EXECUTABLE)",
+        "** Errors about missing timer_create are a normal part of this process **",
+    ]
+    assert explain_text("\n".join(log)).cause == []

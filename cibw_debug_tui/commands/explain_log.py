@@ -42,6 +42,7 @@ def format_explanation(result: explain.Explanation) -> str:
             f"Category: {result.category} ({explain.CATEGORY_TITLES[result.category]})",
             "Cause:",
             *(f"  line {c.line}: {c.text}" for c in result.cause),
+            *(f"Why: {c.reason}" for c in result.cause if "the main cause" not in c.reason),
             "Excerpt:",
             *excerpt,
             f"Hint: {result.hint}",
