@@ -18,7 +18,7 @@ from cibw_debug_tui.core.build_settings import (
     settings_input,
 )
 from cibw_debug_tui.core.matrix import check
-from cibw_debug_tui.core.wheel_jobs import expand_matrix, find_invocation, selects
+from cibw_debug_tui.core.wheel_jobs import expand_matrix, find_invocation, older_than_4, selects
 
 ROOT = Path(__file__).resolve().parents[1]
 LINUX = check("ubuntu-latest", "cp312", "x86_64")
@@ -713,3 +713,60 @@ def test_the_result_is_frozen():
     with pytest.raises(AttributeError):
         result.package_dir = "elsewhere"
     assert yaml.safe_dump(result.values)  # plain strings, ready to serialise
+
+
+@pytest.mark.parametrize(
+    ("version", "older"),
+    [
+        ("v2.23.3", True),
+        ("3.4.1", True),
+        ("v4.2.0", False),
+        (">=3.2.0,<4", True),
+        (">=3.2,<4.1", False),
+        ("~=3.1", True),
+        (">=2", False),
+    ],
+)
+def test_pinned_versions_and_ranges_older_than_4(version, older):
+    assert older_than_4(version) is older
+
+
+def test_preparation_is_what_the_debug_build_cannot_repeat():
+    text = """
+jobs:
+  build:
+    runs-on: macos-15
+    strategy:
+      matrix:
+        arch: [x86_64, universal2]
+    steps:
+      - uses: actions/checkout@v5
+      - uses: docker/setup-qemu-action@v3
+      - name: Install
+        run: |
+          python -m pip install -U pip
+          python -m pip install "cibuildwheel>=3.2.0,<4"
+      - name: Target
+        run: echo "MACOSX_DEPLOYMENT_TARGET=11.0" >> "$GITHUB_ENV"
+      - run: git fetch --unshallow
+      - name: Build
+        run: |
+          set -eux
+          echo building
+          cd python && python -m cibuildwheel --output-dir w
+        env:
+          CIBW_ARCHS: ${{ matrix.arch }}
+          CIBW_MANYLINUX_X86_64_IMAGE: ""
+"""
+    result = extract(workflow(text), MAC)
+    assert result.problems == (
+        "no cibuildwheel job builds cp312-macosx_arm64: CIBW_ARCHS = 'universal2' does not "
+        "build arm64",
+        'the main build runs steps before cibuildwheel that the debug build does not: "Target", '
+        "#5 (git fetch --unshallow)",
+        'step "Build" runs commands before cibuildwheel that the debug build does not: cd python',
+        "the main build runs cibuildwheel >=3.2.0,<4; the debug build runs 4.2.0, whose "
+        "defaults and options differ",
+    )
+    assert result.chosen.matrix == (("arch", '"universal2"'),)  # it holds the arm64 slice
+    assert result.values == {}  # an empty image setting changes nothing in cibuildwheel

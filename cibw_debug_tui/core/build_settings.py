@@ -32,6 +32,7 @@ from cibw_debug_tui.core.wheel_jobs import (
     choose,
     condition,
     load_pyproject,
+    older_than_4,
     preparation,
     scan,
     selects,
@@ -303,7 +304,7 @@ def _assemble(c: Candidate, combo: Combination) -> _Assembly:
     enable_extra: list[str] = []
     for name, value in c.values.items():
         if not name.upper().startswith("CIBW_"):
-            if name not in _COSMETIC:
+            if name not in _COSMETIC and _nonempty(value, c):
                 out.attention.append(
                     Attention(
                         name,
@@ -381,6 +382,14 @@ def _assemble(c: Candidate, combo: Combination) -> _Assembly:
     return out
 
 
+def _nonempty(value: Value, c: Candidate) -> bool:
+    """An environment variable set to nothing for this entry sets nothing worth a look."""
+    try:
+        return value.resolve(c.context) != ""
+    except Unresolved:
+        return True
+
+
 def _classify(
     name: str, value: Value, c: Candidate, combo: Combination, facts: dict, out: _Assembly
 ) -> None:
@@ -415,6 +424,8 @@ def _classify(
     if resolved is None:
         attention(problem)
         return
+    if _IMAGE.fullmatch(name) and not resolved.strip():
+        return  # cibuildwheel ignores an empty image setting: it changes nothing
     try:
         text, note = one_line(name, resolved)
     except Unresolved as why:
@@ -615,13 +626,18 @@ def extract(
             "the main build runs steps before cibuildwheel that the debug build does not: "
             + ", ".join(steps)
         )
-    if best.pinned:
-        major = re.match(r"v?([0-9]+)\.", best.pinned)
-        if major and int(major.group(1)) < 4:
-            problems.append(
-                f"the main build runs cibuildwheel {best.pinned}; the debug build runs "
-                "4.2.0, whose defaults and options differ"
-            )
+    if best.run_before:
+        shown = "; ".join(command[:50] for command in best.run_before[:3])
+        more = f" and {len(best.run_before) - 3} more" if len(best.run_before) > 3 else ""
+        problems.append(
+            f"step {best.step} runs commands before cibuildwheel that the debug build does not: "
+            f"{shown}{more}"
+        )
+    if best.pinned and older_than_4(best.pinned):
+        problems.append(
+            f"the main build runs cibuildwheel {best.pinned}; the debug build runs 4.2.0, "
+            "whose defaults and options differ"
+        )
     entry = tuple((str(k), json.dumps(v, default=str)) for k, v in best.entry.items())
     chosen = ChosenJob(
         best.file,

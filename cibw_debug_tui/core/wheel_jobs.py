@@ -42,7 +42,8 @@ MAX_FILE_CHARS = 1_000_000  # GitHub's contents API serves files up to 1 MB inli
 MAX_YAML_NODES = 200_000  # after expanding aliases: more is a YAML bomb, not a workflow
 MAX_MATRIX = 256  # GitHub runs at most 256 jobs per matrix
 _ACTION = re.compile(r"(?:pypa|joerick)/cibuildwheel@(\S+)", re.IGNORECASE)
-_PINNED = re.compile(r"cibuildwheel\s*==\s*([0-9][0-9A-Za-z.+-]*)")
+# cibuildwheel==2.22.0, cibuildwheel>=3.2.0,<4, cibuildwheel~=3.1 (in pip, pipx, uvx lines)
+_PINNED = re.compile(r"cibuildwheel\s*((?:[=<>~!]=?\s*[0-9][0-9A-Za-z.*+-]*\s*,?\s*)+)")
 
 
 class WorkflowError(ValueError):
@@ -333,6 +334,11 @@ def arch_selected(value: str, combo: Combination, host_cpu: str | None = None) -
 
 _INVOKERS = {"-m", "run", "uvx", "exec", "time", "sudo", "nice", "env", "--"}
 _WITH_VALUE = {"--output-dir", "--platform", "--archs", "--only", "--config-file", "--enable"}
+# Lines of a script that prepare nothing for the build.
+_TRIVIAL = re.compile(
+    r"\s*(set\s+[-+]\w+|echo\b(?!.*>>)|export\s+CIBW_|(python3?|py)(\.exe)?\s+(-V|--version)\s*$"
+    r"|((python3?(\.exe)?|py)\s+-m\s+)?(pip|pipx|uv(\s+pip|\s+tool)?)\s+install\b)"
+)
 _SEPARATORS = {"&&", "||", ";", "|", "&", "|&", ";;"}
 _ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", re.DOTALL)
 _CIBW_TOKEN = re.compile(r"(?:.*[/\\])?cibuildwheel(?:\.exe)?(?:\[[^\]]*\])?(?:[=<>~!@].*)?")
@@ -347,6 +353,7 @@ class Invocation:
     flags: list[str] = field(default_factory=list)  # --prerelease-pythons...
     package_dir: str | None = None
     exports: dict[str, str] = field(default_factory=dict)  # `export CIBW_X=...` lines before it
+    before: list[str] = field(default_factory=list)  # other commands before it in the script
 
 
 def _shell_words(line: str) -> list[str]:
@@ -380,6 +387,7 @@ def find_invocation(script: str) -> Invocation | None:
     """The first command in `script` that runs cibuildwheel to build wheels (not `pip install
     cibuildwheel`, not `cibuildwheel --print-build-identifiers`), or None."""
     exports: dict[str, str] = {}
+    before: list[str] = []
     for line in script.replace("\\\r\n", " ").replace("\\\n", " ").splitlines():
         words = _shell_words(line)
         if len(words) >= 2 and words[0] == "export":
@@ -393,18 +401,22 @@ def find_invocation(script: str) -> Invocation | None:
                 commands.append([])
             else:
                 commands[-1].append(word)
-        for command in commands:
+        for k, command in enumerate(commands):
             for i in range(len(command)):
                 if _is_invocation(command, i):
                     found = _parse_invocation(command, i)
                     if found is not None:
                         found.exports = dict(exports)
+                        found.before = before + [" ".join(c) for c in commands[:k] if c]
                         return found
         for word in words:  # a command line quoted for another shell: cmd //c "... cibuildwheel"
             if word != line and " " in word and "cibuildwheel" in word:
                 found = find_invocation(word)
                 if found is not None:
+                    found.before = before + found.before
                     return found
+        if words and not _TRIVIAL.match(line):
+            before.append(line.strip())
     return None
 
 
@@ -555,6 +567,7 @@ class Candidate:
     earlier: list[tuple[str, dict]] = field(default_factory=list)  # the job's steps before it
     closeness: int = 0  # how much of the identifier its selector names, when it builds others
     host_cpu: str | None = None  # of the job's runner, when known
+    run_before: list[str] = field(default_factory=list)  # commands before it in its own step
 
     def label(self) -> str:
         entry = ", ".join(f"{k}={json.dumps(v, default=str)}" for k, v in self.entry.items())
@@ -575,8 +588,13 @@ class Candidate:
 
 
 def _step_label(step: dict, index: int) -> str:
+    """A step as a person finds it in the file: its name, else its number and what it does."""
     name = step.get("name")
-    return f'"{name}"' if isinstance(name, str) and name.strip() else f"#{index + 1}"
+    if isinstance(name, str) and name.strip():
+        return f'"{name.strip()}"'
+    what = step.get("uses") or step.get("run")
+    first = what.strip().splitlines()[0] if isinstance(what, str) and what.strip() else ""
+    return f"#{index + 1} ({first[:40]})" if first else f"#{index + 1}"
 
 
 def runner_context(combo: Combination) -> dict:
@@ -788,6 +806,7 @@ def _candidate(
             )
     inputs: dict[str, Value] = {}
     flags: list[str] = []
+    before: list[str] = []
     ref = _action_ref(step)
     if ref:
         for key, raw in _env_of(step.get("with")).items():
@@ -803,9 +822,11 @@ def _candidate(
         if call.package_dir is not None:
             inputs["package-dir"] = Value("package-dir", call.package_dir, run, exprs)
         flags = call.flags
+        before = [_written(command, exprs) for command in call.before]
     candidate = Candidate(file, job, index, label, entry, context, values, inputs, flags, ref)
     candidate.pinned = _pinned_version(text, ref, steps[: index + 1])
     candidate.earlier = [(_step_label(s, i), s) for i, s in enumerate(steps[:index])]
+    candidate.run_before = before
     return candidate
 
 
@@ -819,8 +840,23 @@ def _pinned_version(text: str, ref: str | None, steps: list[dict]) -> str:
         run = step.get("run")
         m = _PINNED.search(run) if isinstance(run, str) else None
         if m:
-            return m.group(1)
+            spec = re.sub(r"\s+", "", m.group(1)).rstrip(",")
+            return spec[2:] if spec.startswith("==") else spec
     return ""
+
+
+def older_than_4(version: str) -> bool:
+    """Whether a pinned version ("v2.23.3", "3.4.1") or range (">=3.2,<4", "~=3.1") of
+    cibuildwheel is sure to be older than 4.x."""
+    exact = re.fullmatch(r"v?([0-9]+)(\.[0-9A-Za-z.*+-]*)?", version)
+    if exact:
+        return int(exact.group(1)) < 4
+    below = re.search(r"<(=?)([0-9]+)((?:\.[0-9]+)*)", version)
+    if below:
+        major, exactly_4 = int(below.group(2)), not below.group(3).strip(".0")
+        return major < 4 or (major == 4 and not below.group(1) and exactly_4)
+    compatible = re.search(r"~=([0-9]+)\.", version)
+    return bool(compatible and int(compatible.group(1)) < 4)
 
 
 # -- Choosing the job that builds the combination ---------------------------------------------
@@ -904,7 +940,7 @@ def _selection(c: Candidate, combo: Combination, config: dict) -> tuple[bool | N
         chosen = 2 if only[1].strip() == ident else int(only[1].strip().endswith(f"-{tag}"))
         if chosen < 2:
             why.append(f"it builds only {only[1].strip()}")
-        c.closeness = chosen + 2
+        c.closeness = chosen + 3
         return (not why), "; ".join(why)
     chosen = picks(build[1]) if build[1] and build[1].strip() else 2
     if chosen < 2:
@@ -913,9 +949,11 @@ def _selection(c: Candidate, combo: Combination, config: dict) -> tuple[bool | N
     if skipped:
         why.append(f"{skip[0]} = {skip[1].strip()!r} skips {ident}")
     wrong_arch = archs[1] is not None and arch_selected(archs[1], combo, c.host_cpu) is False
+    # A universal2 wheel holds the arm64 and x86_64 slices: closer than another arch.
+    sliced = wrong_arch and combo.os == "macos" and "universal2" in archs[1].lower().split()
     if wrong_arch:
         why.append(f"{archs[0]} = {archs[1].strip()!r} does not build {combo.arch}")
-    c.closeness = chosen + (not skipped) + (not wrong_arch)
+    c.closeness = chosen + (not skipped) + (0 if wrong_arch else 2) + sliced
     if why:
         return False, "; ".join(why)
     if unknown:
@@ -982,9 +1020,12 @@ _ROUTINE_ACTIONS = re.compile(
     r"|docker/setup-qemu-action|astral-sh/setup-uv)@",
     re.IGNORECASE,
 )
-_INSTALL = re.compile(
-    r"\s*((python3?(\.exe)?|py) -m )?(pip|pipx|uv( pip| tool)?) install [^\n]*\s*"
-)
+
+
+def _only_installs(run: str) -> bool:
+    """A script that only installs tools (cibuildwheel...), echoes or sets shell options."""
+    lines = [line for line in run.splitlines() if line.strip() and not line.strip().startswith("#")]
+    return bool(lines) and all(_TRIVIAL.match(line) for line in lines)
 
 
 def preparation(c: Candidate) -> list[str]:
@@ -995,8 +1036,8 @@ def preparation(c: Candidate) -> list[str]:
         uses, run = step.get("uses"), step.get("run")
         if isinstance(uses, str) and _ROUTINE_ACTIONS.match(uses.strip()):
             continue
-        if isinstance(run, str) and _INSTALL.fullmatch(run):
-            continue
+        if (isinstance(run, str) and _only_installs(run)) or _runs_cibuildwheel(step):
+            continue  # installing cibuildwheel, or another (conditional) build
         if condition(step.get("if"), c.context) is not False:
             steps.append(label)
     return steps
