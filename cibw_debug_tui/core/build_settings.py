@@ -294,29 +294,47 @@ class _Assembly:
     package_dir: str = "."
 
 
+def _attend(out: _Assembly, name: str, reason: str, value: Value) -> None:
+    out.attention.append(Attention(name, reason, value.source, value.written()))
+
+
 def _assemble(c: Candidate, combo: Combination) -> _Assembly:
+    """The chosen step's environment and inputs, sorted into what is sent, what the debug
+    workflow overrides and what needs the person's attention."""
     out = _Assembly()
     facts = {
         "identifier": combo.identifier,
         "arch": combo.arch,
         "os_name": OS_NAMES[combo.os or "linux"],
     }
-    enable_extra: list[str] = []
     for name, value in c.values.items():
-        if not name.upper().startswith("CIBW_"):
-            if name not in _COSMETIC and _nonempty(value, c):
-                out.attention.append(
-                    Attention(
-                        name,
-                        "is in the main build's environment, but the debug workflow passes "
-                        "CIBW_* settings only (CIBW_ENVIRONMENT or CIBW_ENVIRONMENT_PASS_LINUX "
-                        "can carry it)",
-                        value.source,
-                        value.written(),
-                    )
-                )
-            continue
-        _classify(name, value, c, combo, facts, out)
+        if name.upper().startswith("CIBW_"):
+            _classify(name, value, c, combo, facts, out)
+        elif name not in _COSMETIC and _nonempty(value, c):
+            _attend(out, name, NOT_CIBW, value)
+    enable = _inputs(c, facts, out)
+    if "--prerelease-pythons" in c.flags:
+        out.attention.append(
+            Attention(
+                "--prerelease-pythons",
+                REMOVED["CIBW_PRERELEASE_PYTHONS"],
+                Source(c.file, "run", c.job, c.step),
+            )
+        )
+    _enable(out, c, combo, enable)
+    _run_time_env(out, c)
+    return out
+
+
+NOT_CIBW = (
+    "is in the main build's environment, but the debug workflow passes CIBW_* settings only "
+    "(CIBW_ENVIRONMENT or CIBW_ENVIRONMENT_PASS_LINUX can carry it)"
+)
+
+
+def _inputs(c: Candidate, facts: dict, out: _Assembly) -> list[str]:
+    """The action's `with:` and the command line's options; returns the groups of --enable."""
+    enable: list[str] = []
     for key, value in c.inputs.items():
         try:
             text = value.resolve(c.context).strip()
@@ -325,9 +343,7 @@ def _assemble(c: Candidate, combo: Combination) -> _Assembly:
                 reason = _FIXED_INPUTS[key].format(**facts)
                 out.overridden.append(Overridden(key, value.written(), reason, value.source))
             else:
-                out.attention.append(
-                    Attention(key, f"its value {why}", value.source, value.written())
-                )
+                _attend(out, key, f"its value {why}", value)
             continue
         if key in _FIXED_INPUTS:
             reason = _FIXED_INPUTS[key].format(**facts)
@@ -338,48 +354,32 @@ def _assemble(c: Candidate, combo: Combination) -> _Assembly:
             if _PACKAGE_DIR.fullmatch(text) and "/../" not in f"/{text}/" and not sdist:
                 out.package_dir = text
             else:
-                out.attention.append(
-                    Attention(
-                        key,
-                        f"{text!r} is not a directory of the repository (an sdist?): the debug "
-                        "workflow builds from a directory of the checkout",
-                        value.source,
-                        value.written(),
-                    )
+                _attend(
+                    out,
+                    key,
+                    f"{text!r} is not a directory of the repository (an sdist?): the debug "
+                    "workflow builds from a directory of the checkout",
+                    value,
                 )
         elif key in ("config-file", "--config-file") and text:
-            out.attention.append(
-                Attention(
-                    key,
-                    f"the main build reads its configuration from {text}; the debug workflow "
-                    "reads {package}/pyproject.toml",
-                    value.source,
-                    value.written(),
-                )
+            _attend(
+                out,
+                key,
+                f"the main build reads its configuration from {text}; the debug workflow "
+                "reads {package}/pyproject.toml",
+                value,
             )
         elif key == "extras" and text:
-            out.attention.append(
-                Attention(
-                    key,
-                    f"the main build installs cibuildwheel[{text}]; the debug workflow installs "
-                    "cibuildwheel without extras",
-                    value.source,
-                    value.written(),
-                )
+            _attend(
+                out,
+                key,
+                f"the main build installs cibuildwheel[{text}]; the debug workflow installs "
+                "cibuildwheel without extras",
+                value,
             )
         elif key == "--enable":
-            enable_extra.extend(text.split())
-    if "--prerelease-pythons" in c.flags:
-        out.attention.append(
-            Attention(
-                "--prerelease-pythons",
-                REMOVED["CIBW_PRERELEASE_PYTHONS"],
-                Source(c.file, "run", c.job, c.step),
-            )
-        )
-    _enable(out, c, combo, enable_extra)
-    _run_time_env(out, c)
-    return out
+            enable.extend(text.split())
+    return enable
 
 
 def _nonempty(value: Value, c: Candidate) -> bool:
@@ -394,7 +394,7 @@ def _classify(
     name: str, value: Value, c: Candidate, combo: Combination, facts: dict, out: _Assembly
 ) -> None:
     def attention(reason: str) -> None:
-        out.attention.append(Attention(name, reason, value.source, value.written()))
+        _attend(out, name, reason, value)
 
     written = value.written()
     try:
@@ -606,38 +606,7 @@ def extract(
             problems=tuple(problems),
         )
     assembly = _assemble(best, combination)
-    if best.matrix_note:
-        problems.append(f"{best.file} job {best.job}: {best.matrix_note}")
-    if best.selected is False:
-        problems.append(
-            f"no cibuildwheel job builds {combination.identifier}: {best.selected_note}"
-        )
-    different = [t for t in ties if _assemble(t, combination).settings != assembly.settings]
-    if different:
-        problems.append(
-            f"{len(different) + 1} jobs or matrix entries fit equally well and give different "
-            f"settings; chose {best.label()}, not "
-            + "; ".join(t.label() for t in different[:3])
-            + (f" and {len(different) - 3} more" if len(different) > 3 else "")
-        )
-    steps = preparation(best)
-    if steps:
-        problems.append(
-            "the main build runs steps before cibuildwheel that the debug build does not: "
-            + ", ".join(steps)
-        )
-    if best.run_before:
-        shown = "; ".join(command[:50] for command in best.run_before[:3])
-        more = f" and {len(best.run_before) - 3} more" if len(best.run_before) > 3 else ""
-        problems.append(
-            f"step {best.step} runs commands before cibuildwheel that the debug build does not: "
-            f"{shown}{more}"
-        )
-    if best.pinned and older_than_4(best.pinned):
-        problems.append(
-            f"the main build runs cibuildwheel {best.pinned}; the debug build runs 4.2.0, "
-            "whose defaults and options differ"
-        )
+    problems += _doubts(best, ties, assembly, combination)
     entry = tuple((str(k), json.dumps(v, default=str)) for k, v in best.entry.items())
     chosen = ChosenJob(
         best.file,
@@ -660,6 +629,44 @@ def extract(
         others=tuple(others),
         problems=tuple(problems),
     )
+
+
+def _doubts(
+    best: Candidate, ties: list[Candidate], assembly: _Assembly, combination: Combination
+) -> list[str]:
+    """Why the debug build may still differ from the main one, in words."""
+    doubts = []
+    if best.matrix_note:
+        doubts.append(f"{best.file} job {best.job}: {best.matrix_note}")
+    if best.selected is False:
+        doubts.append(f"no cibuildwheel job builds {combination.identifier}: {best.selected_note}")
+    different = [t for t in ties if _assemble(t, combination).settings != assembly.settings]
+    if different:
+        doubts.append(
+            f"{len(different) + 1} jobs or matrix entries fit equally well and give different "
+            f"settings; chose {best.label()}, not "
+            + "; ".join(t.label() for t in different[:3])
+            + (f" and {len(different) - 3} more" if len(different) > 3 else "")
+        )
+    steps = preparation(best)
+    if steps:
+        doubts.append(
+            "the main build runs steps before cibuildwheel that the debug build does not: "
+            + ", ".join(steps)
+        )
+    if best.run_before:
+        shown = "; ".join(command[:50] for command in best.run_before[:3])
+        more = f" and {len(best.run_before) - 3} more" if len(best.run_before) > 3 else ""
+        doubts.append(
+            f"step {best.step} runs commands before cibuildwheel that the debug build does not: "
+            f"{shown}{more}"
+        )
+    if best.pinned and older_than_4(best.pinned):
+        doubts.append(
+            f"the main build runs cibuildwheel {best.pinned}; the debug build runs 4.2.0, "
+            "whose defaults and options differ"
+        )
+    return doubts
 
 
 # -- The debug workflow's cibw-settings input -------------------------------------------------

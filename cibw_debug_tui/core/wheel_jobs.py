@@ -597,7 +597,7 @@ def _step_label(step: dict, index: int) -> str:
     return f"#{index + 1} ({first[:40]})" if first else f"#{index + 1}"
 
 
-def runner_context(combo: Combination) -> dict:
+def _runner_context(combo: Combination) -> dict:
     cpu = RUNNERS_BY_LABEL[combo.runner].cpu
     return {"os": OS_NAMES[combo.os or "linux"], "arch": "ARM64" if cpu == "arm64" else "X64"}
 
@@ -609,12 +609,12 @@ def _os_of(label: str) -> tuple[str | None, str | None]:
         return known.os, known.cpu
     lowered = label.lower()
     cpu = "arm64" if "arm" in lowered or "aarch64" in lowered else None
-    for os_name, hints in (
-        ("linux", ("ubuntu", "linux")),
-        ("macos", ("macos", "mac")),
-        ("windows", ("windows", "win")),
+    for os_name, hint in (
+        ("linux", r"ubuntu|linux"),
+        ("macos", r"macos|osx|darwin|\bmac\b"),
+        ("windows", r"windows|\bwin\b|\bwin\d"),
     ):
-        if any(h in lowered for h in hints):
+        if re.search(hint, lowered):
             return os_name, cpu
     return None, None
 
@@ -698,7 +698,7 @@ def scan(
     combination's OS, and the jobs left out, in words."""
     candidates: list[Candidate] = []
     left_out: list[tuple[str, str, str]] = []  # (file, job, why not), in words
-    runner = runner_context(combo)
+    runner = _runner_context(combo)
     order = 0
     for name, text in workflows.items():
         try:
