@@ -79,6 +79,7 @@ def test_evaluates_what_is_known_before_the_run(expression, value):
         ("matrix.os ==", "not a valid expression"),
         ("'unterminated", "not a valid expression"),
         ("format('{3}', 1)", "not a valid expression"),
+        ("format('{²}', 1)", "not a valid expression"),  # a digit to isdigit(), not to int()
         ("contains('a')", "not a valid expression"),
     ],
 )

@@ -20,6 +20,7 @@ from typing import Any
 
 MAX_EXPRESSION = 4000  # characters in one ${{ }}; GitHub's own limit is higher, real ones are short
 MAX_DEPTH = 50  # nesting of parentheses, calls and operators
+_KEYWORDS = {"true": True, "false": False, "null": None}
 
 WHY = {
     "secrets": "reads the secret {name}, which is never copied",
@@ -56,11 +57,10 @@ _TOKEN = re.compile(
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
+    text = text.strip()
     out: list[tuple[str, str]] = []
     pos = 0
     while pos < len(text):
-        if text[pos:].strip() == "":
-            break
         m = _TOKEN.match(text, pos)
         if not m:
             raise _Syntax(f"unexpected {text[pos:].strip()[:20]!r}")
@@ -163,19 +163,16 @@ class _Parser:
         if kind != "name":
             raise _Syntax(f"unexpected {text!r}")
         lowered = text.lower()
-        if lowered in ("true", "false"):
-            return ("lit", lowered == "true")
-        if lowered == "null":
-            return ("lit", None)
+        if lowered in _KEYWORDS:
+            return ("lit", _KEYWORDS[lowered])
         if self.peek() != "(":
             return ("ctx", lowered)
         self.take("(")
         args: list[tuple] = []
-        if self.peek() != ")":
-            args.append(self._deeper(self.or_))
-            while self.peek() == ",":
+        while self.peek() != ")":
+            if args:
                 self.take(",")
-                args.append(self._deeper(self.or_))
+            args.append(self._deeper(self.or_))
         self.take(")")
         return ("call", lowered, args)
 
@@ -217,15 +214,15 @@ def _eval(node: tuple, context: Mapping[str, Any]) -> Any:
     if kind == "bool":
         left = _eval(node[2], context)
         if node[1] == "||":
-            return left if _truthy(left) else _eval(node[3], context)
-        return _eval(node[3], context) if _truthy(left) else left
+            return left if truthy(left) else _eval(node[3], context)
+        return _eval(node[3], context) if truthy(left) else left
     if kind == "cmp":
         left, right = _eval(node[2], context), _eval(node[3], context)
         if node[1] in ("==", "!="):
             return _loose_equal(left, right) == (node[1] == "==")
         return _compare(left, right, node[1])
     if kind == "not":
-        return not _truthy(_eval(node[1], context))
+        return not truthy(_eval(node[1], context))
     if kind == "call":
         return _call(node[1], [_eval(arg, context) for arg in node[2]])
     root = _root(node)
@@ -258,25 +255,20 @@ def _number(text: str) -> float | int:
     )
 
 
-def _truthy(value: Any) -> bool:
+def truthy(value: Any) -> bool:
+    """GitHub's truth: null, false, 0, NaN and "" are false; everything else (even []) is true."""
     if isinstance(value, float) and math.isnan(value):
         return False
-    return value not in (None, False, 0, "") or isinstance(value, (list, dict))
+    return value not in (None, False, 0, "")
 
 
 def _to_number(value: Any) -> float:
-    if value is None:
-        return 0.0
-    if isinstance(value, bool):
-        return 1.0 if value else 0.0
-    if isinstance(value, (int, float)):
-        return float(value)
+    if value is None or isinstance(value, (bool, int, float)):
+        return float(value or 0)
     if isinstance(value, str):
         text = value.strip()
-        if text == "":
-            return 0.0
         try:
-            return float(int(text, 16)) if text.lower().startswith("0x") else float(text)
+            return float(int(text, 16)) if text.lower().startswith("0x") else float(text or 0)
         except ValueError:
             return math.nan
     return math.nan
@@ -285,26 +277,19 @@ def _to_number(value: Any) -> float:
 def _loose_equal(left: Any, right: Any) -> bool:
     if isinstance(left, (list, dict)) or isinstance(right, (list, dict)):
         return left is right
-    if type(left) is type(right) or (
-        isinstance(left, (int, float))
-        and isinstance(right, (int, float))
-        and not isinstance(left, bool)
-        and not isinstance(right, bool)
-    ):
-        if isinstance(left, str):
-            return left.casefold() == right.casefold()
+    if isinstance(left, str) and isinstance(right, str):
+        return left.casefold() == right.casefold()
+    if type(left) is type(right):
         return left == right
-    return _to_number(left) == _to_number(right)
+    return _to_number(left) == _to_number(right)  # NaN equals nothing
 
 
 def _compare(left: Any, right: Any, op: str) -> bool:
     if isinstance(left, str) and isinstance(right, str):
         a: Any = left.casefold()
         b: Any = right.casefold()
-    else:
+    else:  # a NaN compares false either way
         a, b = _to_number(left), _to_number(right)
-        if math.isnan(a) or math.isnan(b):
-            return False
     return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
 
 
@@ -386,24 +371,15 @@ def _call(name: str, args: list[Any]) -> Any:
 
 
 def _format(template: str, args: list[Any]) -> str:
-    out: list[str] = []
-    i = 0
-    while i < len(template):
-        c = template[i]
-        if template.startswith("{{", i) or template.startswith("}}", i):
-            out.append(c)
-            i += 2
-        elif c == "{":
-            end = template.find("}", i)
-            index = template[i + 1 : end] if end > 0 else ""
-            if not index.isdigit() or int(index) >= len(args):
-                raise _Syntax(f"format() has no argument for {{{index}}}")
-            out.append(to_string(args[int(index)]))
-            i = end + 1
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
+    def field(m: re.Match[str]) -> str:
+        if m.group(0) in ("{{", "}}"):
+            return m.group(0)[0]
+        index = m.group(1) or ""
+        if not re.fullmatch(r"[0-9]{1,6}", index) or int(index) >= len(args):
+            raise _Syntax(f"format() has no argument for {{{index}}}")
+        return to_string(args[int(index)])
+
+    return re.sub(r"\{\{|\}\}|\{([^}]*)\}|\{", field, template)
 
 
 def evaluate(expression: str, context: Mapping[str, Any]) -> Any:
@@ -413,12 +389,8 @@ def evaluate(expression: str, context: Mapping[str, Any]) -> Any:
     if len(expression) > MAX_EXPRESSION:
         raise Unresolved(f"is an expression of {len(expression)} characters, too long to read")
     try:
-        tree = _Parser(_tokens(expression)).parse()
-    except _Syntax as error:
-        raise Unresolved(f"is not a valid expression ({error})") from None
-    try:
-        return _eval(tree, context)
-    except _Syntax as error:  # a function called with the wrong arguments
+        return _eval(_Parser(_tokens(expression)).parse(), context)
+    except _Syntax as error:  # bad syntax, or a function called with the wrong arguments
         raise Unresolved(f"is not a valid expression ({error})") from None
     except RecursionError:  # a chain of thousands of operators
         raise Unresolved("is an expression nested too deeply to read") from None
@@ -449,10 +421,6 @@ def split_template(text: str) -> list[tuple[bool, str]]:
             raise Unresolved("has a ${{ without its closing }}")
         pieces.append((True, text[start + 3 : i]))
         pos = i + 2
-
-
-def has_expression(text: str) -> bool:
-    return "${{" in text
 
 
 def interpolate(text: str, context: Mapping[str, Any]) -> str:
