@@ -17,8 +17,11 @@ from cibw_debug_tui.core.build_settings import (
     one_line,
     settings_input,
 )
+from cibw_debug_tui.core.build_settings.choice import selects
+from cibw_debug_tui.core.build_settings.doubts import older_than_4
+from cibw_debug_tui.core.build_settings.run_scripts import find_invocation
+from cibw_debug_tui.core.build_settings.strategy import expand_matrix
 from cibw_debug_tui.core.matrix import check
-from cibw_debug_tui.core.wheel_jobs import expand_matrix, find_invocation, older_than_4, selects
 
 ROOT = Path(__file__).resolve().parents[1]
 LINUX = check("ubuntu-latest", "cp312", "x86_64")
@@ -310,6 +313,21 @@ def test_the_command_line_gives_settings_a_package_dir_and_overrides():
     assert result.chosen.cibuildwheel == "2.22.0"
     assert any("runs cibuildwheel 2.22.0; the debug build runs 4.2.0" in p for p in result.problems)
     assert any('does not: "Prepare libraries"' in p for p in result.problems)
+
+
+def test_an_unclosed_expression_in_a_run_script_is_never_copied_as_text():
+    text = """
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: CIBW_BEFORE_BUILD="make ${{ matrix.target" CIBW_TEST_COMMAND=pytest cibuildwheel
+"""
+    result = extract(workflow(text), LINUX)
+    assert result.values == {"CIBW_TEST_COMMAND": "pytest"}
+    attention = by_name(result.attention)["CIBW_BEFORE_BUILD"]
+    assert attention.reason == "its value has a ${{ without its closing }}"
+    assert attention.written == "make ${{ matrix.target"
 
 
 def test_several_jobs_the_one_for_the_os_is_chosen_and_the_others_listed():

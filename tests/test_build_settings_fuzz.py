@@ -6,8 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cibw_debug_tui.core.build_settings import BuildSettings, extract, settings_input
+from cibw_debug_tui.core.build_settings.run_scripts import find_invocation
 from cibw_debug_tui.core.matrix import check
-from cibw_debug_tui.core.wheel_jobs import find_invocation
 
 COMBOS = [
     check("ubuntu-latest", "cp312", "x86_64"),
