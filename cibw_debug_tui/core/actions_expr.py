@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 MAX_EXPRESSION = 4000  # characters in one ${{ }}; GitHub's own limit is higher, real ones are short
@@ -35,6 +35,11 @@ WHY = {
     "strategy": "depends on the job's place in the matrix ({name})",
     "runner": "depends on the runner while it runs ({name})",
 }
+
+
+# A parsed expression: ("lit", value), ("ctx", name), ("prop", node, key), ("star", node),
+# ("not", node), ("bool" or "cmp", operator, left, right), ("call", name, [node, ...]).
+Node = tuple[Any, ...]
 
 
 class Unresolved(Exception):
@@ -91,7 +96,7 @@ class _Parser:
         self.pos += 1
         return token
 
-    def parse(self) -> tuple:
+    def parse(self) -> Node:
         if not self.tokens:
             raise _Syntax("the expression is empty")
         tree = self.or_()
@@ -99,7 +104,7 @@ class _Parser:
             raise _Syntax(f"unexpected {self.tokens[self.pos][1]!r}")
         return tree
 
-    def _deeper(self, rule):
+    def _deeper(self, rule: Callable[[], Node]) -> Node:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise _Syntax("the expression is nested too deeply")
@@ -108,32 +113,32 @@ class _Parser:
         finally:
             self.depth -= 1
 
-    def _binary(self, operators: tuple[str, ...], lower, kind: str) -> tuple:
+    def _binary(self, operators: tuple[str, ...], lower: Callable[[], Node], kind: str) -> Node:
         left = self._deeper(lower)
         while self.peek() in operators:
             op = self.take()[1]
             left = (kind, op, left, self._deeper(lower))
         return left
 
-    def or_(self) -> tuple:
+    def or_(self) -> Node:
         return self._binary(("||",), self.and_, "bool")
 
-    def and_(self) -> tuple:
+    def and_(self) -> Node:
         return self._binary(("&&",), self.equality, "bool")
 
-    def equality(self) -> tuple:
+    def equality(self) -> Node:
         return self._binary(("==", "!="), self.comparison, "cmp")
 
-    def comparison(self) -> tuple:
+    def comparison(self) -> Node:
         return self._binary(("<", "<=", ">", ">="), self.unary, "cmp")
 
-    def unary(self) -> tuple:
+    def unary(self) -> Node:
         if self.peek() == "!":
             self.take()
             return ("not", self._deeper(self.unary))
         return self.postfix()
 
-    def postfix(self) -> tuple:
+    def postfix(self) -> Node:
         node = self.primary()
         while self.peek() in (".", "["):
             if self.take()[1] == ".":
@@ -150,7 +155,7 @@ class _Parser:
                 node = ("prop", node, key)
         return node
 
-    def primary(self) -> tuple:
+    def primary(self) -> Node:
         kind, text = self.take()
         if kind == "num":
             return ("lit", _number(text))
@@ -168,7 +173,7 @@ class _Parser:
         if self.peek() != "(":
             return ("ctx", lowered)
         self.take("(")
-        args: list[tuple] = []
+        args: list[Node] = []
         while self.peek() != ")":
             if args:
                 self.take(",")
@@ -177,10 +182,10 @@ class _Parser:
         return ("call", lowered, args)
 
 
-def _dotted(node: tuple) -> str:
+def _dotted(node: Node) -> str:
     """`github.event.pull_request` for the tree of that property access, for the reasons."""
     if node[0] == "ctx":
-        return node[1]
+        return str(node[1])
     if node[0] == "prop":
         key = node[2]
         if key[0] == "lit" and isinstance(key[1], str):
@@ -191,13 +196,13 @@ def _dotted(node: tuple) -> str:
     return "(...)"
 
 
-def _root(node: tuple) -> tuple:
+def _root(node: Node) -> Node:
     while node[0] in ("prop", "star"):
         node = node[1]
     return node
 
 
-def _unknown_context(node: tuple) -> Unresolved:
+def _unknown_context(node: Node) -> Unresolved:
     parts = _dotted(node).split(".")
     context = parts[0]
     reason = WHY.get(context)
@@ -207,7 +212,7 @@ def _unknown_context(node: tuple) -> Unresolved:
     return Unresolved(reason.format(name=".".join(parts[:keep])))
 
 
-def _eval(node: tuple, context: Mapping[str, Any]) -> Any:
+def _eval(node: Node, context: Mapping[str, Any]) -> Any:
     kind = node[0]
     if kind == "lit":
         return node[1]
@@ -280,7 +285,7 @@ def _loose_equal(left: Any, right: Any) -> bool:
     if isinstance(left, str) and isinstance(right, str):
         return left.casefold() == right.casefold()
     if type(left) is type(right):
-        return left == right
+        return bool(left == right)
     return _to_number(left) == _to_number(right)  # NaN equals nothing
 
 
@@ -290,7 +295,7 @@ def _compare(left: Any, right: Any, op: str) -> bool:
         b: Any = right.casefold()
     else:  # a NaN compares false either way
         a, b = _to_number(left), _to_number(right)
-    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+    return bool({"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op])
 
 
 def _index(value: Any, key: Any) -> Any:

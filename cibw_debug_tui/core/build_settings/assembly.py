@@ -104,7 +104,7 @@ def assemble(c: Candidate, combo: Combination) -> Assembly:
     return out
 
 
-def _inputs(c: Candidate, facts: dict, out: Assembly) -> list[str]:
+def _inputs(c: Candidate, facts: dict[str, str | None], out: Assembly) -> list[str]:
     """The action's `with:` and the command line's options; returns the groups of --enable."""
     enable: list[str] = []
     for key, value in c.inputs.items():
@@ -158,7 +158,12 @@ def _nonempty(value: Value, c: Candidate) -> bool:
 
 
 def _classify(
-    name: str, value: Value, c: Candidate, combo: Combination, facts: dict, out: Assembly
+    name: str,
+    value: Value,
+    c: Candidate,
+    combo: Combination,
+    facts: dict[str, str | None],
+    out: Assembly,
 ) -> None:
     """Sends one CIBW_* setting, or says why not."""
     written = value.written()

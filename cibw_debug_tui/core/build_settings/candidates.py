@@ -38,10 +38,10 @@ class Candidate:
     inputs: dict[str, Value]  # with: and command-line options ("package-dir", "--platform")
     flags: list[str]  # command-line flags (--prerelease-pythons)
     pinned: str  # the cibuildwheel version the job runs, when it says
-    earlier: list[tuple[str, dict]]  # the job's steps before it, with their labels
+    earlier: list[tuple[str, dict[str, Any]]]  # the job's steps before it, with their labels
     run_before: list[str]  # commands before cibuildwheel in its own run: script
-    entry: dict = field(default_factory=dict)  # the matrix entry
-    context: dict = field(default_factory=dict)  # what its expressions read: matrix, runner
+    entry: dict[str, Any] = field(default_factory=dict)  # the matrix entry
+    context: dict[str, Any] = field(default_factory=dict)  # what its expressions read
     runs_on: RunsOn = _NOT_YET  # the job's runner, for the entry
     condition: bool | None = True  # the step's if:, None when decided while the build runs
     matrix_note: str = ""  # why the matrix could not be expanded
@@ -54,7 +54,7 @@ class Candidate:
         where = f"{self.file} job {self.job}"
         return f"{where} ({entry})" if entry else where
 
-    def rank(self) -> tuple:
+    def rank(self) -> tuple[int, int, int, int, bool]:
         """Better candidates rank higher; among equals, the first in the files wins."""
         chosen = {True: 2, None: 1, False: 0}
         wheelish = "wheel" in f"{self.file} {self.job}".lower()
@@ -67,7 +67,7 @@ class Candidate:
         )
 
 
-def runs_cibuildwheel(step: dict) -> bool:
+def runs_cibuildwheel(step: dict[str, Any]) -> bool:
     """Whether a step uses the cibuildwheel action or runs cibuildwheel in its script."""
     run = step.get("run")
     return bool(_action_ref(step)) or (
@@ -106,8 +106,8 @@ def scan(
 
 def _for_entries(
     where: tuple[str, str],
-    job: dict,
-    steps: list[tuple[dict, Candidate]],
+    job: dict[str, Any],
+    steps: list[tuple[dict[str, Any], Candidate]],
     combo: Combination,
     problems: list[str],
 ) -> tuple[list[Candidate], list[tuple[str, str, str]]]:
@@ -151,8 +151,8 @@ def _for_entries(
 
 
 def _read_steps(
-    file: str, text: str, job_id: str, job: dict, workflow_env: dict[str, Any]
-) -> list[tuple[dict, Candidate]]:
+    file: str, text: str, job_id: str, job: dict[str, Any], workflow_env: dict[str, Any]
+) -> list[tuple[dict[str, Any], Candidate]]:
     """The job's cibuildwheel steps with their settings as written, before any entry."""
     steps = [s if isinstance(s, dict) else {} for s in job["steps"]]
     labelled = [(_step_label(s, i), s) for i, s in enumerate(steps)]
@@ -190,13 +190,13 @@ def _read_steps(
     return read
 
 
-def _action_ref(step: dict) -> str | None:
+def _action_ref(step: dict[str, Any]) -> str | None:
     uses = step.get("uses")
     m = _ACTION.fullmatch(uses.strip()) if isinstance(uses, str) else None
     return m.group(1) if m else None
 
 
-def _step_label(step: dict, index: int) -> str:
+def _step_label(step: dict[str, Any], index: int) -> str:
     """A step as a person finds it in the file: its name, else its number and what it does."""
     name = step.get("name")
     if isinstance(name, str) and name.strip():
@@ -210,7 +210,7 @@ def _env_of(block: Any) -> dict[str, Any]:
     return {str(k): v for k, v in block.items()} if isinstance(block, dict) else {}
 
 
-def _pinned_version(text: str, ref: str | None, steps: list[dict]) -> str:
+def _pinned_version(text: str, ref: str | None, steps: list[dict[str, Any]]) -> str:
     """The version the step's action names, or the last install of cibuildwheel before it."""
     if ref:
         if re.fullmatch(r"[0-9a-f]{40}", ref):

@@ -124,7 +124,9 @@ def _platform_of(c: Candidate) -> str | None:
         return None
 
 
-def _selection(c: Candidate, combo: Combination, config: dict) -> tuple[bool | None, str, int]:
+def _selection(
+    c: Candidate, combo: Combination, config: dict[str, Any]
+) -> tuple[bool | None, str, int]:
     """Whether this step's configuration builds the identifier, why not, and how close it
     comes (how much of the identifier its selectors name)."""
     ident = combo.identifier or ""
@@ -183,7 +185,7 @@ def _selection(c: Candidate, combo: Combination, config: dict) -> tuple[bool | N
 def choose(
     candidates: list[Candidate],
     combo: Combination,
-    config: dict,
+    config: dict[str, Any],
     left_out: list[tuple[str, str, str]],
 ) -> tuple[Candidate | None, list[Candidate], list[str]]:
     """The best candidate, the ones as good as it, and each other job with why not it."""

@@ -6,6 +6,7 @@ WorkflowError in words, never a crash or a hang.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 MAX_FILE_CHARS = 1_000_000  # GitHub's contents API serves files up to 1 MB inline
@@ -90,16 +91,17 @@ def _check_expansion(root: Any, name: str) -> None:
     size(root)
 
 
-def load_pyproject(text: str) -> dict:
+def load_pyproject(text: str) -> dict[str, Any]:
     """`text` parsed as TOML (tomllib, or tomli before Python 3.11)."""
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
+    else:  # mypy checks as Python 3.10, where tomli (not installed with 3.11) is used
+        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
     _check_text(text, "pyproject.toml")
     try:
-        return tomllib.loads(text)
+        table: dict[str, Any] = tomllib.loads(text)
+        return table
     except tomllib.TOMLDecodeError as error:
         raise WorkflowError(f"pyproject.toml is not valid TOML: {error}") from None
     except RecursionError:

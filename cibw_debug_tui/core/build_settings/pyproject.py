@@ -27,7 +27,7 @@ class PyprojectOption:
     superseded_by: str = ""  # an environment setting that wins over it, in words
 
 
-def read_config(text: str | None, problems: list[str]) -> dict:
+def read_config(text: str | None, problems: list[str]) -> dict[str, Any]:
     """The `[tool.cibuildwheel]` table of a `pyproject.toml` text; {} when there is none."""
     if text is None:
         return {}
@@ -53,9 +53,9 @@ def _display(option: str, value: Any) -> str:
     return str(value)
 
 
-def _tables(config: dict, combo: Combination) -> list[tuple[str, dict]]:
+def _tables(config: dict[str, Any], combo: Combination) -> list[tuple[str, dict[str, Any]]]:
     """The tables that apply to the identifier, in cibuildwheel's order, with their names."""
-    tables: list[tuple[str, dict]] = [("[tool.cibuildwheel]", config)]
+    tables: list[tuple[str, dict[str, Any]]] = [("[tool.cibuildwheel]", config)]
     platform_table = config.get(combo.os or "linux")
     if isinstance(platform_table, dict):
         tables.append((f"[tool.cibuildwheel.{combo.os}]", platform_table))
@@ -70,7 +70,7 @@ def _tables(config: dict, combo: Combination) -> list[tuple[str, dict]]:
 
 
 def pyproject_options(
-    config: dict, combo: Combination, assembly: Assembly, problems: list[str]
+    config: dict[str, Any], combo: Combination, assembly: Assembly, problems: list[str]
 ) -> list[PyprojectOption]:
     """The options `[tool.cibuildwheel]` gives this identifier, and what wins over each."""
     effective: dict[str, tuple[str, str]] = {}  # option -> (value, table)

@@ -84,7 +84,7 @@ def _match(labels: list[str], combo: Combination) -> tuple[int | None, str]:
     return best
 
 
-def runs_on(job: dict, context: Mapping[str, Any], combo: Combination) -> RunsOn:
+def runs_on(job: dict[str, Any], context: Mapping[str, Any], combo: Combination) -> RunsOn:
     """A job's `runs-on` for the matrix entry in `context`. An expression that cannot be
     evaluated is measured by the labels it may choose, and scores at most 1."""
     raw = job.get("runs-on")

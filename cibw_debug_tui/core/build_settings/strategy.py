@@ -16,7 +16,7 @@ from cibw_debug_tui.core.build_settings.documents import WorkflowError
 MAX_MATRIX = 256  # GitHub runs at most 256 jobs per matrix
 
 
-def _listed(value: Any, name: str) -> list:
+def _listed(value: Any, name: str) -> list[Any]:
     """A list of the matrix, or the reason it is not one."""
     if isinstance(value, str) and "${{" in value:
         raise Unresolved(f"uses {name}, computed while the main build runs ({value.strip()})")
@@ -29,10 +29,10 @@ def _subset(part: Any, whole: Any) -> bool:
     """GitHub matches an exclude entry, or an include's keys, partially inside objects."""
     if isinstance(part, dict) and isinstance(whole, dict):
         return all(k in whole and _subset(v, whole[k]) for k, v in part.items())
-    return part == whole
+    return bool(part == whole)
 
 
-def expand_matrix(matrix: Any) -> list[dict]:
+def expand_matrix(matrix: Any) -> list[dict[str, Any]]:
     """The entries of a static `strategy.matrix`, in GitHub's order: the product of its lists,
     less `exclude`, then `include` merged in. Raises Unresolved when the matrix (or one of its
     lists) is computed while the workflow runs, WorkflowError when it is malformed or too big."""
@@ -57,7 +57,7 @@ def expand_matrix(matrix: Any) -> list[dict]:
             entries = [e for e in entries if not _subset(rule, e)]
     # An include joins every original combination it does not contradict (GitHub's rule),
     # or else becomes a combination of its own; added combinations never merge.
-    added: list[dict] = []
+    added: list[dict[str, Any]] = []
     for extra in _listed(matrix.get("include") or [], "matrix.include"):
         if not isinstance(extra, dict):
             continue
