@@ -89,6 +89,7 @@ def startup(rounds: int = 7) -> None:
 
 def downloads(rounds: int = 5) -> None:
     print("4. artifact download throughput", flush=True)
+    from cibw_debug_tui.core import workflow_contract as contract
     from cibw_debug_tui.core.config import Token
     from cibw_debug_tui.core.github import GitHub
     from cibw_debug_tui.simulator import runs
@@ -109,13 +110,17 @@ def downloads(rounds: int = 5) -> None:
                             "runner": "ubuntu-latest",
                             "python": "cp312",
                             "arch": "x86_64",
-                            "debug-mode": "disabled",
+                            "debug-mode": contract.DISABLED,
                         },
                         "bench",
                     )
                     while True:
                         artifacts, _ = await github.artifacts("bench/pkg", found.run_id)
-                        wheels = [a for a in artifacts if "wheels" in a["name"]]
+                        wheels = [
+                            a
+                            for a in artifacts
+                            if a["name"].startswith(contract.WHEELS_ARTIFACT_PREFIX)
+                        ]
                         if wheels:
                             break
                         await asyncio.sleep(0.1)
@@ -287,8 +292,9 @@ async def _simulated_hour(count: int) -> dict:
     from cibw_debug_tui.core.events import JobsChanged, SshConnectionRead
     from cibw_debug_tui.core.github import GitHub
     from cibw_debug_tui.core.scout import SshScout
-    from cibw_debug_tui.core.session import Session, SessionSpec
+    from cibw_debug_tui.core.session import DebugMode, Session, SessionSpec
     from cibw_debug_tui.core.watcher import Watcher
+    from cibw_debug_tui.core.workflow_contract import PUBLISH_PREFIX, step_stage
 
     server = subprocess.Popen(
         [COMMAND, "simulate-github", "--port", "0", "--speed", str(SPEED)],
@@ -316,7 +322,7 @@ async def _simulated_hour(count: int) -> dict:
                 "ubuntu-latest",
                 "cp312",
                 "x86_64",
-                "always" if i % 2 else "after-failure",
+                DebugMode.ALWAYS if i % 2 else DebugMode.AFTER_FAILURE,
                 session_timeout=20,
             )
             session = Session(f"s{i}", spec, api, created_at=sim_now())
@@ -371,8 +377,8 @@ async def _simulated_hour(count: int) -> dict:
                     )
                     if seen is not None:
                         (selected if i == 0 else others).append(max(0.0, seen - began))
-                    if step["name"].startswith("Publish the SSH"):
-                        stage = "before-build" if "before" in step["name"] else "after-failure"
+                    if step["name"].startswith(PUBLISH_PREFIX):
+                        stage = step_stage(step["name"])
                         published = _seconds(step.get("completed_at"))
                         opened = ssh_seen.get((watcher.session.id, stage))
                         if published and opened:
@@ -474,13 +480,13 @@ async def _live_sessions(api: str, history_path: Path) -> list[int]:
     from cibw_debug_tui.core.config import Token
     from cibw_debug_tui.core.github import GitHub
     from cibw_debug_tui.core.history import History
-    from cibw_debug_tui.core.session import Session, SessionSpec
+    from cibw_debug_tui.core.session import DebugMode, Session, SessionSpec
 
     history = History(history_path)
     async with GitHub(api, Token("bench", "bench")) as github, httpx.AsyncClient() as control:
         for i in range(LIVE):
             await control.post(f"{api}/_sim/scenario", json={"scenario": MIX[i % len(MIX)]})
-            mode = "always" if i % 2 else "after-failure"
+            mode = DebugMode.ALWAYS if i % 2 else DebugMode.AFTER_FAILURE
             spec = SessionSpec("bench/pkg", "ubuntu-latest", "cp312", "x86_64", mode)
             session = Session(f"live{i:02}", spec, api, created_at=time.time() - LIVE + i)
             found = await github.dispatch("bench/pkg", "main", spec.inputs(), session.id)

@@ -33,6 +33,7 @@ def contract_violations(workflow: dict) -> list[str]:
         if got != want:
             found.append(f"{what}: the workflow has {got!r}, the contract {want!r}")
 
+    expect("workflow name", workflow["name"], contract.WORKFLOW_TITLE)
     inputs = workflow["on"]["workflow_dispatch"]["inputs"]
     expect("input names", list(inputs), list(contract.INPUT_DEFAULTS))
     if len(inputs) > 10:
@@ -230,16 +231,32 @@ def test_every_debug_mode_is_accepted_with_its_sessions(mode, stages):
 def test_the_client_uses_the_contracts_names():
     from cibw_debug_tui import cli
     from cibw_debug_tui.core import connection, github, session
+    from cibw_debug_tui.simulator import payloads
     from cibw_debug_tui.ui.screens import dispatch
+    from cibw_debug_tui.ui.widgets import ssh
 
     assert github.WORKFLOW_FILE == bundled.WORKFLOW_NAME == contract.WORKFLOW_FILE
+    assert contract.WORKFLOW_PATH.endswith("/" + contract.WORKFLOW_FILE)
+    assert payloads.workflow("a", "w", "o/r", contract.WORKFLOW_PATH)["name"] == (
+        contract.WORKFLOW_TITLE
+    )
     assert connection.STAGES == contract.STAGES
+    assert {m.value for m in session.DebugMode} == set(contract.DEBUG_MODES)
+    assert session.SessionSpec("o/r", "r", "p", "a").debug_mode == contract.DEFAULT_DEBUG_MODE
+    assert set(ssh.EXPECTATIONS) == set(session.DebugMode)
     assert set(dispatch.MODES) == set(contract.DEBUG_MODES)
     assert dispatch.MODES[0] == contract.DEFAULT_DEBUG_MODE
     for stage in contract.STAGES:
         name = contract.ssh_artifact(stage, 3)
         assert connection.stage_of_artifact(name) == stage
-        assert session.step_stage(contract.session_step(stage)) == stage
+        assert contract.step_stage(contract.session_step(stage)) == stage
+        assert contract.step_stage(contract.publish_step(stage)) == stage
+        spec = session.SessionSpec("o/r", "r", "p", "a", session.DebugMode(stage))
+        assert (spec.ssh_before, spec.ssh_after) == (
+            stage == contract.BEFORE_BUILD,
+            stage == contract.AFTER_FAILURE,
+        )
+    assert contract.step_stage(contract.BUILDLOG_STEP) is None
     assert connection.stage_of_artifact(contract.buildlog_artifact(1)) is None
     args = cli.build_parser().parse_args(["dispatch", "--runner", "r", "--python", "p",
                                           "--arch", "a"])  # fmt: skip

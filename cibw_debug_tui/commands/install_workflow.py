@@ -10,13 +10,14 @@ from pathlib import Path
 
 from cibw_debug_tui import bundled
 from cibw_debug_tui.commands import CommandError
+from cibw_debug_tui.core.workflow_contract import WORKFLOW_PATH
 
 
 def run(args: argparse.Namespace) -> int:
     root = Path(args.path)
     if not root.is_dir():
         raise CommandError(f"{root} is not a folder; give the root of your repository's checkout")
-    target = root / ".github" / "workflows" / bundled.WORKFLOW_NAME
+    target = root / WORKFLOW_PATH
     text = bundled.workflow_text()
     if target.exists():
         try:

@@ -7,6 +7,7 @@ import signal
 import sys
 
 from cibw_debug_tui.commands import CommandError
+from cibw_debug_tui.core.workflow_contract import DEFAULT_DEBUG_MODE
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
         f"Simulating {kind} at {sim.api_url} (speed x{args.speed:g}, scenario {args.scenario}).\n"
         f"Any token works, e.g.: GH_TOKEN=sim cibw-debug-tui dispatch --api-url {sim.api_url} "
         "--repo octo/pkg --runner ubuntu-latest --python cp312 --arch x86_64 "
-        "--debug-mode after-failure --watch\n"
+        f"--debug-mode {DEFAULT_DEBUG_MODE} --watch\n"
         "Press Ctrl+C to stop.",
         flush=True,
     )

@@ -17,9 +17,13 @@ from cibw_debug_tui.core.matrix import check
 from cibw_debug_tui.core.models import Artifact, Job, RunStatus
 from cibw_debug_tui.core.workflow_contract import (
     AFTER_FAILURE,
+    ALWAYS,
     BEFORE_BUILD,
     DEBUG_MODES,
+    DEFAULT_DEBUG_MODE,
+    DISABLED,
     SESSION_STEP_PREFIX,
+    step_stage,
 )
 
 if TYPE_CHECKING:
@@ -27,15 +31,19 @@ if TYPE_CHECKING:
 
 
 class DebugMode(str, Enum):
-    """When the workflow opens an SSH session (its `debug-mode` input)."""
+    """When the workflow opens an SSH session (its `debug-mode` input): the contract's modes
+    (tests/test_workflow_contract.py holds the two to each other)."""
 
-    AFTER_FAILURE = "after-failure"
-    BEFORE_BUILD = "before-build"
-    ALWAYS = "always"
-    DISABLED = "disabled"
+    AFTER_FAILURE = AFTER_FAILURE
+    BEFORE_BUILD = BEFORE_BUILD
+    ALWAYS = ALWAYS
+    DISABLED = DISABLED
 
     def __str__(self) -> str:
         return self.value
+
+
+DEFAULT_MODE = DebugMode(DEFAULT_DEBUG_MODE)
 
 
 class LocalStatus(str, Enum):
@@ -64,12 +72,6 @@ def session_status(text: str) -> SessionStatus:
     raise ValueError(f"unknown session status {text!r}")
 
 
-def step_stage(step_name: str) -> str:
-    """The SSH stage a step of the workflow belongs to, by its name's "(before the build)" or
-    "(after the failure)"."""
-    return BEFORE_BUILD if "(before" in step_name else AFTER_FAILURE
-
-
 @dataclass(frozen=True)
 class SessionSpec:
     """What was asked for: enough to dispatch the same thing again."""
@@ -78,7 +80,7 @@ class SessionSpec:
     runner: str
     python: str
     arch: str
-    debug_mode: DebugMode = DebugMode.AFTER_FAILURE
+    debug_mode: DebugMode = DEFAULT_MODE
     ref: str = "main"
     session_timeout: int = 30
     package_dir: str = "."

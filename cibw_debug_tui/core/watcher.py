@@ -32,7 +32,7 @@ from cibw_debug_tui.core.events import (
 )
 from cibw_debug_tui.core.github import GitHub, GitHubError
 from cibw_debug_tui.core.models import Artifact, Run, RunStatus
-from cibw_debug_tui.core.session import LocalStatus, Session, step_stage
+from cibw_debug_tui.core.session import LocalStatus, Session
 from cibw_debug_tui.core.workflow_contract import (
     AFTER_FAILURE,
     BEFORE_BUILD,
@@ -40,6 +40,7 @@ from cibw_debug_tui.core.workflow_contract import (
     PUBLISH_PREFIX,
     SSH_SETUP_PREFIXES,
     UPLOAD_PREFIXES,
+    step_stage,
 )
 
 FAST = 2.0  # seconds between polls while something is about to change

@@ -20,17 +20,20 @@ from dataclasses import dataclass
 from cibw_debug_tui.core import matrix
 
 WORKFLOW_FILE = "cibuildwheel-debug.yml"
+WORKFLOW_PATH = f".github/workflows/{WORKFLOW_FILE}"  # where it lives in a repository
+WORKFLOW_TITLE = "Debug cibuildwheel with SSH"  # its `name:`, as GitHub shows it
 CIBUILDWHEEL_VERSION = "4.2.0"
 
 # -- dispatch inputs (GitHub Enterprise Server accepts at most 10) ---------------------------
 
 STAGES = ("before-build", "after-failure")  # when an SSH session opens
 BEFORE_BUILD, AFTER_FAILURE = STAGES
+ALWAYS, DISABLED = "always", "disabled"  # the other debug modes: both sessions, or none
 DEBUG_MODES: dict[str, tuple[str, ...]] = {  # debug-mode -> the SSH sessions it opens
-    "before-build": (BEFORE_BUILD,),
-    "after-failure": (AFTER_FAILURE,),
-    "always": STAGES,
-    "disabled": (),
+    BEFORE_BUILD: (BEFORE_BUILD,),
+    AFTER_FAILURE: (AFTER_FAILURE,),
+    ALWAYS: STAGES,
+    DISABLED: (),
 }
 DEFAULT_DEBUG_MODE = AFTER_FAILURE
 PYTHON_OPTIONS = tuple(p.tag for p in matrix.PYTHONS)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from cibw_debug_tui.core.workflow_contract import WORKFLOW_FILE
+from cibw_debug_tui.core.workflow_contract import WORKFLOW_PATH, WORKFLOW_TITLE
 
 if TYPE_CHECKING:
     from cibw_debug_tui.simulator.runs import Artifact, Job, Run, Step
@@ -179,7 +179,7 @@ def workflow(api: str, web: str, full_name: str, path: str) -> dict:
     return {
         "id": wid,
         "node_id": node_id("W", wid),
-        "name": "Debug cibuildwheel with SSH",
+        "name": WORKFLOW_TITLE,
         "path": path,
         "state": "active",
         "created_at": "2026-01-01T00:00:00Z",
@@ -203,8 +203,6 @@ def head_commit(sha: str, when: datetime) -> dict:
 
 
 # -- runs, jobs, steps and artifacts -------------------------------------------------------------
-
-WORKFLOW_PATH = f".github/workflows/{WORKFLOW_FILE}"
 
 
 def run(api: str, web: str, found: Run, now: float) -> dict[str, Any]:
@@ -312,7 +310,7 @@ def job(api: str, web: str, found_run: Run, found: Job, now: float) -> dict[str,
         "node_id": node_id("CR", found.id),
         "head_sha": found_run.head_sha,
         "head_branch": found_run.ref,
-        "workflow_name": "Debug cibuildwheel with SSH",
+        "workflow_name": WORKFLOW_TITLE,
         "url": f"{api}/repos/{repo}/actions/jobs/{found.id}",
         "html_url": f"{web}/{repo}/actions/runs/{run_id}/job/{found.id}",
         "status": status,

@@ -13,7 +13,7 @@ from email.message import Message
 from typing import Any
 from urllib.parse import urlencode
 
-from cibw_debug_tui.core.workflow_contract import WORKFLOW_FILE
+from cibw_debug_tui.core.workflow_contract import WORKFLOW_FILE, WORKFLOW_PATH
 from cibw_debug_tui.simulator import SCENARIOS, payloads
 from cibw_debug_tui.simulator.runs import Artifact, Job, Run, check_inputs
 from cibw_debug_tui.simulator.state import SimulatedGitHub
@@ -136,7 +136,7 @@ def _workflow_exists(req: Request, repo: str, wf: str) -> None:
     _repo(req, repo)
     names = {
         WORKFLOW_FILE,
-        str(payloads.number_for(f"workflow:{repo}:{payloads.WORKFLOW_PATH}")),
+        str(payloads.number_for(f"workflow:{repo}:{WORKFLOW_PATH}")),
     }
     if repo in req.sim.repos_without_workflow or wf not in names:
         raise error(404, "Not Found")
@@ -177,7 +177,7 @@ def get_repo(req: Request, repo: str) -> Answer:
 def get_workflow(req: Request, repo: str, wf: str) -> Answer:
     _workflow_exists(req, repo, wf)
     api, web = req.urls
-    return 200, payloads.workflow(api, web, repo, payloads.WORKFLOW_PATH), None
+    return 200, payloads.workflow(api, web, repo, WORKFLOW_PATH), None
 
 
 def post_dispatch(req: Request, repo: str, wf: str) -> Answer:

@@ -206,7 +206,12 @@ class Run:
             step.name = step.name.replace("${{ needs.validate.outputs.identifier }}", ident)
         self.artifact_id = {
             name: next(self._artifact_ids)
-            for name in ("ssh-before-build", "ssh-after-failure", "buildlog", "logs", "wheels")
+            for name in (
+                *(f"ssh-{stage}" for stage in contract.STAGES),
+                "buildlog",
+                "logs",
+                "wheels",
+            )
         }
         self._session_tokens = {
             stage: "".join(

@@ -10,15 +10,16 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from cibw_debug_tui.core.session import DebugMode
 from cibw_debug_tui.ui.app import DebugApp
 from cibw_debug_tui.ui.backend import Backend
 
 DEMO_SPEED = 10.0
 DEMO_REPO = "demo/pkg"
 DEMO_SESSIONS = (  # (runner, python, arch, debug mode)
-    ("ubuntu-latest", "cp312", "aarch64", "after-failure"),
-    ("macos-latest", "cp313", "universal2", "before-build"),
-    ("windows-latest", "cp311", "AMD64", "disabled"),
+    ("ubuntu-latest", "cp312", "aarch64", DebugMode.AFTER_FAILURE),
+    ("macos-latest", "cp313", "universal2", DebugMode.BEFORE_BUILD),
+    ("windows-latest", "cp311", "AMD64", DebugMode.DISABLED),
 )
 
 
@@ -55,7 +56,7 @@ def make_app(
         from cibw_debug_tui.core.config import Token
         from cibw_debug_tui.core.github import GitHub
         from cibw_debug_tui.core.history import History
-        from cibw_debug_tui.core.session import DebugMode, SessionSpec
+        from cibw_debug_tui.core.session import SessionSpec
         from cibw_debug_tui.simulator.server import Simulator
 
         cfg, _ = _config()
@@ -74,7 +75,7 @@ def make_app(
             log_dir=logs,
             now=sim.clock.now,
             start_with=tuple(
-                SessionSpec(DEMO_REPO, runner, python, arch, DebugMode(mode))
+                SessionSpec(DEMO_REPO, runner, python, arch, mode)
                 for runner, python, arch, mode in DEMO_SESSIONS
             )
             if seed_demo

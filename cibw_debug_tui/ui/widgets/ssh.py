@@ -10,11 +10,17 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
-from cibw_debug_tui.core.session import Session
+from cibw_debug_tui.core.session import DebugMode, Session
+from cibw_debug_tui.core.workflow_contract import STAGE_WORDS
 from cibw_debug_tui.ui.format import duration
 from cibw_debug_tui.ui.widgets.pane import Pane
 
-STAGE_WORDS = {"before-build": "before the build", "after-failure": "after the failure"}
+EXPECTATIONS = {
+    DebugMode.DISABLED: "No SSH session: debug mode is disabled.",
+    DebugMode.BEFORE_BUILD: "An SSH session opens before the build.",
+    DebugMode.AFTER_FAILURE: "An SSH session opens if the build fails.",
+    DebugMode.ALWAYS: "SSH sessions open before the build and if it fails.",
+}
 
 
 class SshPane(Vertical):
@@ -84,12 +90,6 @@ class SshPane(Vertical):
 
 
 def _expectation(session: Session) -> str:
-    mode = session.spec.debug_mode
     if session.done:
         return "No SSH session was opened."
-    return {
-        "disabled": "No SSH session: debug mode is disabled.",
-        "before-build": "An SSH session opens before the build.",
-        "after-failure": "An SSH session opens if the build fails.",
-        "always": "SSH sessions open before the build and if it fails.",
-    }.get(mode, "")
+    return EXPECTATIONS[session.spec.debug_mode]
