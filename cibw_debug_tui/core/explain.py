@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable
 from typing import BinaryIO
 
-from cibw_debug_tui.core.explain_rank import CauseLine, Explanation, Ranker, Seen
+from cibw_debug_tui.core.explain_rank import Block, CauseLine, Explanation, Ranker, Seen, TextAt
 from cibw_debug_tui.core.explain_rules import (
     CATEGORIES,
     CATEGORY_TITLES,
@@ -199,7 +199,7 @@ class _Reader:
         keep = range(max(0, len(block) - CONTEXT_BEFORE - 2), len(block))
         self._tail = [(first + i, text_at(i)) for i in keep]
 
-    def _previous(self, i: int, text_at) -> str:
+    def _previous(self, i: int, text_at: TextAt) -> str:
         for j in range(i - 1, i - 40, -1):
             text = text_at(j)
             if text is None and j < -len(self._tail):
@@ -219,7 +219,7 @@ class _Reader:
                     self.stage = stage
                 return
 
-    def _read(self, i: int, line: str, first: int, block, text_at) -> None:
+    def _read(self, i: int, line: str, first: int, block: Block, text_at: TextAt) -> None:
         number = first + i
         text = line.lstrip()
         low = text.lower()
@@ -252,7 +252,7 @@ class _Reader:
         if failure:
             self.ranker.failed(number, text)
 
-    def _before(self, i: int, first: int, text_at) -> list[tuple[int, str]]:
+    def _before(self, i: int, first: int, text_at: TextAt) -> list[tuple[int, str]]:
         before: list[tuple[int, str]] = []
         j = i - 1
         while len(before) < CONTEXT_BEFORE and j >= -len(self._tail):
@@ -293,7 +293,11 @@ def _from_rarest(word: bytes) -> tuple[bytes, bytes]:
     return word[start : start + 2], pattern + _IGNORED.get(word, b"")
 
 
-def _plan() -> tuple[tuple, tuple[re.Pattern[bytes], ...], tuple[bytes, ...]]:
+# Each rare byte, with the words found from it and where in each word the byte is.
+Anchored = tuple[tuple[bytes, tuple[tuple[bytes, int], ...]], ...]
+
+
+def _plan() -> tuple[Anchored, tuple[re.Pattern[bytes], ...], tuple[bytes, ...]]:
     """(each rare byte with the words found from it, expressions, words left to bytes.find)."""
     anchored = tuple(
         (rare, tuple((w, w.index(rare)) for w in _TRIGGERS if rare in w and w not in _IGNORED))
@@ -334,7 +338,8 @@ def _lines_with_triggers(squeezed: bytes) -> list[int]:
             end = squeezed.find(b"\n", at)
             at = squeezed.find(word, end) if end != -1 else -1
     found.sort()
-    lines, line, counted = [], 0, 0
+    lines: list[int] = []
+    line = counted = 0
     for at in found:
         line += squeezed.count(b"\n", counted, at)
         counted = at
@@ -390,6 +395,7 @@ def explain_stream(stream: BinaryIO, block_bytes: int = 1 << 20) -> Explanation:
     """
     reader = _Reader()
     first, carry, skipping = 1, b"", False
+    joined: bytes | None
     while data := stream.read(block_bytes):
         if skipping:
             newline = data.find(b"\n")

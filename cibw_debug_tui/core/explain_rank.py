@@ -11,7 +11,9 @@ its cause). Each cause carries a short reason, so that a wrong pick can be debug
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from cibw_debug_tui.core.explain_rules import HINTS
 
@@ -24,6 +26,11 @@ COMPANION_DISTANCE = 12
 MIN_CAUSE_SCORE = 40
 MIN_COMPANION_SCORE = 60
 SHOWN = 70  # characters of a marker line quoted in a reason
+
+# A block of raw lines, and the cleaned text of its line i (negative: the previous block's
+# last lines), None for a line that holds nothing to read.
+Block = list[bytes]
+TextAt = Callable[[int], str | None]
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,7 @@ class Explanation:
     def found(self) -> bool:
         return bool(self.cause)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "category": self.category,
             "cause": [{"line": c.line, "text": c.text, "reason": c.reason} for c in self.cause],
@@ -100,7 +107,15 @@ class Ranker:
         self.open: list[_Candidate] = []  # still waiting for lines after them
         self.set_aside: list[_Candidate] = []  # the strongest recovered ones, for the reasons
 
-    def add(self, seen: Seen, before, block, i: int, first: int, text_at) -> None:
+    def add(
+        self,
+        seen: Seen,
+        before: list[tuple[int, str]],
+        block: Block,
+        i: int,
+        first: int,
+        text_at: TextAt,
+    ) -> None:
         candidate = _Candidate((seen.score, -seen.line), seen, before)
         if seen.failure:
             candidate.failed_at = (seen.line, seen.text)
@@ -139,11 +154,13 @@ class Ranker:
         self.set_aside = strongest[:MAX_RECOVERED]
         self.pending.clear()
 
-    def fill_open(self, block, first: int, text_at) -> None:
+    def fill_open(self, block: Block, first: int, text_at: TextAt) -> None:
         if self.open:
             self._fill(list(self.open), block, 0, first, text_at)
 
-    def _fill(self, candidates, block, start: int, first: int, text_at) -> None:
+    def _fill(
+        self, candidates: list[_Candidate], block: Block, start: int, first: int, text_at: TextAt
+    ) -> None:
         """Give candidates the lines after them, up to the next step's group."""
         for candidate in candidates:
             i = start
