@@ -92,12 +92,12 @@ def downloads(rounds: int = 5) -> None:
     from cibw_debug_tui.core import workflow_contract as contract
     from cibw_debug_tui.core.config import Token
     from cibw_debug_tui.core.github import GitHub
-    from cibw_debug_tui.simulator import runs
+    from cibw_debug_tui.simulator import published
     from cibw_debug_tui.simulator.server import Simulator
 
     size = 64 * 1024 * 1024
-    original = runs._wheel
-    runs._wheel = lambda identifier, size=size: original(identifier, size)
+    original = published.stand_in_wheel
+    published.stand_in_wheel = lambda identifier, size=size: original(identifier, size)
     try:
         with Simulator(speed=1000) as sim, tempfile.TemporaryDirectory() as folder:
 
@@ -142,7 +142,7 @@ def downloads(rounds: int = 5) -> None:
 
             ours, bare, nbytes = asyncio.run(go())
     finally:
-        runs._wheel = original
+        published.stand_in_wheel = original
     mb = nbytes / 1e6
     ratio = statistics.median(bare) / statistics.median(ours)
     row(

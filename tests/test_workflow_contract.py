@@ -16,6 +16,7 @@ from workflow_harness import ROOT, WORKFLOW, load_workflow
 from cibw_debug_tui import bundled
 from cibw_debug_tui.core import matrix
 from cibw_debug_tui.core import workflow_contract as contract
+from cibw_debug_tui.simulator import published
 from cibw_debug_tui.simulator.runs import Clock, Run, check_inputs
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -287,19 +288,19 @@ def test_the_simulator_runs_the_workflows_steps():
 
 def test_the_simulator_publishes_the_build_log_before_the_session_opens():
     run = simulated_run("build-failure")
-    artifacts = {a.name: a for a in run.artifacts(run.clock.now() + 24 * 3600)}
+    artifacts = {a.name: a for a in published.artifacts(run, run.clock.now() + 24 * 3600)}
     buildlog = artifacts[contract.buildlog_artifact(1)]
     session = artifacts[contract.ssh_artifact(contract.AFTER_FAILURE, 1)]
     assert buildlog.created < session.created
     with zipfile.ZipFile(io.BytesIO(buildlog.content)) as archive:
         assert archive.namelist() == [contract.BUILD_LOG_FILE]
         log = archive.read(contract.BUILD_LOG_FILE).decode()
-    assert log == run.build_log() and "fatal error" in log
+    assert log == published.build_log(run) and "fatal error" in log
     assert f"cibuildwheel version {contract.CIBUILDWHEEL_VERSION}" in log
 
 
 def test_a_simulated_build_that_succeeds_publishes_no_build_log():
     run = simulated_run("success", mode="always")
-    names = {a.name for a in run.artifacts(run.clock.now() + 24 * 3600)}
+    names = {a.name for a in published.artifacts(run, run.clock.now() + 24 * 3600)}
     assert contract.buildlog_artifact(1) not in names
     assert contract.ssh_artifact(contract.BEFORE_BUILD, 1) in names

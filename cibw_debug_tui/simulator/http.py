@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from cibw_debug_tui.simulator import routes
+from cibw_debug_tui.simulator import published, routes
 from cibw_debug_tui.simulator.routes import Reply, Request, error
 from cibw_debug_tui.simulator.state import RateLimited, SimulatedGitHub
 
@@ -198,7 +198,7 @@ class Handler(BaseHTTPRequestHandler):
                 ctype = "application/zip"
             else:
                 run, job = routes.find_job(sim, ident)
-                data = run.job_log(job).encode()
+                data = published.job_log(run, job).encode()
                 ctype = "text/plain; charset=utf-8"
         fault = sim.take_fault(f"/_sim/blob/{kind}/{ident}")
         if fault and fault.kind == "truncate":

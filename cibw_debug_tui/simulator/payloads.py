@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 from cibw_debug_tui.core.workflow_contract import WORKFLOW_PATH, WORKFLOW_TITLE
 
 if TYPE_CHECKING:
-    from cibw_debug_tui.simulator.runs import Artifact, Job, Run, Step
+    from cibw_debug_tui.simulator.published import Artifact
+    from cibw_debug_tui.simulator.runs import Run
+    from cibw_debug_tui.simulator.steps import Job, Step
 
 _REPO_URLS = (
     "archive_url/{archive_format}{/ref}",

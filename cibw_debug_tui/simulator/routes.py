@@ -14,9 +14,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from cibw_debug_tui.core.workflow_contract import WORKFLOW_FILE, WORKFLOW_PATH
-from cibw_debug_tui.simulator import SCENARIOS, payloads
-from cibw_debug_tui.simulator.runs import Artifact, Job, Run, check_inputs
+from cibw_debug_tui.simulator import SCENARIOS, payloads, published
+from cibw_debug_tui.simulator.published import Artifact
+from cibw_debug_tui.simulator.runs import Run, check_inputs
 from cibw_debug_tui.simulator.state import SimulatedGitHub
+from cibw_debug_tui.simulator.steps import Job
 
 DOCS = "https://docs.github.com/rest"
 GHES_MAX_INPUTS = 10
@@ -116,7 +118,7 @@ def _run(req: Request, repo: str, run_id: str) -> Run:
 def find_artifact(sim: SimulatedGitHub, artifact_id: int) -> Artifact | None:
     now = sim.clock.now()
     for run in sim.runs.values():
-        for artifact in run.artifacts(now):
+        for artifact in published.artifacts(run, now):
             if artifact.id == artifact_id:
                 artifact.expired = artifact_id in run.expired_ids
                 return artifact
@@ -276,7 +278,7 @@ def get_artifacts(req: Request, repo: str, run: str) -> Answer:
     api, _ = req.urls
     with req.sim.lock:
         found = _run(req, _repo(req, repo), run)
-        artifacts = found.artifacts(req.sim.clock.now())
+        artifacts = published.artifacts(found, req.sim.clock.now())
         page, per_page = req.page()
         chosen = artifacts[(page - 1) * per_page : page * per_page]
         body = {
@@ -293,7 +295,7 @@ def get_repo_artifacts(req: Request, repo: str) -> Answer:
         _repo(req, repo)
         now = req.sim.clock.now()
         found = [(run, a) for run in req.sim.runs.values() if run.repo == repo
-                 for a in run.artifacts(now)]  # fmt: skip
+                 for a in published.artifacts(run, now)]  # fmt: skip
         found.sort(key=lambda pair: (pair[1].created, pair[1].id), reverse=True)
         page, per_page = req.page()
         chosen = found[(page - 1) * per_page : page * per_page]

@@ -8,19 +8,18 @@ edits the plan from that moment on.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import random
 import re
 import time
-import zipfile
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from cibw_debug_tui import bundled
 from cibw_debug_tui.core import matrix
 from cibw_debug_tui.core import workflow_contract as contract
-from cibw_debug_tui.simulator import buildlogs
+from cibw_debug_tui.simulator import published
+from cibw_debug_tui.simulator.steps import Job, Step, debug_steps, validate_steps
 
 
 def demo_scenario(combo: matrix.Combination) -> str:
@@ -49,99 +48,6 @@ class Clock:
         return datetime.fromtimestamp(self.now() if at is None else at, timezone.utc)
 
 
-@dataclass
-class Step:
-    name: str
-    duration: float | None  # None: an SSH session, until continue, quit or timeout
-    ok: bool = True
-    # "always", "ssh", "ssh-before", "ssh-after", "emulated", "failure", "session-id"
-    when: str = "always"
-    stage: str | None = None
-    # "step", "open", "publish", "wait", "build", "publish-buildlog", "upload-logs", "upload-wheels"
-    kind: str = "step"
-    # Filled in by the plan:
-    start: float | None = None
-    end: float | None = None
-    conclusion: str | None = None
-
-
-@dataclass
-class Artifact:
-    id: int
-    name: str
-    created: float
-    content: bytes
-    expired: bool = False
-
-
-def _debug_steps() -> list[Step]:
-    """The debug job's steps, named as in the bundled workflow (with expressions filled later)."""
-    durations = {
-        "Check out the repository": 2,
-        "Set up Python for cibuildwheel": 6,
-        "Set up QEMU for the emulated architecture": 9,
-        "Prepare the build settings and the environment report": 20,
-        contract.HELPER_STEP: 1,
-        contract.BUILDLOG_STEP: 2,
-        contract.LOGS_STEP: 3,
-        contract.WHEELS_STEP: 3,
-        contract.REPORT_STEP: 1,
-    }
-    kinds = {
-        contract.BUILDLOG_STEP: "publish-buildlog",
-        contract.LOGS_STEP: "upload-logs",
-        contract.WHEELS_STEP: "upload-wheels",
-    }
-    when_stage = {contract.BEFORE_BUILD: "ssh-before", contract.AFTER_FAILURE: "ssh-after"}
-    steps = [Step("Set up job", 3)]
-    for raw in bundled.workflow()["jobs"]["debug"]["steps"]:
-        name = raw["name"]
-        stage = contract.step_stage(name)
-        if name.startswith(contract.BUILD_STEP_PREFIX):
-            steps.append(Step(name, 90, kind="build"))
-        elif stage is not None:
-            # Opening installs tmate (after the build, after a failure) and reaches tmate.io.
-            kind, duration = {
-                contract.open_step(stage): ("open", 15),
-                contract.publish_step(stage): ("publish", 2),
-                contract.claude_step(stage): ("step", 15),
-                contract.session_step(stage): ("wait", None),
-            }[name]
-            steps.append(Step(name, duration, kind=kind, when=when_stage[stage], stage=stage))
-        else:
-            when = {contract.HELPER_STEP: "ssh", contract.BUILDLOG_STEP: "failure"}.get(name)
-            when = when or ("emulated" if "QEMU" in name else "always")
-            steps.append(
-                Step(name, durations.get(name, 2), when=when, kind=kinds.get(name, "step"))
-            )
-    steps += [
-        Step("Post Set up Python for cibuildwheel", 1),
-        Step("Post Check out the repository", 1),
-        Step("Complete job", 1),
-    ]
-    return steps
-
-
-def _validate_steps() -> list[Step]:
-    """The validate job's steps, as in the bundled workflow."""
-    when = {contract.SESSION_ID_STEP: "session-id"}
-    named = bundled.workflow()["jobs"]["validate"]["steps"]
-    middle = [Step(s["name"], 2, when=when.get(s["name"], "always")) for s in named]
-    return [Step("Set up job", 2), *middle, Step("Complete job", 1)]
-
-
-@dataclass
-class Job:
-    id: int
-    name: str
-    steps: list[Step]
-    start: float | None = None
-    end: float | None = None
-    conclusion: str | None = None
-    runner_name: str | None = None
-    labels: list[str] = field(default_factory=list)
-
-
 class Run:
     """One workflow run (one attempt at a time) of the debug workflow."""
 
@@ -156,9 +62,9 @@ class Run:
         scenario: str,
         created: float,
         clock: Clock,
-        artifact_ids,
+        artifact_ids: Iterator[int],
         rng: random.Random | None = None,
-    ):
+    ) -> None:
         self.id = run_id
         self.number = number
         self.repo = repo
@@ -174,9 +80,9 @@ class Run:
         if scenario == "demo":
             self.scenario = demo_scenario(self.combo)
         self.attempt = 0
-        self.old_artifacts: list[Artifact] = []
+        self.old_artifacts: list[published.Artifact] = []
         self.deleted = False
-        self._contents: dict[str, bytes] = {}
+        self.contents: dict[str, bytes] = {}  # each artifact's, made once (published.py)
         self.expired_ids: set[int] = set()
         self.start_attempt(created)
 
@@ -192,34 +98,27 @@ class Run:
 
     def start_attempt(self, created: float, rerun_failed: bool = False) -> None:
         if self.attempt:
-            self.old_artifacts += [a for a in self.artifacts(self.clock.now())]
+            self.old_artifacts += published.artifacts(self, self.clock.now())
         self.attempt += 1
         self.created = created
         self.continued: dict[str, float] = {}
         self.cancelled_at: float | None = None
         self.force_cancelled = False
         base = self.id * 100 + self.attempt * 10
-        self.validate = Job(base + 1, contract.VALIDATE_JOB, _validate_steps())
+        self.validate = Job(base + 1, contract.VALIDATE_JOB, validate_steps())
         ident = self.combo.identifier or "invalid"
-        self.debug = Job(base + 2, f"{ident} on {self.inputs['runner']}", _debug_steps())
+        self.debug = Job(base + 2, f"{ident} on {self.inputs['runner']}", debug_steps())
         for step in self.debug.steps:
             step.name = step.name.replace("${{ needs.validate.outputs.identifier }}", ident)
-        self.artifact_id = {
-            name: next(self._artifact_ids)
-            for name in (
-                *(f"ssh-{stage}" for stage in contract.STAGES),
-                "buildlog",
-                "logs",
-                "wheels",
-            )
-        }
-        self._session_tokens = {
+        kinds = [*(f"ssh-{stage}" for stage in contract.STAGES), "buildlog", "logs", "wheels"]
+        self.artifact_id = {kind: next(self._artifact_ids) for kind in kinds}
+        self.session_tokens = {
             stage: "".join(
                 random.choices("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", k=25)
             )
             for stage in contract.STAGES
         }
-        self._region = self.rng.choice(TMATE_REGIONS)
+        self.region = self.rng.choice(TMATE_REGIONS)
 
     def _session_end(self, stage: str, start: float) -> float:
         timeout = 60.0 * int(self.inputs.get("session-timeout") or 30)
@@ -251,7 +150,7 @@ class Run:
                 step.start = step.end = None
                 step.conclusion = "skipped"
                 continue
-            step.start, step.end = t, t + step.duration
+            step.start, step.end = t, t + (step.duration or 0.0)
             step.conclusion = "success"
             t = step.end
             if step.name == contract.CHECK_STEP and not self.combo.valid:
@@ -289,12 +188,13 @@ class Run:
                 continue
             step.start = t
             if step.kind == "wait":
+                assert step.stage is not None  # a session's wait has its stage
                 step.end = self._session_end(step.stage, t)
             elif step.kind == "build":
                 duration = 420.0 if self.combo.build == "emulated" else 90.0
                 step.end = t + (duration / 2 if build_fails else duration)
             else:
-                step.end = t + step.duration
+                step.end = t + (step.duration or 0.0)
             step.conclusion = "success"
             if step.kind == "build" and build_fails:
                 build_ok = False
@@ -305,13 +205,15 @@ class Run:
         self.debug.end = t
         self.debug.conclusion = "success" if build_ok else "failure"
         if self.scenario == "cancelled" and self.cancelled_at is None:
-            build = next(s for s in self.debug.steps if s.kind == "build")
-            self.cancelled_at = build.start + 10
+            build = self.step("build")
+            self.cancelled_at = (build.start if build and build.start else t) + 10
         if self.cancelled_at is not None:
             self._apply_cancel()
 
     def _apply_cancel(self) -> None:
         at = self.cancelled_at
+        if at is None:
+            return
         for job in (self.validate, self.debug):
             if job.start is None or job.end is None or job.end <= at:
                 continue
@@ -328,7 +230,7 @@ class Run:
                 if step.start >= at:
                     step.start = step.end = None
                     step.conclusion = "skipped"
-                elif step.end > at:
+                elif step.end is not None and step.end > at:
                     step.end, step.conclusion = at, "cancelled"
             job.end, job.conclusion = at + (0 if self.force_cancelled else 1), "cancelled"
 
@@ -375,9 +277,9 @@ class Run:
         (Claude Code is installed while the person connects) to the end of its wait."""
         self.plan()
         for step in self.debug.steps:
-            if step.kind == "wait" and step.start is not None:
-                published = self._step("publish", step.stage).end
-                if published <= now < step.end:
+            if step.kind == "wait" and step.start is not None and step.end is not None:
+                publish = self.step("publish", step.stage)
+                if publish and publish.end is not None and publish.end <= now < step.end:
                     return step.stage
         return None
 
@@ -396,150 +298,12 @@ class Run:
         self.force_cancelled = force
         return True
 
-    # -- artifacts and logs ------------------------------------------------------------------
-
-    def _step(self, kind: str, stage: str | None = None) -> Step | None:
+    def step(self, kind: str, stage: str | None = None) -> Step | None:
+        """The debug job's step of this kind (and stage), as published.py reads it."""
         return next(
             (s for s in self.debug.steps if s.kind == kind and (stage is None or s.stage == stage)),
             None,
         )
-
-    def connection_json(self, stage: str) -> dict:
-        open_step = self._step("open", stage)
-        opened = open_step.end
-        timeout = int(self.inputs.get("session-timeout") or 30)
-        workspace = f"/home/runner/work/{self.repo.split('/')[1]}/{self.repo.split('/')[1]}"
-        if self.combo.os == "windows":
-            workspace = f"D:/a/{self.repo.split('/')[1]}/{self.repo.split('/')[1]}"
-        elif self.combo.os == "macos":
-            workspace = f"/Users/runner/work/{self.repo.split('/')[1]}/{self.repo.split('/')[1]}"
-        docker = None
-        if self.combo.os == "linux" and stage == contract.AFTER_FAILURE:
-            container = "cibuildwheel-" + hashlib.sha1(str(self.id).encode()).hexdigest()[:12]
-            shell = "linux32 bash" if self.combo.arch in ("i686", "armv7l") else "bash"
-            docker = f"docker start {container} >/dev/null && docker exec -it {container} {shell}"
-        stamp = "%Y-%m-%dT%H:%M:%SZ"
-        return {
-            "format": contract.CONNECTION_FORMAT,
-            "status": "open",
-            "stage": stage,
-            "message": f"SSH session open ({stage}) for @{self.actor}'s keys",
-            "actor": self.actor,
-            "identifier": self.combo.identifier,
-            "runner_os": {"linux": "Linux", "macos": "macOS", "windows": "Windows"}[self.combo.os],
-            "ssh": f"ssh {self._session_tokens[stage]}@{self._region}.tmate.io",
-            "opened_at": self.clock.moment(opened).strftime(stamp),
-            "timeout_minutes": timeout,
-            "expires_at": self.clock.moment(opened + 60 * timeout).strftime(stamp),
-            "continue_file": f"{workspace}/continue",
-            "continue_command": f'touch "{workspace}/continue"',
-            "docker_exec": docker,
-            "rebuild": f"{contract.REBUILD_COMMAND}  # build {self.combo.identifier} again, "
-            "keeping the build folder",
-            "claude": "claude  # Claude Code; run `claude login` (no ANTHROPIC_API_KEY secret)",
-        }
-
-    def artifacts(self, now: float) -> list[Artifact]:
-        """Artifacts of this attempt uploaded by `now` (plus earlier attempts')."""
-        self.plan()
-        found = list(self.old_artifacts)
-        ident = self.combo.identifier
-        for stage in contract.STAGES:
-            step = self._step("publish", stage)
-            if step and step.end is not None and step.end <= now:
-                name = contract.ssh_artifact(stage, self.attempt)
-                content = self._cached(name, lambda stage=stage: self._connection_zip(stage))
-                found.append(Artifact(self.artifact_id[f"ssh-{stage}"], name, step.end, content))
-        buildlog = self._step("publish-buildlog")
-        if buildlog and buildlog.end is not None and buildlog.end <= now:
-            # Published right after a failed build, before the after-failure session.
-            name = contract.buildlog_artifact(self.attempt)
-            content = self._cached(
-                name, lambda: _zip({contract.BUILD_LOG_FILE: self.build_log().encode()})
-            )
-            found.append(Artifact(self.artifact_id["buildlog"], name, buildlog.end, content))
-        logs = self._step("upload-logs")
-        if logs and logs.end is not None and logs.end <= now:
-            name = contract.logs_artifact(ident, self.attempt)
-            content = self._cached(name, self._logs_zip)
-            found.append(Artifact(self.artifact_id["logs"], name, logs.end, content))
-        wheels = self._step("upload-wheels")
-        build = self._step("build")
-        if (
-            wheels
-            and wheels.end is not None
-            and wheels.end <= now
-            and build.conclusion == "success"
-        ):
-            name = contract.wheels_artifact(ident, self.attempt)
-            python, platform = ident.split("-", 1)
-            wheel = f"pkg-1.0-{python}-{python}-{platform}.whl"
-            content = self._cached(name, lambda: _zip({wheel: _wheel(ident)}))
-            found.append(Artifact(self.artifact_id["wheels"], name, wheels.end, content))
-        return found
-
-    def _cached(self, name: str, make) -> bytes:
-        if name not in self._contents:
-            self._contents[name] = make()
-        return self._contents[name]
-
-    def _connection_zip(self, stage: str) -> bytes:
-        body = json.dumps(self.connection_json(stage), indent=2) + "\n"
-        return _zip({contract.connection_file(stage): body.encode()})
-
-    def _logs_zip(self) -> bytes:
-        ident = self.combo.identifier
-        return _zip(
-            {
-                contract.BUILD_LOG_FILE: self.build_log().encode(),
-                "environment.txt": f"== cibuildwheel debug run for {ident}\n".encode(),
-                "build-identifiers.txt": f"{ident}\n".encode(),
-            }
-        )
-
-    def build_log(self) -> str:
-        ident = self.combo.identifier
-        text = buildlogs.BUILD_OUTPUT.format(
-            identifier=ident, version=contract.CIBUILDWHEEL_VERSION
-        )
-        build = self._step("build")
-        if build and build.conclusion == "failure":
-            return f"{text}\n{buildlogs.failure_for(self.combo.os, self.combo.build)}\n"
-        return f"{text}\n{buildlogs.SUCCESS_TAIL.format(identifier=ident)}\n"
-
-    def job_log(self, job: Job) -> str:
-        steps: list[tuple[str, list[str]]] = []
-        for step in job.steps:
-            if step.start is None:
-                continue
-            body: list[str] = []
-            if step.name == contract.CHECK_STEP:
-                if self.combo.valid:
-                    body = [f"{self.combo.identifier}: {self.combo.build} build"]
-                else:
-                    body = [f"##[error]{self.combo.reason}", f"error: {self.combo.reason}"]
-            elif step.kind == "build":
-                body = self.build_log().splitlines()
-            if step.conclusion == "failure":
-                body.append("##[error]Process completed with exit code 1.")
-            steps.append((step.name, body))
-        return buildlogs.job_log(self.clock.moment(job.start or self.created), steps)
-
-
-def _zip(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files.items():
-            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, data)
-    return buffer.getvalue()
-
-
-def _wheel(identifier: str, size: int = 2 * 1024 * 1024) -> bytes:
-    """A stand-in wheel of realistic size that does not compress away."""
-    seed = int(hashlib.sha1(identifier.encode()).hexdigest(), 16)
-    return random.Random(seed).randbytes(size)
 
 
 _INPUT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from cibw_debug_tui.simulator import SCENARIOS
+from cibw_debug_tui.simulator import SCENARIOS, published
 from cibw_debug_tui.simulator.runs import Clock, Run
 
 SIGNED_URL_SECONDS = 60
@@ -134,7 +134,7 @@ class SimulatedGitHub:
     def expire_artifact(self, artifact_id: int) -> bool:
         with self.lock:
             for run in self.runs.values():
-                for artifact in run.artifacts(self.clock.now()):
+                for artifact in published.artifacts(run, self.clock.now()):
                     if artifact.id == artifact_id:
                         run.expired_ids.add(artifact_id)
                         return True
