@@ -10,17 +10,11 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from cibw_debug_tui.core.session import DebugMode
 from cibw_debug_tui.ui.app import DebugApp
 from cibw_debug_tui.ui.backend import Backend
 
 DEMO_SPEED = 10.0
 DEMO_REPO = "demo/pkg"
-DEMO_SESSIONS = (  # (runner, python, arch, debug mode)
-    ("ubuntu-latest", "cp312", "aarch64", DebugMode.AFTER_FAILURE),
-    ("macos-latest", "cp313", "universal2", DebugMode.BEFORE_BUILD),
-    ("windows-latest", "cp311", "AMD64", DebugMode.DISABLED),
-)
 
 
 def _dirs(cfg: dict) -> tuple[Path, Path]:
@@ -56,9 +50,14 @@ def make_app(
         from cibw_debug_tui.core.config import Token
         from cibw_debug_tui.core.github import GitHub
         from cibw_debug_tui.core.history import History
-        from cibw_debug_tui.core.session import SessionSpec
+        from cibw_debug_tui.core.session import DebugMode, SessionSpec
         from cibw_debug_tui.simulator.server import Simulator
 
+        demo_sessions = (  # one in each kind of debug mode but "always"
+            SessionSpec(DEMO_REPO, "ubuntu-latest", "cp312", "aarch64", DebugMode.AFTER_FAILURE),
+            SessionSpec(DEMO_REPO, "macos-latest", "cp313", "universal2", DebugMode.BEFORE_BUILD),
+            SessionSpec(DEMO_REPO, "windows-latest", "cp311", "AMD64", DebugMode.DISABLED),
+        )
         cfg, _ = _config()
         downloads, logs = _dirs(cfg)
         sim = Simulator(speed=DEMO_SPEED, scenario="demo").start()
@@ -74,12 +73,7 @@ def make_app(
             download_dir=downloads,
             log_dir=logs,
             now=sim.clock.now,
-            start_with=tuple(
-                SessionSpec(DEMO_REPO, runner, python, arch, mode)
-                for runner, python, arch, mode in DEMO_SESSIONS
-            )
-            if seed_demo
-            else (),
+            start_with=demo_sessions if seed_demo else (),
         )
 
     def backend() -> Backend:
