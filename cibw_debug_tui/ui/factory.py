@@ -53,7 +53,7 @@ def make_app(
         from cibw_debug_tui.core.session import DebugMode, SessionSpec
         from cibw_debug_tui.simulator.server import Simulator
 
-        demo_sessions = (  # one in each kind of debug mode but "always"
+        demo_sessions = (  # three platforms, three debug modes
             SessionSpec(DEMO_REPO, "ubuntu-latest", "cp312", "aarch64", DebugMode.AFTER_FAILURE),
             SessionSpec(DEMO_REPO, "macos-latest", "cp313", "universal2", DebugMode.BEFORE_BUILD),
             SessionSpec(DEMO_REPO, "windows-latest", "cp311", "AMD64", DebugMode.DISABLED),
