@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from cibw_debug_tui.core.config import Token
+from cibw_debug_tui.core.files import private_folder, safe_file_name, whole_number
 from cibw_debug_tui.core.models import (
     Artifact,
     Job,
@@ -41,6 +42,9 @@ from cibw_debug_tui.core.models import (
     read_workflow,
 )
 from cibw_debug_tui.core.transport import (
+    REQUEST_DEADLINE,
+    STALL_AFTER,
+    STALL_BYTES,
     GitHubError,
     LostResponse,
     RateLimit,
@@ -80,12 +84,16 @@ class GitHub(Transport):
         backoff: float = 1.0,
         max_backoff: float = 30.0,
         max_rate_wait: float = 3600.0,
+        request_deadline: float = REQUEST_DEADLINE,
+        stall_after: float = STALL_AFTER,
+        stall_bytes: int = STALL_BYTES,
         find_timeout: float = 60.0,
         on_status: Callable[[str], None] | None = None,
     ):
         super().__init__(api_url, token, timeout=timeout, retries=retries, backoff=backoff,
                          max_backoff=max_backoff, max_rate_wait=max_rate_wait,
-                         on_status=on_status)  # fmt: skip
+                         request_deadline=request_deadline, stall_after=stall_after,
+                         stall_bytes=stall_bytes, on_status=on_status)  # fmt: skip
         self.find_timeout = find_timeout  # how long a dispatched run may take to be listed
         self.run_details_supported: bool | None = None
 
@@ -284,60 +292,89 @@ class GitHub(Transport):
     async def download(
         self, url: str, dest: Path, what: str, progress: Progress | None = None
     ) -> Path:
-        """Stream `url` (an API download URL) into `dest`; nothing partial is left on failure."""
+        """Stream `url` (an API download URL) into `dest`, readable by its owner only, through
+        a new temporary file beside it (never a name someone could have planted a link at);
+        nothing partial is left on failure."""
         import httpx
 
         location = await self._signed_url(url, what)
-        dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        partial = dest.with_name(f".{dest.name}.{os.getpid()}.part")
+        private_folder(dest.parent)
+        handle, partial = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part",
+                                           dir=dest.parent)  # fmt: skip
         try:
-            async with self._blob_client.stream("GET", location) as response:
-                if response.status_code == 410:
-                    raise GitHubError(f"the download link for {what} expired; try again", 410)
-                if response.status_code != 200:
-                    raise GitHubError(f"download of {what} failed: HTTP {response.status_code}")
-                total = response.headers.get("content-length")
-                size = int(total) if total and total.isdigit() else None
-                done = 0
-                with open(partial, "wb") as out:
-                    async for chunk in response.aiter_bytes(1 << 20):
+            with os.fdopen(handle, "wb") as out:
+                response = await self.open_stream(location)
+                try:
+                    if response.status_code == 410:
+                        raise GitHubError(f"the download link for {what} expired; try again", 410)
+                    if response.status_code != 200:
+                        raise GitHubError(f"download of {what} failed: HTTP {response.status_code}")
+                    total = response.headers.get("content-length")
+                    size = int(total) if total and total.isdigit() else None
+                    done = 0
+                    async for chunk in self.chunks(response, what):
                         out.write(chunk)
                         done += len(chunk)
                         if progress:
                             progress(done, size)
-                if size is not None and done != size:
-                    raise GitHubError(f"download of {what} was cut short ({done} of {size} bytes)")
+                finally:
+                    await response.aclose()
+            if size is not None and done != size:
+                raise GitHubError(f"download of {what} was cut short ({done} of {size} bytes)")
             os.replace(partial, dest)
         except httpx.TransportError as error:
             raise GitHubError(f"download of {what} failed: {type(error).__name__}") from None
         finally:
-            partial.unlink(missing_ok=True)
+            Path(partial).unlink(missing_ok=True)
         return dest
 
     async def download_artifact(
         self, repo: str, artifact: Artifact, folder: Path, progress: Progress | None = None
     ) -> Path:
-        name = re.sub(r"[^A-Za-z0-9._-]", "_", artifact["name"]) + ".zip"
-        url = f"/repos/{repo}/actions/artifacts/{artifact['id']}/zip"
+        name = safe_file_name(artifact["name"]) + ".zip"
+        url = f"/repos/{repo}/actions/artifacts/{whole_number(artifact['id'])}/zip"
         return await self.download(url, folder / name, f"artifact {artifact['name']}", progress)
 
     async def artifact_bytes(self, repo: str, artifact_id: int, limit: int = 1 << 20) -> bytes:
-        """A small artifact's zip in memory (the SSH connection file)."""
+        """A small artifact's zip in memory (the SSH connection file): read as it arrives and
+        refused once it passes `limit` bytes, all within the request deadline."""
         import httpx
 
+        what = "the SSH connection artifact"
         location = await self._signed_url(
-            f"/repos/{repo}/actions/artifacts/{artifact_id}/zip", "the SSH connection artifact"
+            f"/repos/{repo}/actions/artifacts/{whole_number(artifact_id)}/zip", what
         )
+
+        async def read() -> bytes:
+            response = await self.open_stream(location)
+            try:
+                if response.status_code != 200:
+                    raise GitHubError(f"download failed: HTTP {response.status_code}")
+                declared = response.headers.get("content-length", "")
+                data = bytearray()
+                if not (declared.isdigit() and int(declared) > limit):
+                    async for chunk in self.chunks(response, what):
+                        data += chunk
+                        if len(data) > limit:
+                            break
+                if len(data) > limit or (declared.isdigit() and int(declared) > limit):
+                    raise GitHubError(
+                        f"{what} is unexpectedly large (over {limit // 1024} KB); not read"
+                    )
+                return bytes(data)
+            finally:
+                await response.aclose()
+
         try:
-            response = await self._blob_client.get(location)
+            return await asyncio.wait_for(read(), self.request_deadline)
+        except asyncio.TimeoutError:
+            raise GitHubError(
+                f"{what} did not arrive within {self.request_deadline:.0f}s"
+            ) from None
         except httpx.TransportError as error:
             raise GitHubError(f"download failed: {type(error).__name__}") from None
-        if response.status_code != 200:
-            raise GitHubError(f"download failed: HTTP {response.status_code}")
-        if len(response.content) > limit:
-            raise GitHubError("the SSH connection artifact is unexpectedly large")
-        return response.content
 
     async def job_log(self, repo: str, job_id: int, dest: Path) -> Path:
         """A finished job's log, saved to `dest` (GitHub serves it only once the job ends)."""
-        return await self.download(f"/repos/{repo}/actions/jobs/{job_id}/logs", dest, "the job log")
+        url = f"/repos/{repo}/actions/jobs/{whole_number(job_id)}/logs"
+        return await self.download(url, dest, "the job log")

@@ -1,7 +1,8 @@
 """Sessions and the last form values, kept across restarts in a YAML file.
 
-Writes go to a temporary file that replaces the real one, so the file is never half-written;
-two instances merge their sessions under a lock instead of overwriting each other; a file that
+Writes go to a new temporary file that replaces the real one, so the file is never
+half-written (files.py: the file is 0600, its folder 0700, no planted link is followed); two
+instances merge their sessions under a lock instead of overwriting each other; a file that
 cannot be read is kept aside (never silently dropped) and the reason is reported. No token is
 ever stored here.
 """
@@ -17,6 +18,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from cibw_debug_tui.core.files import open_private, write_private
 from cibw_debug_tui.core.session import Session, SessionSpec, session_status
 
 VERSION = 1
@@ -45,8 +47,8 @@ def history_path() -> Path:
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """An advisory lock beside the file, where the platform has one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "a+") as handle:
+    handle = open_private(path.with_name(path.name + ".lock"))
+    try:
         try:
             import fcntl
         except ImportError:  # Windows: the atomic replace alone keeps the file whole
@@ -57,6 +59,8 @@ def _locked(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        os.close(handle)
 
 
 def _plain(value: object) -> object:
@@ -176,12 +180,7 @@ class History:
             merged = sorted([*mine.values(), *others], key=_newest_first)[:KEEP]
             data = {"version": VERSION, "last_form": self.last_form, "sessions": merged}
             text = yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True)
-            partial = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            with open(partial, "w", encoding="utf-8") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(partial, self.path)
+            write_private(self.path, text)
 
     def _read_quietly(self) -> dict[str, Any]:
         yaml, loader, _ = _yaml()

@@ -7,6 +7,13 @@ suspicious of every answer.
 - Network errors, 5xx and answers that cannot be read (not JSON, or not the shape the tool
   needs: see models.py) are retried with back-off; `status` says in words what is happening
   meanwhile, for the dashboard to show; after the last try the error is a GitHubError in words.
+- Deadlines: every request, its whole answer included, has `request_deadline` seconds (a
+  server that sends one byte every few seconds gets no further than one that sends nothing);
+  a download, which may rightly take minutes, is given up when it stops making progress:
+  fewer than `stall_bytes` in `stall_after` seconds.
+- The token goes to the API's own origin (scheme, host, port) and to no other: `TokenAuth`
+  adds it to each request for that origin, whatever URL an answer named (a next page, a
+  redirect); a next page elsewhere is not followed.
 """
 
 from __future__ import annotations
@@ -16,9 +23,10 @@ import importlib.util
 import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urljoin, urlsplit
 
 from cibw_debug_tui import __version__
 from cibw_debug_tui.core.config import Token, web_url
@@ -31,6 +39,10 @@ API_VERSION = "2022-11-28"
 RETRY_STATUSES = {500, 502, 503, 504}
 RATE_WAIT_FLOOR = 1.0  # seconds
 RESET_UNREADABLE = -1.0  # a rate limit whose end the headers do not say in a number
+REQUEST_DEADLINE = 20.0  # seconds for a whole request and its answer (GitHub's own limit is 10)
+STALL_AFTER = 30.0  # a download is given up when fewer than STALL_BYTES came in this long
+STALL_BYTES = 16 * 1024
+DEFAULT_PORTS = {"http": 80, "https": 443}
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
 T = TypeVar("T")
@@ -123,6 +135,46 @@ def message_of(response: httpx.Response) -> str:
     return response.reason_phrase or f"HTTP {response.status_code}"
 
 
+Origin = tuple[str, str, int]
+
+
+def origin_of(url: str | httpx.URL) -> Origin:
+    """A URL's origin: (scheme, host, port), the scheme's port when none is written. A URL
+    that cannot be read has an origin no other URL has."""
+    try:
+        parts = urlsplit(str(url))
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme, 0)
+    except ValueError:
+        return ("", str(url), -1)
+    return (parts.scheme.lower(), (parts.hostname or "").lower(), port)
+
+
+def same_origin(one: str | httpx.URL, other: str | httpx.URL) -> bool:
+    return origin_of(one) == origin_of(other)
+
+
+class TokenAuth:
+    """Adds the token to requests for the API's own origin, and takes it off any other.
+
+    The client's only way to send the token: pages, redirects followed by hand or by httpx,
+    and every URL an answer names go through it, so an answer cannot send the token away.
+    """
+
+    def __init__(self, token: Token, api_url: str):
+        self._header = f"Bearer {token.value}"
+        self.origin = origin_of(api_url)
+
+    def __repr__(self) -> str:
+        return f"TokenAuth(origin={self.origin!r})"
+
+    def __call__(self, request: httpx.Request) -> httpx.Request:
+        if origin_of(request.url) == self.origin:
+            request.headers["Authorization"] = self._header
+        else:
+            request.headers.pop("Authorization", None)
+        return request
+
+
 def _remember_missing_sniffio() -> None:
     """httpcore tries `import sniffio` four times a request. When it is not installed, each
     miss searches sys.path again: a sixth of a poll's CPU. Remember the miss instead."""
@@ -144,6 +196,9 @@ class Transport:
         backoff: float = 1.0,
         max_backoff: float = 30.0,
         max_rate_wait: float = 3600.0,
+        request_deadline: float = REQUEST_DEADLINE,
+        stall_after: float = STALL_AFTER,
+        stall_bytes: int = STALL_BYTES,
         on_status: Callable[[str], None] | None = None,
     ):
         self.api_url = api_url.rstrip("/")
@@ -153,16 +208,22 @@ class Transport:
             "X-GitHub-Api-Version": API_VERSION,
             "User-Agent": f"cibw-debug-tui/{__version__}",
         }
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token.value}"
         _remember_missing_sniffio()
         import httpx  # here, not at the top: the dashboard paints before paying for it
 
+        self.auth = TokenAuth(token, self.api_url) if token is not None else None
         self._client = httpx.AsyncClient(
-            base_url=self.api_url, headers=headers, timeout=timeout, follow_redirects=False
+            base_url=self.api_url,
+            headers=headers,
+            auth=self.auth,
+            timeout=timeout,
+            follow_redirects=False,
         )
         # Signed download URLs get no token.
         self._blob_client = httpx.AsyncClient(timeout=timeout, follow_redirects=True)
+        self.request_deadline = request_deadline
+        self.stall_after = stall_after
+        self.stall_bytes = stall_bytes
         self.retries = retries
         self.backoff = backoff
         self.max_backoff = max_backoff
@@ -225,9 +286,19 @@ class Transport:
         attempt = 0
         while True:
             try:
-                response = await self._client.request(
-                    method, url, params=params, json=json, headers=headers
+                response = await asyncio.wait_for(
+                    self._client.request(method, url, params=params, json=json, headers=headers),
+                    self.request_deadline,
                 )
+            except asyncio.TimeoutError:  # not TimeoutError on 3.10
+                late = f"no complete answer from {self.api_url} within {self.request_deadline:.0f}s"
+                if not resend_on_lost:
+                    raise LostResponse(late) from None
+                if attempt >= self.retries:
+                    raise GitHubError(f"{late}, {attempt + 1} times; try again later") from None
+                await self._back_off(attempt, late)
+                attempt += 1
+                continue
             except httpx.TransportError as error:
                 name = type(error).__name__
                 if not resend_on_lost and not isinstance(error, httpx.ConnectError):
@@ -334,15 +405,60 @@ class Transport:
         read: Callable[[object], list[T]],
         params: dict[str, Any] | None = None,
     ) -> list[T]:
-        """Every page's records, each page checked by `read`, following Link rel="next"."""
+        """Every page's records, each page checked by `read`, following Link rel="next" on
+        the API's own origin (a next page elsewhere is an answer this tool cannot read)."""
         records: list[T] = []
         next_url: str | None = url
         next_params: dict[str, Any] | None = {"per_page": 100, **(params or {})}
         while next_url:
             page, response = await self.get_checked(next_url, read, next_params)
             records.extend(page)
-            next_url, next_params = parse_link_next(response.headers.get("link")), None
+            link = parse_link_next(response.headers.get("link"))
+            next_url, next_params = urljoin(str(response.url), link) if link else None, None
+            if next_url and not same_origin(next_url, self.api_url):
+                scheme, host, port = origin_of(next_url)
+                raise GitHubError(
+                    cannot_read(
+                        f"its next page is on another host ({scheme}://{host}:{port}); the "
+                        f"token goes to {self.api_url} only"
+                    )
+                )
         return records
+
+    async def open_stream(self, url: str) -> httpx.Response:
+        """A download's answer, its body still to be read (`chunks`), from a signed URL that
+        gets no token; its headers within the request deadline."""
+        import httpx
+
+        request = self._blob_client.build_request("GET", url)
+        try:
+            return await asyncio.wait_for(
+                self._blob_client.send(request, stream=True), self.request_deadline
+            )
+        except asyncio.TimeoutError:
+            raise httpx.ReadTimeout("no answer within the deadline", request=request) from None
+
+    async def chunks(self, response: httpx.Response, what: str) -> AsyncIterator[bytes]:
+        """A download's body as it arrives; GitHubError when it stalls (fewer than
+        `stall_bytes` in `stall_after` seconds): slow is fine, stuck is not."""
+        arriving = response.aiter_bytes()
+        mark, since = time.monotonic(), 0
+        while True:
+            left = mark + self.stall_after - time.monotonic()
+            try:
+                chunk = await asyncio.wait_for(arriving.__anext__(), max(left, 0.0))
+            except StopAsyncIteration:
+                return
+            except asyncio.TimeoutError:
+                least = self.stall_bytes
+                amount = f"{least // 1024} KB" if least >= 1024 else f"{least} bytes"
+                raise GitHubError(
+                    f"the download of {what} stalled: less than {amount} in {self.stall_after:.0f}s"
+                ) from None
+            since += len(chunk)
+            if since >= self.stall_bytes:
+                mark, since = time.monotonic(), 0
+            yield chunk
 
     def _raise_for(self, response: httpx.Response) -> None:
         status = response.status_code

@@ -30,6 +30,7 @@ from cibw_debug_tui.core.events import (
     StatusChanged,
     WatchEvent,
 )
+from cibw_debug_tui.core.files import safe_file_name, whole_number
 from cibw_debug_tui.core.github import GitHub, GitHubError
 from cibw_debug_tui.core.models import Artifact, Run, RunStatus
 from cibw_debug_tui.core.session import LocalStatus, Session
@@ -295,7 +296,8 @@ class Watcher:
             return
         job = failed[-1]
         self._explain_tries += 1
-        dest = self.log_dir / f"{s.spec.repo.replace('/', '_')}-{s.run_id}-{job['id']}.log"
+        name = f"{s.spec.repo}-{whole_number(s.run_id)}-{whole_number(job['id'])}"
+        dest = self.log_dir / (safe_file_name(name) + ".log")
         try:
             await self.github.job_log(s.spec.repo, job["id"], dest)
         except GitHubError as error:
