@@ -14,6 +14,7 @@ from typing import Any
 
 from cibw_debug_tui.commands import CommandError
 from cibw_debug_tui.core import config, matrix
+from cibw_debug_tui.core.connection import UNTRUSTED
 from cibw_debug_tui.core.events import (
     ArtifactsChanged,
     ClientSaid,
@@ -30,14 +31,16 @@ from cibw_debug_tui.core.events import (
 from cibw_debug_tui.core.fleet import Fleet
 from cibw_debug_tui.core.github import GitHub, GitHubError
 from cibw_debug_tui.core.history import History
+from cibw_debug_tui.core.safe_text import one_line, terminal_safe
 from cibw_debug_tui.core.session import DebugMode, Session, SessionSpec
 
 
-def _client_settings(args: argparse.Namespace) -> tuple[str, config.Token]:
+def _client_settings(args: argparse.Namespace) -> tuple[str, config.Token, tuple[str, ...]]:
+    """The API URL, its token, and the self-hosted tmate servers the config file trusts."""
     try:
         cfg = config.load_config()
         api_url = config.api_url_from(args.api_url, cfg)
-        return api_url, config.resolve_token(api_url, cfg)
+        return api_url, config.resolve_token(api_url, cfg), config.tmate_hosts(cfg)
     except config.ConfigError as error:
         raise CommandError(str(error)) from None
 
@@ -57,23 +60,28 @@ class _Printer:
         self.dispatched = False
 
     def emit(self, event: str, words: str, **data: Any) -> None:
-        """One event: `words` for people, `data` (with the event's name) for --json."""
+        """One event: `words` for people, `data` (with the event's name) for --json. What
+        came from outside is made safe for a terminal here (core/safe_text.py): each value
+        on one line (in `words`, the callers' own line breaks alone remain), no escape
+        sequence, no control character."""
         if self.as_json:
-            print(json.dumps({"event": event, "time": time.time(), **data}), flush=True)
+            safe = {key: one_line(v) if isinstance(v, str) else v for key, v in data.items()}
+            print(json.dumps({"event": event, "time": time.time(), **safe}), flush=True)
         else:
-            print(f"[{_stamp()}] {words}", flush=True)
+            print(f"[{_stamp()}] {terminal_safe(words, multiline=True)}", flush=True)
 
     def __call__(self, event: FleetEvent) -> None:
         if isinstance(event, ClientSaid | NoteChanged):
             if event.text:
-                self.emit("note", event.text, text=event.text)
+                self.emit("note", one_line(event.text), text=event.text)
             return
         s = self.session
         if s is None or s.run_id is None or not self.dispatched:
             return  # the dispatch's own outcome is said by "dispatched", or as an error
         match event:
             case StatusChanged():
-                text = s.status if s.status != "completed" else f"completed: {s.conclusion}"
+                done = f"completed: {one_line(s.conclusion)}"
+                text = s.status if s.status != "completed" else done
                 if s.status == "gone":
                     text = "the run was deleted on GitHub"
                 self.emit("status", str(text), status=s.status, conclusion=s.conclusion)
@@ -81,7 +89,7 @@ class _Printer:
                 step = s.current_step()
                 if step and step != self.last_step:
                     self.last_step = step
-                    self.emit("step", f"step: {step}", step=step)
+                    self.emit("step", f"step: {one_line(step)}", step=step)
             case SshConnectionRead(connection=conn) if conn.is_open:
                 closes = conn.expires_at.strftime("%H:%M UTC") if conn.expires_at else "?"
                 self.emit(
@@ -100,14 +108,16 @@ class _Printer:
                     docker_exec=conn.docker_exec,
                 )
             case SshConnectionRead(connection=conn):
-                self.emit("ssh-refused", f"SSH session refused: {conn.message}", stage=conn.stage,
-                          message=conn.message)  # fmt: skip
+                self.emit("ssh-refused", f"SSH session refused: {one_line(conn.message)}",
+                          stage=conn.stage, message=conn.message)  # fmt: skip
             case SshUnreadable(stage=stage, message=message):
-                self.emit("ssh-error", f"could not read the SSH connection: {message}",
-                          stage=stage, message=message)  # fmt: skip
+                words = one_line(message)  # "the runner sent an SSH connection this tool..."
+                if not message.startswith(UNTRUSTED):
+                    words = f"could not read the SSH connection: {words}"
+                self.emit("ssh-error", words, stage=stage, message=message)
             case FailureExplained(explanation=result, log=log):
                 if result.found:
-                    lines = "\n".join(f"  line {c.line}: {c.text}" for c in result.cause)
+                    lines = "\n".join(f"  line {c.line}: {one_line(c.text)}" for c in result.cause)
                     self.emit(
                         "failure",
                         f"failure ({result.category}):\n{lines}\n  hint: {result.hint}\n"
@@ -121,14 +131,16 @@ class _Printer:
             case WatchEnded(error=error):
                 if error:  # not the run's end: the watcher failed
                     self.stopped = error
-                    self.emit("stopped", error, message=error)
+                    self.emit("stopped", one_line(error), message=error)
             case ArtifactsChanged():
                 pass
             case _:
                 assert_never(event)
 
 
-async def _dispatch(args: argparse.Namespace, api_url: str, token: config.Token) -> int:
+async def _dispatch(
+    args: argparse.Namespace, api_url: str, token: config.Token, tmate_hosts: tuple[str, ...]
+) -> int:
     spec = SessionSpec(
         repo=args.repo,
         runner=args.runner,
@@ -144,14 +156,14 @@ async def _dispatch(args: argparse.Namespace, api_url: str, token: config.Token)
     log_dir = Path(args.log_dir).expanduser() if args.log_dir else config.log_dir()
     async with GitHub(api_url, token) as github:
         fleet = Fleet(github, History(persist=False), log_dir=log_dir.absolute(),
-                      on_event=printer)  # fmt: skip
+                      on_event=printer, tmate_hosts=tmate_hosts)  # fmt: skip
         session = printer.session = fleet.add(spec)
         try:
             await fleet.dispatch(session, follow=args.watch)
             printer.emit(
                 "dispatched",
                 f"dispatched {session.identifier} on {spec.runner} ({spec.debug_mode}): "
-                f"{session.html_url}",
+                f"{one_line(session.html_url)}",
                 run_id=session.run_id,
                 url=session.html_url,
                 session_id=session.id,
@@ -160,7 +172,7 @@ async def _dispatch(args: argparse.Namespace, api_url: str, token: config.Token)
             printer.dispatched = True
             if not args.watch:
                 if not args.json:
-                    print(session.html_url)
+                    print(one_line(session.html_url))
                 return 0
             await fleet.wait(session)
         finally:
@@ -181,9 +193,9 @@ def run(args: argparse.Namespace) -> int:
     except config.ConfigError as error:
         raise CommandError(str(error)) from None
     args.arch = combo.arch
-    api_url, token = _client_settings(args)
+    api_url, token, tmate_hosts = _client_settings(args)
     try:
-        return asyncio.run(_dispatch(args, api_url, token))
+        return asyncio.run(_dispatch(args, api_url, token, tmate_hosts))
     except GitHubError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {one_line(str(error))}", file=sys.stderr)
         return 1

@@ -67,6 +67,7 @@ class Watcher:
         pace: float = 1.0,
         now: Callable[[], float] = time.time,
         budget: RequestBudget | None = None,
+        tmate_hosts: tuple[str, ...] = (),
     ):
         self.now = now  # the clock sessions are timed by (the simulator's, in the demo)
         self.pace = pace  # scales every interval; tests and the fast demo clock use < 1
@@ -74,6 +75,7 @@ class Watcher:
         self.session = session
         self.on_event = on_event or (lambda event: None)
         self.log_dir = log_dir
+        self.tmate_hosts = tmate_hosts  # self-hosted tmate servers trusted besides tmate.io
         self.selected = False
         self.interval = FAST
         self._wake = asyncio.Event()
@@ -277,7 +279,7 @@ class Watcher:
             self._fetched.add(artifact["id"])
             try:
                 blob = await self.github.artifact_bytes(s.spec.repo, artifact["id"])
-                connection = parse_connection_zip(blob)
+                connection = parse_connection_zip(blob, self.tmate_hosts)
             except ConnectionFileError as error:
                 s.connection_errors[stage] = str(error)
                 self._emit(SshUnreadable(s.id, stage, str(error)))

@@ -96,6 +96,7 @@ class DebugApp(App[None]):
         self.log_dir = backend.log_dir
         self.now = backend.now
         self.start_with = backend.start_with
+        self.tmate_hosts = backend.tmate_hosts
 
     @property
     def sessions(self) -> dict[str, Session]:
@@ -182,7 +183,8 @@ class DebugApp(App[None]):
         self.history = self.history or History(persist=False)
         self.fleet = Fleet(self.github, self.history, log_dir=self.log_dir,
                            on_event=self.show_event, problem=self.problem, pace=self.pace,
-                           now=self.now, follow_runs=self.follow_runs)  # fmt: skip
+                           now=self.now, follow_runs=self.follow_runs,
+                           tmate_hosts=self.tmate_hosts)  # fmt: skip
         self.ssh_pane = SshPane(now=self._utcnow, id="ssh")
         self.failure_pane = FailurePane(id="failure")
         self.jobs_pane = JobsPane(now=self._utcnow, id="jobs")
@@ -410,6 +412,10 @@ class DebugApp(App[None]):
         session = self.current
         conn = session.open_connection() if session else None
         if conn is None or not conn.ssh:
+            if session is not None and session.connection_errors and not session.done:
+                self.notify("The runner's SSH connection is not trusted: nothing was copied",
+                            severity="error")  # fmt: skip
+                return
             self.notify("No SSH session is open for this session", severity="warning")
             return
         self.copy_to_clipboard(conn.ssh)

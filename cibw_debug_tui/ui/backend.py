@@ -26,3 +26,4 @@ class Backend:
     where: str = ""  # the API URL, or what stands in for it, for the status line
     now: Callable[[], float] = time.time
     start_with: tuple[SessionSpec, ...] = ()  # dispatched on start (the demo's sessions)
+    tmate_hosts: tuple[str, ...] = ()  # self-hosted tmate servers (`tmate_hosts:` in the config)

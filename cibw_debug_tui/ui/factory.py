@@ -103,6 +103,7 @@ def make_app(
             where=where,
             download_dir=downloads,
             log_dir=logs,
+            tmate_hosts=config.tmate_hosts(cfg),
         )
 
     def cleanup() -> None:

@@ -10,6 +10,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
+from cibw_debug_tui.core.connection import UNTRUSTED
+from cibw_debug_tui.core.safe_text import one_line
 from cibw_debug_tui.core.session import DebugMode, Session
 from cibw_debug_tui.core.workflow_contract import STAGE_WORDS
 from cibw_debug_tui.ui.format import duration
@@ -77,7 +79,9 @@ class SshPane(Vertical):
         if refused:
             self.show_text(Text.assemble(("✗ refused  ", "bold red"), refused[-1].message))
         elif errors:
-            self.show_text(Text.assemble(("✗ unreadable connection  ", "bold red"), errors[-1]))
+            untrusted = errors[-1].startswith(UNTRUSTED)  # it says so itself
+            what = "✗ " if untrusted else "✗ unreadable connection  "
+            self.show_text(Text.assemble((what, "bold red"), one_line(errors[-1])))
         elif session.connections:
             stages = ", ".join(STAGE_WORDS[s] for s in session.connections)
             self.show_text(Text(f"The session {stages} has ended.", style="italic"))
