@@ -183,6 +183,14 @@ def _run_command(name: str) -> Callable[[argparse.Namespace], int]:
     return run
 
 
+def _safe(message: str) -> str:
+    """An error's words, which may quote GitHub's, made safe for a terminal (imported only
+    for an error: the dashboard's first frame needs none of the core)."""
+    from cibw_debug_tui.core.safe_text import terminal_safe
+
+    return terminal_safe(message, multiline=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -191,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {_safe(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -201,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except Exception as error:  # a bug of ours: one line, and where to report it
         print(
-            f"error: unexpected {type(error).__name__}: {error}\n"
+            f"error: unexpected {type(error).__name__}: {_safe(str(error))}\n"
             "This is a bug in cibw-debug-tui; please report it with the command you ran.",
             file=sys.stderr,
         )

@@ -10,6 +10,7 @@ import os
 from cibw_debug_tui.commands import CommandError
 from cibw_debug_tui.core import config
 from cibw_debug_tui.core.github import GitHub, GitHubError
+from cibw_debug_tui.core.safe_text import one_line
 
 
 async def _doctor(
@@ -86,13 +87,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         token = config.resolve_token(api_url, cfg)
     except config.ConfigError as error:
-        print(f"✗ {error}")
+        print(f"✗ {one_line(str(error))}")
         return 1
     print(f"Checking {api_url}" + (f" and {repo}" if repo else ""))
     checks = asyncio.run(_doctor(repo, api_url, token))
     if cfg.get("token"):
         checks.append(_config_permissions_check())
-    for ok, text, fix in checks:
+    for ok, text, fix in checks:  # with GitHub's words in them: made safe for a terminal
+        text, fix = one_line(text), one_line(fix)
         print(f"{'✓' if ok else '✗'} {text}" + (f"\n    fix: {fix}" if not ok and fix else ""))
     if repo is None:
         print("- no repository checked: pass --repo OWNER/NAME")

@@ -12,6 +12,7 @@ GitHub's documentation gives them. Statuses GitHub reports are kept apart from t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from enum import Enum
 from typing import Any, TypedDict, TypeVar
@@ -268,8 +269,16 @@ def read_dispatch_details(data: object) -> DispatchDetails:
     )
 
 
+_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?")
+
+
 def read_user(data: object) -> User:
-    return User(login=_str(_object(data, "the user"), "login"))
+    """`GET /user`. The login goes into URLs (`/users/{login}/keys`): a GitHub login or
+    nothing."""
+    login = _str(_object(data, "the user"), "login")
+    if not _LOGIN.fullmatch(login):
+        raise Unreadable(f"login is {_shown(login)}, not a GitHub login")
+    return User(login=login)
 
 
 def read_key(data: object) -> SshKey:
