@@ -227,13 +227,14 @@ class World:
     log: bytes = b"error: something failed\n"
     conclusion: str = "failure"
     html_url: str = ""
-    job_id: Any = 70
+    job_id: Any = None  # the run's id times ten
     polls: int = 3
     run_id: int = RUN_ID
     jobs_asked: int = 0
 
     def install(self) -> World:
         gh, repo, run = self.gh, REPO, self.run_id
+        self.job_id = run * 10 if self.job_id is None else self.job_id
         base = f"/repos/{repo}/actions"
         self.html_url = self.html_url or f"{gh.api_url}/{repo}/actions/runs/{run}"
         gh.on("POST", f"{base}/workflows/cibuildwheel-debug.yml/dispatches",
@@ -243,14 +244,15 @@ class World:
         gh.on("GET", f"{base}/runs/{run}/artifacts", lambda seen: Answer(body=self.artifacts()))
         gh.on("GET", f"{base}/artifacts", lambda seen: Answer(body=self.artifacts()))
         for index, stage in enumerate(self.connections):
-            aid = 900 + index
+            aid = self.run_id * 100 + index
             blob = zipped(f"connection-{stage}.json", json.dumps(self.connections[stage]).encode())
             gh.on("GET", f"{base}/artifacts/{aid}/zip",
                   Answer(302, headers={"Location": f"{gh.api_url}/_blob/{aid}"}))  # fmt: skip
             gh.on("GET", f"/_blob/{aid}", Answer(body=blob, headers={"Content-Type": "zip"}))
-        gh.on("GET", rf"{base}/jobs/[^/]+/logs",
-              Answer(302, headers={"Location": f"{gh.api_url}/_blob/log"}))  # fmt: skip
-        gh.on("GET", "/_blob/log", Answer(body=self.log, headers={"Content-Type": "text/plain"}))
+        blob = f"/_blob/log-{run}"
+        gh.on("GET", rf"{base}/jobs/{re.escape(str(self.job_id))}/logs",
+              Answer(302, headers={"Location": f"{gh.api_url}{blob}"}))  # fmt: skip
+        gh.on("GET", blob, Answer(body=self.log, headers={"Content-Type": "text/plain"}))
         return self
 
     @property
@@ -288,12 +290,14 @@ class World:
     def artifacts(self) -> dict[str, Any]:
         stages = list(self.connections)
         found = [
-            {"id": 900 + i, "name": f"cibw-debug-ssh-{stage}-attempt-1", "size_in_bytes": 600,
+            {"id": self.run_id * 100 + i, "name": f"cibw-debug-ssh-{stage}-attempt-1",
+             "size_in_bytes": 600,
              "expired": False, "workflow_run": {"id": self.run_id}}
             for i, stage in enumerate(stages)
         ]  # fmt: skip
         found += [
-            {"id": 800 + i, "name": name, "size_in_bytes": 1234, "expired": False,
+            {"id": self.run_id * 100 + 50 + i, "name": name, "size_in_bytes": 1234,
+             "expired": False,
              "workflow_run": {"id": self.run_id}}
             for i, name in enumerate(self.artifact_names)
         ]  # fmt: skip

@@ -52,6 +52,7 @@ from cibw_debug_tui.core.transport import (
     answer_json,
     cannot_read,
     message_of,
+    same_origin,
 )
 from cibw_debug_tui.core.workflow_contract import WORKFLOW_FILE
 
@@ -150,6 +151,14 @@ class GitHub(Transport):
 
     def run_web_url(self, repo: str, run_id: int) -> str:
         return f"{self.web_url}/{repo}/actions/runs/{run_id}"
+
+    def run_page(self, repo: str, run_id: int | None, html_url: str | None) -> str | None:
+        """The page to open for a run: the html_url GitHub sent when it is on GitHub's own
+        web host, else the page this tool builds (an answer must not choose what the
+        browser opens: a `javascript:` or a look-alike host)."""
+        if html_url and same_origin(html_url, self.web_url):
+            return html_url
+        return self.run_web_url(repo, run_id) if run_id is not None else None
 
     # -- dispatching -------------------------------------------------------------------------
 

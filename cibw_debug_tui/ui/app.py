@@ -24,10 +24,12 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
+from cibw_debug_tui.core.safe_text import one_line, terminal_safe
 from cibw_debug_tui.ui.backend import Backend
 from cibw_debug_tui.ui.keys import BINDINGS, NEEDS_BACKEND
 from cibw_debug_tui.ui.news import NEWS_GAP, News, news_of, toast
@@ -301,6 +303,21 @@ class DebugApp(App[None]):
         if news is not None:
             self._news.append(news)
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast of the app and its widgets: what it says often quotes the outside (a
+        name, GitHub's message, a URL), so it is made safe for the terminal and never read as
+        markup (a `[link=...]` in a 422 message ended the app)."""
+        super().notify(terminal_safe(message, multiline=True), title=one_line(title),
+                       severity=severity, timeout=timeout, markup=False)  # fmt: skip
+
     def _tell_news(self) -> None:
         """Notify what happened since the last toast: one toast, and the bell once. News of
         the selected session goes up at once; of the others, at most every `news_gap`
@@ -423,10 +440,12 @@ class DebugApp(App[None]):
 
     def action_open_browser(self) -> None:
         session = self.current
-        if session is None or not session.html_url:
+        url = None
+        if session is not None and self.github is not None:
+            url = self.github.run_page(session.spec.repo, session.run_id, session.html_url)
+        if session is None or not url:
             self.notify("Nothing to open yet", severity="warning")
             return
-        url = session.html_url
         if self.focused is not None and self.focused.id == "artifact-table":
             artifact = self.artifacts_pane.highlighted()
             if artifact:

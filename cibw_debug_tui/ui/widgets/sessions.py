@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from cibw_debug_tui.core.safe_text import one_line
 from cibw_debug_tui.ui.format import STATUS_ICONS, age, status_key
 
 if TYPE_CHECKING:
@@ -89,12 +90,12 @@ class SessionList(ScrollView, can_focus=True):
         number = str(index + 1) if index < 9 else ""
         icon = STATUS_ICONS[status_key(session)][0]
         spec = session.spec
-        return (
+        return (  # drawn as segments, straight to the terminal: one safe line each
             number,
             icon,
-            session.identifier,
-            spec.repo,
-            spec.debug_mode,
+            one_line(session.identifier),
+            one_line(spec.repo),
+            one_line(spec.debug_mode),
             self._elapsed(session),
         )
 

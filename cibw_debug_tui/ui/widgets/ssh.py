@@ -63,21 +63,25 @@ class SshPane(Vertical):
             )
             lines = [
                 Text(""),
-                Text(conn.ssh or "", style="bold"),
+                Text(one_line(conn.ssh), style="bold"),  # rebuilt by connection.py
                 Text("press c to copy", style="dim italic"),
                 Text(""),
-                Text.assemble(("let the build go on  ", "dim"), conn.continue_command or ""),
+                Text.assemble(("let the build go on  ", "dim"), one_line(conn.continue_command)),
             ]
             if conn.docker_exec:
-                lines.append(Text.assemble(("enter the container  ", "dim"), conn.docker_exec))
+                lines.append(
+                    Text.assemble(("enter the container  ", "dim"), one_line(conn.docker_exec))
+                )
             if conn.claude:
-                lines.append(Text.assemble(("AI help              ", "dim"), conn.claude))
+                lines.append(Text.assemble(("AI help              ", "dim"), one_line(conn.claude)))
             self.query_one("#ssh-body", Pane).show_text(Text("\n").join(lines))
             return
         refused = [c for c in session.connections.values() if not c.is_open]
         errors = list(session.connection_errors.values())
         if refused:
-            self.show_text(Text.assemble(("✗ refused  ", "bold red"), refused[-1].message))
+            self.show_text(
+                Text.assemble(("✗ refused  ", "bold red"), one_line(refused[-1].message))
+            )
         elif errors:
             untrusted = errors[-1].startswith(UNTRUSTED)  # it says so itself
             what = "✗ " if untrusted else "✗ unreadable connection  "
