@@ -10,6 +10,7 @@ from pathlib import Path
 
 from cibw_debug_tui import bundled
 from cibw_debug_tui.commands import CommandError
+from cibw_debug_tui.core.files import replace_with
 from cibw_debug_tui.core.workflow_contract import WORKFLOW_PATH
 
 
@@ -38,9 +39,7 @@ def run(args: argparse.Namespace) -> int:
         shutil.copy2(target, backup)
         print(f"kept the previous file as {backup}")
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".tmp")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(target)
+    replace_with(target, text, 0o644)  # through a new temporary file, never a planted link
     print(f"wrote {target}")
     print(
         "next: commit it and push to your default branch, e.g.\n"
