@@ -135,8 +135,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, AttributeError):  # answer at once, as GitHub does
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
 
     def do_GET(self) -> None:
         self._handle("GET")

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from cibw_debug_tui.core.config import Token
+from cibw_debug_tui.core.config import Token, is_loopback
 from cibw_debug_tui.core.files import private_folder, safe_file_name, whole_number
 from cibw_debug_tui.core.models import (
     Artifact,
@@ -288,9 +289,21 @@ class GitHub(Transport):
     # -- downloads ---------------------------------------------------------------------------
 
     async def _signed_url(self, url: str, what: str) -> str:
+        """Where GitHub redirects a download: a signed https URL (http only on this machine,
+        for the simulator); anything else is an answer this tool cannot read."""
         response = await self.request("GET", url)
         if response.status_code in (301, 302, 303, 307, 308):
-            return response.headers["location"]
+            location = str(response.headers.get("location", ""))
+            try:
+                parts = urlsplit(location)
+                secure = parts.scheme == "https" or (
+                    parts.scheme == "http" and is_loopback(parts.hostname)
+                )
+            except ValueError:
+                secure = False
+            if not (secure and parts.hostname):
+                raise GitHubError(cannot_read(f"the download of {what} leads to no https link"))
+            return location
         if response.status_code == 410:
             raise GitHubError(f"{what} has expired on GitHub (410 Gone)", 410)
         if response.status_code == 404:
@@ -331,7 +344,7 @@ class GitHub(Transport):
             if size is not None and done != size:
                 raise GitHubError(f"download of {what} was cut short ({done} of {size} bytes)")
             os.replace(partial, dest)
-        except httpx.TransportError as error:
+        except httpx.RequestError as error:  # the network, or a body that does not decode
             raise GitHubError(f"download of {what} failed: {type(error).__name__}") from None
         finally:
             Path(partial).unlink(missing_ok=True)
@@ -380,7 +393,7 @@ class GitHub(Transport):
             raise GitHubError(
                 f"{what} did not arrive within {self.request_deadline:.0f}s"
             ) from None
-        except httpx.TransportError as error:
+        except httpx.RequestError as error:
             raise GitHubError(f"download failed: {type(error).__name__}") from None
 
     async def job_log(self, repo: str, job_id: int, dest: Path) -> Path:

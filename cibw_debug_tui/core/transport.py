@@ -299,6 +299,21 @@ class Transport:
                 await self._back_off(attempt, late)
                 attempt += 1
                 continue
+            except (httpx.InvalidURL, httpx.DecodingError) as error:
+                # An answer came, but httpx cannot read it: a redirect to something that is
+                # not a URL, a body its Content-Encoding does not decode.
+                why = cannot_read(
+                    "it redirects to something that is not a URL"
+                    if isinstance(error, httpx.InvalidURL)
+                    else "its body does not decode"
+                )
+                if not resend_on_lost:
+                    raise LostResponse(why) from None
+                if attempt >= self.retries:
+                    raise GitHubError(why) from None
+                await self._back_off(attempt, why)
+                attempt += 1
+                continue
             except httpx.TransportError as error:
                 name = type(error).__name__
                 if not resend_on_lost and not isinstance(error, httpx.ConnectError):
@@ -430,7 +445,10 @@ class Transport:
         gets no token; its headers within the request deadline."""
         import httpx
 
-        request = self._blob_client.build_request("GET", url)
+        try:
+            request = self._blob_client.build_request("GET", url)
+        except httpx.InvalidURL:
+            raise GitHubError(cannot_read(f"a download link is not a URL ({url[:80]})")) from None
         try:
             return await asyncio.wait_for(
                 self._blob_client.send(request, stream=True), self.request_deadline
