@@ -334,11 +334,15 @@ class GitHub(Transport):
                     total = response.headers.get("content-length")
                     size = int(total) if total and total.isdigit() else None
                     done = 0
-                    async for chunk in self.chunks(response, what):
+
+                    def take(chunk: bytes) -> None:
+                        nonlocal done
                         out.write(chunk)
                         done += len(chunk)
                         if progress:
                             progress(done, size)
+
+                    await self.read_body(response, what, take)
                 finally:
                     await response.aclose()
             if size is not None and done != size:
@@ -373,16 +377,19 @@ class GitHub(Transport):
                 if response.status_code != 200:
                     raise GitHubError(f"download failed: HTTP {response.status_code}")
                 declared = response.headers.get("content-length", "")
+                too_large = GitHubError(
+                    f"{what} is unexpectedly large (over {limit // 1024} KB); not read"
+                )
+                if declared.isdigit() and int(declared) > limit:
+                    raise too_large
                 data = bytearray()
-                if not (declared.isdigit() and int(declared) > limit):
-                    async for chunk in self.chunks(response, what):
-                        data += chunk
-                        if len(data) > limit:
-                            break
-                if len(data) > limit or (declared.isdigit() and int(declared) > limit):
-                    raise GitHubError(
-                        f"{what} is unexpectedly large (over {limit // 1024} KB); not read"
-                    )
+
+                def take(chunk: bytes) -> None:
+                    data.extend(chunk)
+                    if len(data) > limit:
+                        raise too_large
+
+                await self.read_body(response, what, take)
                 return bytes(data)
             finally:
                 await response.aclose()
