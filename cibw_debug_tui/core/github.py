@@ -42,6 +42,7 @@ from cibw_debug_tui.core.models import (
     read_user,
     read_workflow,
 )
+from cibw_debug_tui.core.origin import same_origin
 from cibw_debug_tui.core.transport import (
     REQUEST_DEADLINE,
     STALL_AFTER,
@@ -53,7 +54,6 @@ from cibw_debug_tui.core.transport import (
     answer_json,
     cannot_read,
     message_of,
-    same_origin,
 )
 from cibw_debug_tui.core.workflow_contract import WORKFLOW_FILE
 

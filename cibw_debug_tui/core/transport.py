@@ -26,11 +26,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from cibw_debug_tui import __version__
 from cibw_debug_tui.core.config import Token, web_url
 from cibw_debug_tui.core.models import Unreadable
+from cibw_debug_tui.core.origin import TokenAuth, origin_of, same_origin
 
 if TYPE_CHECKING:
     import httpx
@@ -42,7 +43,6 @@ RESET_UNREADABLE = -1.0  # a rate limit whose end the headers do not say in a nu
 REQUEST_DEADLINE = 20.0  # seconds for a whole request and its answer (GitHub's own limit is 10)
 STALL_AFTER = 30.0  # a download is given up when fewer than STALL_BYTES came in this long
 STALL_BYTES = 16 * 1024
-DEFAULT_PORTS = {"http": 80, "https": 443}
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
 T = TypeVar("T")
@@ -133,46 +133,6 @@ def message_of(response: httpx.Response) -> str:
     if isinstance(message, str):
         return message
     return response.reason_phrase or f"HTTP {response.status_code}"
-
-
-Origin = tuple[str, str, int]
-
-
-def origin_of(url: str | httpx.URL) -> Origin:
-    """A URL's origin: (scheme, host, port), the scheme's port when none is written. A URL
-    that cannot be read has an origin no other URL has."""
-    try:
-        parts = urlsplit(str(url))
-        port = parts.port or DEFAULT_PORTS.get(parts.scheme, 0)
-    except ValueError:
-        return ("", str(url), -1)
-    return (parts.scheme.lower(), (parts.hostname or "").lower(), port)
-
-
-def same_origin(one: str | httpx.URL, other: str | httpx.URL) -> bool:
-    return origin_of(one) == origin_of(other)
-
-
-class TokenAuth:
-    """Adds the token to requests for the API's own origin, and takes it off any other.
-
-    The client's only way to send the token: pages, redirects followed by hand or by httpx,
-    and every URL an answer names go through it, so an answer cannot send the token away.
-    """
-
-    def __init__(self, token: Token, api_url: str):
-        self._header = f"Bearer {token.value}"
-        self.origin = origin_of(api_url)
-
-    def __repr__(self) -> str:
-        return f"TokenAuth(origin={self.origin!r})"
-
-    def __call__(self, request: httpx.Request) -> httpx.Request:
-        if origin_of(request.url) == self.origin:
-            request.headers["Authorization"] = self._header
-        else:
-            request.headers.pop("Authorization", None)
-        return request
 
 
 def _remember_missing_sniffio() -> None:
@@ -290,27 +250,12 @@ class Transport:
                     self._client.request(method, url, params=params, json=json, headers=headers),
                     self.request_deadline,
                 )
-            except asyncio.TimeoutError:  # not TimeoutError on 3.10
-                late = f"no complete answer from {self.api_url} within {self.request_deadline:.0f}s"
-                if not resend_on_lost:
-                    raise LostResponse(late) from None
-                if attempt >= self.retries:
-                    raise GitHubError(f"{late}, {attempt + 1} times; try again later") from None
-                await self._back_off(attempt, late)
-                attempt += 1
-                continue
-            except (httpx.InvalidURL, httpx.DecodingError) as error:
-                # An answer came, but httpx cannot read it: a redirect to something that is
-                # not a URL, a body its Content-Encoding does not decode.
-                why = cannot_read(
-                    "it redirects to something that is not a URL"
-                    if isinstance(error, httpx.InvalidURL)
-                    else "its body does not decode"
-                )
+            except (asyncio.TimeoutError, httpx.InvalidURL, httpx.DecodingError) as error:
+                why = self._no_answer(error)  # none in time, or one httpx cannot read
                 if not resend_on_lost:
                     raise LostResponse(why) from None
                 if attempt >= self.retries:
-                    raise GitHubError(why) from None
+                    raise GitHubError(f"{why} ({attempt + 1} tries); try again later") from None
                 await self._back_off(attempt, why)
                 attempt += 1
                 continue
@@ -364,6 +309,15 @@ class Transport:
             if self.status:
                 self._say("")
             return response
+
+    def _no_answer(self, error: Exception) -> str:
+        import httpx
+
+        if isinstance(error, asyncio.TimeoutError):  # not TimeoutError on 3.10
+            return f"no complete answer from {self.api_url} within {self.request_deadline:.0f}s"
+        if isinstance(error, httpx.InvalidURL):
+            return cannot_read("it redirects to something that is not a URL")
+        return cannot_read("its body does not decode")
 
     async def _unreadable(self, attempt: int, error: Unreadable) -> None:
         """An answer that cannot be read, like a 502: back off and ask again, or give up in
