@@ -238,8 +238,14 @@ def _gh_auth_token(api_url: str) -> str | None:
 
 
 def _same_api(one: str, other: str) -> bool:
+    """Whether two API URLs have one origin (scheme, host, port)."""
     a, b = urlsplit(one), urlsplit(other)
-    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+    ports = {"http": 80, "https": 443}
+    return (a.scheme, a.hostname, a.port or ports.get(a.scheme)) == (
+        b.scheme,
+        b.hostname,
+        b.port or ports.get(b.scheme),
+    )
 
 
 def resolve_token(api_url: str, config: dict[str, Any]) -> Token:

@@ -430,7 +430,12 @@ class DebugApp(App[None]):
         conn = session.open_connection() if session else None
         if conn is None or not conn.ssh:
             if session is not None and session.connection_errors and not session.done:
-                self.notify("The runner's SSH connection is not trusted: nothing was copied",
+                from cibw_debug_tui.core.connection import UNTRUSTED
+
+                errors = session.connection_errors.values()
+                untrusted = any(error.startswith(UNTRUSTED) for error in errors)
+                why = "is not trusted" if untrusted else "could not be read"
+                self.notify(f"The runner's SSH connection {why}: nothing was copied",
                             severity="error")  # fmt: skip
                 return
             self.notify("No SSH session is open for this session", severity="warning")
