@@ -133,8 +133,27 @@ def build_log(run: Run) -> str:
 
 def job_log(run: Run, job: Job) -> str:
     """A job's log as GitHub serves it once the job is done: each step that ran, in a group."""
-    steps: list[tuple[str, list[str]]] = []
-    for step in job.steps:
+    return "".join(text for _, _, text in _step_logs(run, job))
+
+
+def run_logs_zip(run: Run, now: float) -> bytes:
+    """A run's log archive as GitHub serves it (and `gh run view --log` reads it): each job's
+    whole log as `N_JOB.txt`, and each step's part as `JOB/NUMBER_STEP.txt`."""
+    files: dict[str, bytes] = {}
+    jobs = [job for job in (run.validate, run.debug) if job.start is not None and job.start <= now]
+    for index, job in enumerate(jobs):
+        folder = _file_name(job.name)
+        parts = _step_logs(run, job)
+        files[f"{index}_{folder}.txt"] = "".join(text for _, _, text in parts).encode()
+        for number, name, text in parts:
+            files[f"{folder}/{number}_{_file_name(name)}.txt"] = text.encode()
+    return _zip(files)
+
+
+def _step_logs(run: Run, job: Job) -> list[tuple[int, str, str]]:
+    """(step number, step name, its part of the log) for each step of `job` that ran."""
+    steps: list[tuple[int, str, list[str]]] = []
+    for number, step in enumerate(job.steps, 1):
         if step.start is None:
             continue
         body: list[str] = []
@@ -147,8 +166,15 @@ def job_log(run: Run, job: Job) -> str:
             body = build_log(run).splitlines()
         if step.conclusion == "failure":
             body.append("##[error]Process completed with exit code 1.")
-        steps.append((step.name, body))
-    return buildlogs.job_log(run.clock.moment(job.start or run.created), steps)
+        steps.append((number, step.name, body))
+    start = run.clock.moment(job.start or run.created)
+    texts = buildlogs.step_logs(start, [(name, body) for _, name, body in steps])
+    return [(number, name, text) for (number, name, _), text in zip(steps, texts, strict=True)]
+
+
+def _file_name(name: str) -> str:
+    """A job's or step's name as a file name in the log archive: no path separators."""
+    return "".join(c for c in name if c not in '/\\:*?"<>|').strip()[:100] or "step"
 
 
 def stand_in_wheel(identifier: str, size: int = 2 * 1024 * 1024) -> bytes:

@@ -33,6 +33,14 @@ AUTO_CONTINUE_SECONDS = 180.0  # the simulated person lets the build go on after
 TMATE_REGIONS = ("nyc1", "sfo2", "lon1", "fra1", "sgp1")
 
 
+def commit_of(repo: str, ref: str) -> str | None:
+    """The commit a branch or tag names in a simulated repository (its branches are `main` and
+    `develop`, its tags `v...`), or None when it has no such ref."""
+    if ref not in ("main", "develop") and not ref.startswith("v"):
+        return None
+    return hashlib.sha1(f"{repo}@{ref}".encode()).hexdigest()
+
+
 class Clock:
     """Simulated time: starts at the real time and runs `speed` times faster."""
 
@@ -74,7 +82,7 @@ class Run:
         self.scenario = scenario
         self.clock = clock
         self._artifact_ids = artifact_ids
-        self.head_sha = hashlib.sha1(f"{repo}@{ref}".encode()).hexdigest()
+        self.head_sha = commit_of(repo, ref) or ""
         self.combo = matrix.check(inputs["runner"], inputs["python"], inputs["arch"])
         self.rng = rng or random.Random()
         if scenario == "demo":
@@ -264,6 +272,14 @@ class Run:
         if self.cancelled_at is not None and self.cancelled_at <= now:
             moments.append(self.cancelled_at)
         return max(moments)
+
+    def jobs(self, now: float) -> list[Job]:
+        """The jobs listed by `now`: validate from the start, the debug job once validate is
+        done (it `needs` validate's outputs)."""
+        self.plan()
+        if self.validate.end is not None and now >= self.validate.end:
+            return [self.validate, self.debug]
+        return [self.validate]
 
     def conclusion(self) -> str:
         if self.cancelled_at is not None:

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 from cibw_debug_tui.simulator import SCENARIOS, published
 from cibw_debug_tui.simulator.runs import Clock, Run
+from cibw_debug_tui.simulator.steps import Job
 
 SIGNED_URL_SECONDS = 60
 
@@ -40,6 +41,29 @@ class Fault:
     path: str = ""
     body: str = '{"total_count": 1, "workflow_runs": [{"id": '
     headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class CheckRun:
+    """A check run made through the API (`POST .../check-runs`); checks.py shows a run's jobs
+    as check runs too, as GitHub does."""
+
+    id: int
+    repo: str
+    head_sha: str
+    name: str
+    status: str = "queued"
+    conclusion: str | None = None
+    started_at: str | None = None  # as GitHub shows them: YYYY-MM-DDTHH:MM:SSZ
+    completed_at: str | None = None
+    title: str | None = None
+    summary: str | None = None
+    text: str | None = None
+    annotations: list[dict[str, Any]] = field(default_factory=list)
+    external_id: str | None = ""
+    details_url: str | None = None
+    page: str = ""  # its web page, under the web host; the check run's own page by default
+    suite: int = 0  # its check suite's id: a run's, for its jobs; else one per commit
 
 
 class RateLimited(Exception):
@@ -81,6 +105,7 @@ class SimulatedGitHub:
         self.users_without_keys = set(users_without_keys)
         self.revoked: set[str] = set()
         self.runs: dict[int, Run] = {}
+        self.check_runs: dict[int, CheckRun] = {}
         self.faults: list[Fault] = []
         self.lock = threading.RLock()
         self.requests = 0
@@ -91,6 +116,7 @@ class SimulatedGitHub:
         self._rate_blocked_kind = ""
         self._run_ids = itertools.count(21_000_000_001)
         self._artifact_ids = itertools.count(4_100_000_001)
+        self.check_run_ids = itertools.count(31_000_000_001)  # jobs' ids are far above these
         self._run_numbers: dict[str, itertools.count[int]] = {}
         self._secret = secrets.token_bytes(16)
         self.base_url = ""  # where the server listens, once it does (server.py)
@@ -161,6 +187,16 @@ class SimulatedGitHub:
             self.runs[run_id] = run
             return run
 
+    def find_job(self, job_id: int) -> tuple[Run, Job] | None:
+        """The job with this id (its run's current attempt), and its run."""
+        with self.lock:
+            for run in self.runs.values():
+                run.plan()
+                for job in (run.validate, run.debug):
+                    if job.id == job_id:
+                        return run, job
+        return None
+
     # -- the rate limit ----------------------------------------------------------------------
 
     def count_request(self, path: str) -> None:
@@ -219,12 +255,14 @@ class SimulatedGitHub:
 
     # -- signed URLs -------------------------------------------------------------------------
 
-    def sign(self, kind: str, ident: int) -> str:
+    def sign(self, kind: str, ident: int, origin: str = "") -> str:
+        """A download URL for `kind` `ident` on `origin` (the host the client asked; by default
+        the address the server listens on), good for a minute."""
         expires = int(time.time()) + SIGNED_URL_SECONDS
         message = f"{kind}:{ident}:{expires}".encode()
         signature = hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:32]
         query = urlencode({"expires": expires, "sig": signature})
-        return f"{self.base_url}/_sim/blob/{kind}/{ident}?{query}"
+        return f"{origin or self.base_url}/_sim/blob/{kind}/{ident}?{query}"
 
     def check_signature(self, kind: str, ident: int, query: dict[str, list[str]]) -> str | None:
         """None when the signed URL is good, else why not."""
