@@ -204,3 +204,11 @@ def test_a_check_run_belongs_to_its_repository(http):
     check = create(http).json()
     assert http.get(f"/repos/octo/other/check-runs/{check['id']}",
                     headers=PERSON).status_code == 404  # fmt: skip
+
+
+def test_a_missing_repository_has_no_check_runs():
+    with Simulator(missing_repos=("octo/gone",)) as sim, httpx.Client(base_url=sim.api_url) as http:
+        made = http.post("/repos/octo/gone/check-runs", json=BASE, headers=JOB_TOKEN)
+        listed = http.get(f"/repos/octo/gone/commits/{SHA}/check-runs", headers=PERSON)
+        assert (made.status_code, listed.status_code) == (404, 404)
+        assert not sim.check_runs

@@ -27,7 +27,6 @@ LEVELS = ("notice", "warning", "failure")
 MAX_TEXT = 65535
 MAX_ANNOTATIONS = 50  # per request; more come with further updates
 _SHA = re.compile(r"[0-9a-f]{40}")
-_STAMP = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def _invalid(why: str) -> Reply:
@@ -64,6 +63,7 @@ def _job_annotations(run: Run, job: Job, now: float) -> list[dict[str, Any]]:
 
 def _find(req: Request, repo: str, ident: str) -> tuple[CheckRun, bool]:
     """The check run and whether it was made through the API (a job's is read-only)."""
+    req.repo(repo)
     made = req.sim.check_runs.get(int(ident))
     if made is not None and made.repo == repo:
         return made, True
@@ -75,7 +75,7 @@ def _find(req: Request, repo: str, ident: str) -> tuple[CheckRun, bool]:
 
 def _shown(req: Request, check: CheckRun) -> dict[str, Any]:
     api, web = req.urls
-    return payloads.check_run(api, web, check, len(check.annotations))
+    return payloads.check_run(api, web, check)
 
 
 def _writer(req: Request) -> None:
@@ -170,6 +170,7 @@ def _apply(check: CheckRun, body: dict[str, Any], now: str) -> None:
 
 
 def post_check_run(req: Request, repo: str) -> Answer:
+    req.repo(repo)
     _writer(req)
     body = req.body()
     if not isinstance(body, dict):
@@ -226,6 +227,7 @@ def get_annotations(req: Request, repo: str, check: str) -> Answer:
 def get_commit_check_runs(req: Request, repo: str, ref: str) -> Answer:
     """A commit's check runs, newest first; `filter=latest` (the default) keeps the newest of
     each name, `check_name`, `status` and `app_id` narrow them."""
+    req.repo(repo)
     sha = ref if _SHA.fullmatch(ref) else commit_of(repo, re.sub(r"^(heads|tags)/", "", ref))
     if sha is None:
         raise error(422, f"No commit found for SHA: {ref}")

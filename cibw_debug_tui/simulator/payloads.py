@@ -382,7 +382,7 @@ def actions_app(api: str, web: str) -> dict[str, Any]:
     }
 
 
-def check_run(api: str, web: str, found: CheckRun, annotations: int) -> dict[str, Any]:
+def check_run(api: str, web: str, found: CheckRun) -> dict[str, Any]:
     url = f"{api}/repos/{found.repo}/check-runs/{found.id}"
     page = f"{web}/{found.page or f'{found.repo}/runs/{found.id}'}"
     return {
@@ -401,7 +401,7 @@ def check_run(api: str, web: str, found: CheckRun, annotations: int) -> dict[str
             "title": found.title,
             "summary": found.summary,
             "text": found.text,
-            "annotations_count": annotations,
+            "annotations_count": len(found.annotations),
             "annotations_url": f"{url}/annotations",
         },
         "name": found.name,

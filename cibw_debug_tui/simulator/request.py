@@ -81,6 +81,12 @@ class Request:
             raise error(401, "Bad credentials")
         return token
 
+    def repo(self, name: str) -> str:
+        """`name`, or a 404 where the simulated GitHub has no such repository."""
+        if name in self.sim.missing_repos:
+            raise error(404, "Not Found")
+        return name
+
     @property
     def urls(self) -> tuple[str, str]:
         """(API URL, web URL) on the host asked: api.HOST's web pages are on HOST, as

@@ -24,12 +24,6 @@ SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDemoKeyOfTheSimulatedUser0000000
 # -- finding things --------------------------------------------------------------------------
 
 
-def _repo(req: Request, repo: str) -> str:
-    if repo in req.sim.missing_repos:
-        raise error(404, "Not Found")
-    return repo
-
-
 def _run(req: Request, repo: str, run_id: str) -> Run:
     run = req.sim.runs.get(int(run_id))
     if run is None or run.repo != repo:
@@ -49,7 +43,7 @@ def find_artifact(sim: SimulatedGitHub, artifact_id: int) -> tuple[Run, Artifact
 
 def _artifact(req: Request, repo: str, artifact_id: str) -> tuple[Run, Artifact]:
     found = find_artifact(req.sim, int(artifact_id))
-    if found is None or found[0].repo != _repo(req, repo):
+    if found is None or found[0].repo != req.repo(repo):
         raise error(404, "Not Found")
     return found
 
@@ -62,7 +56,7 @@ def find_job(sim: SimulatedGitHub, job_id: int) -> tuple[Run, Job]:
 
 
 def _workflow_exists(req: Request, repo: str, wf: str) -> None:
-    _repo(req, repo)
+    req.repo(repo)
     names = {
         WORKFLOW_FILE,
         str(payloads.number_for(f"workflow:{repo}:{WORKFLOW_PATH}")),
@@ -100,12 +94,12 @@ def get_rate_limit(req: Request) -> Answer:
 
 def get_repo(req: Request, repo: str) -> Answer:
     api, web = req.urls
-    return 200, payloads.repository(api, web, _repo(req, repo), full=True), None
+    return 200, payloads.repository(api, web, req.repo(repo), full=True), None
 
 
 def get_workflows(req: Request, repo: str) -> Answer:
     """The repository's workflows: the debug workflow, where the repository has it."""
-    _repo(req, repo)
+    req.repo(repo)
     api, web = req.urls
     found = [] if repo in req.sim.repos_without_workflow else [WORKFLOW_PATH]
     chosen, links = req.paginate(found)
@@ -157,7 +151,7 @@ def get_runs(req: Request, repo: str, wf: str | None = None) -> Answer:
     if wf is not None:
         _workflow_exists(req, repo, wf)
     else:
-        _repo(req, repo)
+        req.repo(repo)
     sim = req.sim
     now = sim.clock.now()
     event = req.query.get("event", [None])[0]
@@ -190,13 +184,13 @@ def get_runs(req: Request, repo: str, wf: str | None = None) -> Answer:
 def get_run(req: Request, repo: str, run: str) -> Answer:
     api, web = req.urls
     with req.sim.lock:
-        found = _run(req, _repo(req, repo), run)
+        found = _run(req, req.repo(repo), run)
         return 200, payloads.run(api, web, found, req.sim.clock.now()), None
 
 
 def delete_run(req: Request, repo: str, run: str) -> Answer:
     with req.sim.lock:
-        found = _run(req, _repo(req, repo), run)
+        found = _run(req, req.repo(repo), run)
         req.sim.runs.pop(found.id, None)
     return 204, None, None
 
@@ -204,7 +198,7 @@ def delete_run(req: Request, repo: str, run: str) -> Answer:
 def get_jobs(req: Request, repo: str, run: str) -> Answer:
     api, web = req.urls
     with req.sim.lock:
-        found = _run(req, _repo(req, repo), run)
+        found = _run(req, req.repo(repo), run)
         now = req.sim.clock.now()
         jobs = found.jobs(now)
         chosen, links = req.paginate(jobs)
@@ -218,7 +212,7 @@ def get_jobs(req: Request, repo: str, run: str) -> Answer:
 def get_artifacts(req: Request, repo: str, run: str) -> Answer:
     api, _ = req.urls
     with req.sim.lock:
-        found = _run(req, _repo(req, repo), run)
+        found = _run(req, req.repo(repo), run)
         artifacts = published.artifacts(found, req.sim.clock.now())
         chosen, links = req.paginate(artifacts)
         body = {
@@ -232,7 +226,7 @@ def get_repo_artifacts(req: Request, repo: str) -> Answer:
     """Every run's artifacts in the repository, newest first, as GitHub lists them."""
     api, _ = req.urls
     with req.sim.lock:
-        _repo(req, repo)
+        req.repo(repo)
         now = req.sim.clock.now()
         found = [(run, a) for run in req.sim.runs.values() if run.repo == repo
                  for a in published.artifacts(run, now)]  # fmt: skip
@@ -263,14 +257,14 @@ def get_job(req: Request, repo: str, job: str) -> Answer:
     api, web = req.urls
     with req.sim.lock:
         run, found = find_job(req.sim, int(job))
-        if run.repo != _repo(req, repo):
+        if run.repo != req.repo(repo):
             raise error(404, "Not Found")
         return 200, payloads.job(api, web, run, found, req.sim.clock.now()), None
 
 
 def get_job_logs(req: Request, repo: str, job: str) -> Answer:
     with req.sim.lock:
-        _repo(req, repo)
+        req.repo(repo)
         _, found = find_job(req.sim, int(job))
         if found.end is None or req.sim.clock.now() < found.end:
             raise error(404, "Not Found")  # GitHub serves logs only once the job is done
@@ -279,7 +273,7 @@ def get_job_logs(req: Request, repo: str, job: str) -> Answer:
 
 def get_run_logs(req: Request, repo: str, run: str) -> Answer:
     with req.sim.lock:
-        found = _run(req, _repo(req, repo), run)
+        found = _run(req, req.repo(repo), run)
         if found.status(req.sim.clock.now())[0] != "completed":
             raise error(404, "Not Found")  # as for a job's logs: once the run is done
     return 302, None, {"Location": req.sim.sign("runlog", found.id, req.origin)}
@@ -287,7 +281,7 @@ def get_run_logs(req: Request, repo: str, run: str) -> Answer:
 
 def _act(req: Request, repo: str, run: str, action: Callable[[Run, float], Answer]) -> Answer:
     with req.sim.lock:
-        found = _run(req, _repo(req, repo), run)
+        found = _run(req, req.repo(repo), run)
         return action(found, req.sim.clock.now())
 
 
