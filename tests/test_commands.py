@@ -182,9 +182,11 @@ def test_install_workflow_into_a_missing_folder(tmp_path):
     assert proc.returncode == 2 and "is not a folder" in proc.stderr
 
 
-def test_bundled_workflow_is_the_repositorys(tmp_path):
+def test_bundled_workflows_are_the_repositorys(tmp_path):
     root = Path(__file__).resolve().parent.parent
     assert bundled.workflow_text() == (root / "workflow" / "cibuildwheel-debug.yml").read_text()
+    ghes = (root / "workflow" / "cibuildwheel-debug-ghes.yml").read_text()
+    assert bundled.workflow_text("ghes") == ghes
 
 
 def test_simulate_github_on_a_busy_port_is_one_line(served, tmp_path):
