@@ -130,7 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks one)")
     sim.add_argument("--speed", type=float, default=1.0, help="clock speed (default 1)")
     sim.add_argument("--scenario", default="success", choices=SCENARIOS, help="how runs go")
-    sim.add_argument("--ghes", action="store_true", help="behave like GHES 3.17-3.19")
+    sim.add_argument(
+        "--ghes",
+        action="store_true",
+        help="behave like GHES 3.17-3.19: /api/v3, no return_run_details, no upload-artifact "
+        "v4, the GHES variant of the workflow (SSH connections in check runs)",
+    )
     sim.set_defaults(func=_run_command("simulate_github"))
     return parser
 

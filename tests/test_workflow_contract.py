@@ -346,3 +346,23 @@ def test_a_simulated_build_that_succeeds_publishes_no_build_log():
     names = {a.name for a in published.artifacts(run, run.clock.now() + 24 * 3600)}
     assert contract.buildlog_artifact(1) not in names
     assert contract.ssh_artifact(contract.BEFORE_BUILD, 1) in names
+
+
+def test_the_simulator_plays_the_ghes_variant_and_publishes_what_it_publishes():
+    inputs, _ = check_inputs({"runner": "ubuntu-latest", "python": "cp312", "arch": "x86_64",
+                              "debug-mode": "always"})  # fmt: skip
+    clock = Clock()
+    run = Run(7, 1, "octo/pkg", "main", inputs, "octocat", "build-failure", clock.now(), clock,
+              itertools.count(1), variant=contract.GHES, on_ghes=True)  # fmt: skip
+    run.plan()
+    ident = run.combo.identifier
+    steps = bundled.workflow(contract.GHES)["jobs"]["debug"]["steps"]
+    assert [s.name for s in run.debug.steps][1:-3] == [
+        s["name"].replace(IDENTIFIER, ident) for s in steps
+    ]
+    later = clock.now() + 24 * 3600
+    checks = published.connection_checks(run, later)
+    assert [c.name for c in checks] == [contract.ssh_check_run(7, s, 1) for s in contract.STAGES]
+    names = {a.name for a in published.artifacts(run, later)}
+    assert not any(name.startswith(contract.SSH_ARTIFACT_PREFIX) for name in names)
+    assert contract.buildlog_artifact(1) in names

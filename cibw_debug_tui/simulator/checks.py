@@ -1,7 +1,8 @@
 """Check runs, as GitHub serves them: each job of a run is one, with the job's id, on the
 run's commit; and a GitHub App's token (a job's GITHUB_TOKEN is one, `ghs_...`) can make
 more and update them. What a running job writes in one a client reads at once with a
-conditional GET, which artifacts do not allow on GHES (listed only once the run ends)."""
+conditional GET, which artifacts do not allow on GHES (listed only once the run ends): the
+GHES variant of the workflow publishes its SSH connections so (published.connection_checks)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from cibw_debug_tui.core import workflow_contract as contract
-from cibw_debug_tui.simulator import payloads
+from cibw_debug_tui.simulator import payloads, published
+from cibw_debug_tui.simulator.published import CheckRun
 from cibw_debug_tui.simulator.request import Answer, Reply, Request, error
 from cibw_debug_tui.simulator.runs import Run, commit_of
-from cibw_debug_tui.simulator.state import CheckRun
 from cibw_debug_tui.simulator.steps import Job
 
 APP_TOKEN_PREFIX = "ghs_"  # installation tokens, GITHUB_TOKEN among them
@@ -67,6 +68,11 @@ def _find(req: Request, repo: str, ident: str) -> tuple[CheckRun, bool]:
     made = req.sim.check_runs.get(int(ident))
     if made is not None and made.repo == repo:
         return made, True
+    now = req.sim.clock.now()
+    for run in req.sim.runs.values():
+        for check in published.connection_checks(run, now) if run.repo == repo else ():
+            if check.id == int(ident):
+                return check, False  # read-only here, as a run's jobs are
     job = req.sim.find_job(int(ident))
     if job is None or job[0].repo != repo:
         raise error(404, "Not Found")
@@ -241,6 +247,7 @@ def get_commit_check_runs(req: Request, repo: str, ref: str) -> Answer:
         for run in sim.runs.values():
             if run.repo == repo and run.head_sha == sha:
                 found += [_job_check(req, run, job, now) for job in run.jobs(now)]
+                found += published.connection_checks(run, now)
         found.sort(key=lambda c: c.id, reverse=True)
         if arg.get("filter", "latest") == "latest":
             newest: dict[str, CheckRun] = {}

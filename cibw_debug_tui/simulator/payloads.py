@@ -179,12 +179,12 @@ def repository(api: str, web: str, full_name: str, full: bool = False) -> dict:
     return data
 
 
-def workflow(api: str, web: str, full_name: str, path: str) -> dict:
+def workflow(api: str, web: str, full_name: str, path: str, title: str = WORKFLOW_TITLE) -> dict:
     wid = number_for(f"workflow:{full_name}:{path}")
     return {
         "id": wid,
         "node_id": node_id("W", wid),
-        "name": WORKFLOW_TITLE,
+        "name": title,
         "path": path,
         "state": "active",
         "created_at": "2026-01-01T00:00:00Z",
@@ -212,7 +212,7 @@ def head_commit(sha: str, when: datetime) -> dict:
 
 def run(api: str, web: str, found: Run, now: float) -> dict[str, Any]:
     status, conclusion = found.status(now)
-    wf = workflow(api, web, found.repo, WORKFLOW_PATH)
+    wf = workflow(api, web, found.repo, WORKFLOW_PATH, found.title)
     base = f"{api}/repos/{found.repo}/actions/runs/{found.id}"
     created = found.clock.moment(found.created)
     updated = found.clock.moment(found.last_change(now))
@@ -315,7 +315,7 @@ def job(api: str, web: str, found_run: Run, found: Job, now: float) -> dict[str,
         "node_id": node_id("CR", found.id),
         "head_sha": found_run.head_sha,
         "head_branch": found_run.ref,
-        "workflow_name": WORKFLOW_TITLE,
+        "workflow_name": found_run.title,
         "url": f"{api}/repos/{repo}/actions/jobs/{found.id}",
         "html_url": f"{web}/{repo}/actions/runs/{run_id}/job/{found.id}",
         "status": status,

@@ -105,7 +105,9 @@ def get_workflows(req: Request, repo: str) -> Answer:
     chosen, links = req.paginate(found)
     body = {
         "total_count": len(found),
-        "workflows": [payloads.workflow(api, web, repo, path) for path in chosen],
+        "workflows": [
+            payloads.workflow(api, web, repo, path, req.sim.workflow_title) for path in chosen
+        ],
     }
     return 200, body, links
 
@@ -113,7 +115,7 @@ def get_workflows(req: Request, repo: str) -> Answer:
 def get_workflow(req: Request, repo: str, wf: str) -> Answer:
     _workflow_exists(req, repo, wf)
     api, web = req.urls
-    return 200, payloads.workflow(api, web, repo, WORKFLOW_PATH), None
+    return 200, payloads.workflow(api, web, repo, WORKFLOW_PATH, req.sim.workflow_title), None
 
 
 def post_dispatch(req: Request, repo: str, wf: str) -> Answer:

@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from cibw_debug_tui.core import workflow_contract as contract
 from cibw_debug_tui.simulator import SCENARIOS, published
+from cibw_debug_tui.simulator.published import CheckRun
 from cibw_debug_tui.simulator.runs import Clock, Run
 from cibw_debug_tui.simulator.steps import Job
 
@@ -43,29 +45,6 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
-class CheckRun:
-    """A check run made through the API (`POST .../check-runs`); checks.py shows a run's jobs
-    as check runs too, as GitHub does."""
-
-    id: int
-    repo: str
-    head_sha: str
-    name: str
-    status: str = "queued"
-    conclusion: str | None = None
-    started_at: str | None = None  # as GitHub shows them: YYYY-MM-DDTHH:MM:SSZ
-    completed_at: str | None = None
-    title: str | None = None
-    summary: str | None = None
-    text: str | None = None
-    annotations: list[dict[str, Any]] = field(default_factory=list)
-    external_id: str | None = ""
-    details_url: str | None = None
-    page: str = ""  # its web page, under the web host; the check run's own page by default
-    suite: int = 0  # its check suite's id: a run's, for its jobs; else one per commit
-
-
 class RateLimited(Exception):
     """The token's requests are spent (or a test blocked them): answer with these."""
 
@@ -83,6 +62,7 @@ class SimulatedGitHub:
         speed: float = 1.0,
         scenario: str = "success",
         ghes: bool = False,
+        variant: str | None = None,
         login: str = "octocat",
         rate_limit: int = 5000,
         rate_window: float = 3600.0,
@@ -97,6 +77,11 @@ class SimulatedGitHub:
         self.rng = random.Random(seed)
         self.scenario = scenario
         self.ghes = ghes
+        # The debug workflow its repositories hold: by default the variant `install-workflow`
+        # writes for this server (GHES's on GHES); the other one, to see what it does there.
+        self.variant = variant or (contract.GHES if ghes else contract.GITHUB_COM)
+        if self.variant not in (contract.GITHUB_COM, contract.GHES):
+            raise ValueError(f"unknown workflow variant {variant!r}")
         self.login = login
         self.rate_limit = rate_limit
         self.rate_window = rate_window
@@ -124,6 +109,12 @@ class SimulatedGitHub:
     @property
     def api_url(self) -> str:
         return self.base_url + ("/api/v3" if self.ghes else "")
+
+    @property
+    def workflow_title(self) -> str:
+        """The debug workflow's name, as its repositories' variant has it."""
+        ghes = self.variant == contract.GHES
+        return contract.GHES_WORKFLOW_TITLE if ghes else contract.WORKFLOW_TITLE
 
     # -- steering (also used in-process by tests) --------------------------------------------
 
@@ -183,7 +174,8 @@ class SimulatedGitHub:
             run_id = next(self._run_ids)
             numbers = self._run_numbers.setdefault(repo, itertools.count(1))
             run = Run(run_id, next(numbers), repo, ref, inputs, self.login, self.scenario,
-                      self.clock.now(), self.clock, self._artifact_ids, self.rng)  # fmt: skip
+                      self.clock.now(), self.clock, self._artifact_ids, self.rng,
+                      variant=self.variant, on_ghes=self.ghes)  # fmt: skip
             self.runs[run_id] = run
             return run
 
@@ -218,10 +210,11 @@ class SimulatedGitHub:
         }
 
     def refund(self, token: str) -> None:
-        """A 304 is free: give back what `spend` took."""
+        """A 304 is free: give back what `spend` took (nothing on GHES: no rate limit there)."""
         with self.lock:
-            start, used = self._rate[token]
-            self._rate[token] = (start, max(0, used - 1))
+            if token in self._rate:
+                start, used = self._rate[token]
+                self._rate[token] = (start, max(0, used - 1))
 
     def spend(self, token: str, path: str) -> dict[str, Any]:
         """Count this request against the token's limit and return the rate headers; raise
