@@ -22,6 +22,7 @@ from typing import Any
 from cibw_debug_tui.core.config import Token
 from cibw_debug_tui.core.models import (
     Artifact,
+    CheckRun,
     Job,
     Repository,
     Run,
@@ -30,6 +31,7 @@ from cibw_debug_tui.core.models import (
     User,
     Workflow,
     read_artifacts,
+    read_check_runs,
     read_dispatch_details,
     read_jobs,
     read_keys,
@@ -130,6 +132,15 @@ class GitHub(Transport):
         """The repository's newest artifacts, of every run (one request for many sessions)."""
         url = f"/repos/{repo}/actions/artifacts"
         return await self.get_json(url, read_artifacts, {"per_page": 100})
+
+    async def commit_check_runs(
+        self, repo: str, sha: str, name: str
+    ) -> tuple[list[CheckRun], bool]:
+        """The check runs of one name on a commit, every one of them (not only the newest):
+        where the GHES variant of the workflow publishes an SSH connection file."""
+        url = f"/repos/{repo}/commits/{sha}/check-runs"
+        params = {"check_name": name, "filter": "all", "per_page": 100}
+        return await self.get_json(url, read_check_runs, params)
 
     async def rate_limit(self) -> RateLimit:
         core, _ = await self.get_checked("/rate_limit", read_rate_limit)

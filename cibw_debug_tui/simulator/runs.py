@@ -55,6 +55,11 @@ class Clock:
     def moment(self, at: float | None = None) -> datetime:
         return datetime.fromtimestamp(self.now() if at is None else at, timezone.utc)
 
+    def monotonic(self, at: float) -> float:
+        """The `time.monotonic()` at which simulated time reaches `at`: for tests that time
+        what a client saw against what happened."""
+        return self._start + (at - self._wall) / self.speed
+
 
 class Run:
     """One workflow run (one attempt at a time) of the debug workflow."""
