@@ -114,11 +114,20 @@ def build_parser() -> argparse.ArgumentParser:
     inst = commands.add_parser(
         "install-workflow",
         help="copy the bundled debug workflow into a checkout's .github/workflows/",
-        description="Copy the bundled workflow into PATH/.github/workflows/. A changed file "
-        "there is never replaced without --force (and then kept as .bak).",
+        description="Copy the bundled workflow into PATH/.github/workflows/: its GitHub "
+        "Enterprise Server variant when the API URL is a GHES one (--variant chooses). A "
+        "changed file there is never replaced without --force (and then kept as .bak).",
     )
     inst.add_argument("path", nargs="?", default=".", help="the checkout's root (default: .)")
     inst.add_argument("--force", action="store_true", help="replace a changed file, keeping a .bak")
+    inst.add_argument(
+        "--variant",
+        choices=["auto", "github.com", "ghes"],
+        default="auto",
+        help="the workflow for github.com (SSH connections in artifacts) or for GHES (in check "
+        "runs, uploads with upload-artifact v3); auto: by the API URL (default)",
+    )
+    inst.add_argument("--api-url", help="API base URL (GHES: https://HOST/api/v3)")
     inst.set_defaults(func=_run_command("install_workflow"))
 
     sim = commands.add_parser(
