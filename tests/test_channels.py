@@ -203,9 +203,10 @@ def test_the_dashboard_shows_the_ssh_command_of_a_ghes_session(tmp_path):
 
 
 @pytest.mark.e2e
-def test_dispatch_watch_on_ghes_prints_the_ssh_command_within_seconds(tmp_path):
+def test_dispatch_watch_on_ghes_prints_the_ssh_command_while_the_session_is_open(tmp_path):
     """The installed command, at its own pace, on a clock 30 times faster than real time: the
-    SSH command is printed seconds after the publish step made the check run."""
+    SSH command is printed once the check run is made and while the session is open. (How
+    soon: bench/run.py with BENCH_GHES=1.)"""
     with Simulator(speed=30, ghes=True, scenario="ssh-timeout") as sim:
         env = {**os.environ, "GH_TOKEN": "ghp_ghes", "HOME": str(tmp_path),
                "CIBW_DEBUG_TUI_CONFIG": str(tmp_path / "c.yaml")}  # fmt: skip
@@ -222,11 +223,11 @@ def test_dispatch_watch_on_ghes_prints_the_ssh_command_within_seconds(tmp_path):
                     seen = time.monotonic()
                     break
             run = next(iter(sim.runs.values()))
+            open_now = run.session_open(sim.clock.now())
             published_at = sim.clock.monotonic(run.step("publish", "before-build").end)
         finally:
             proc.terminate()
             proc.communicate(timeout=30)
     assert event["ssh"] == published.connection_json(run, "before-build")["ssh"]
-    delay = seen - published_at
-    print(f"SSH command printed {delay:.2f} s after its check run was made")
-    assert 0 <= delay < 5
+    assert open_now == "before-build" and seen >= published_at
+    print(f"SSH command printed {seen - published_at:.2f} s after its check run was made")
