@@ -155,8 +155,9 @@ def test_octokit_dispatches_follows_and_downloads(octokit_rest, tmp_path, ghes):
         artifacts = published.artifacts(run, sim.clock.now())
         by_path = sim.stats()["by_path"]
     assert seen["dispatch_status"] == 204
+    title = contract.GHES_WORKFLOW_TITLE if ghes else contract.WORKFLOW_TITLE  # its variant
     assert [w[1:] for w in seen["workflows"]] == [
-        [contract.WORKFLOW_TITLE, contract.WORKFLOW_PATH, "active"]]  # fmt: skip
+        [title, contract.WORKFLOW_PATH, "active"]]  # fmt: skip
     assert seen["run"] == [run.id, "completed", "success", run.display_title,
                            f"{sim.base_url}/{REPO}/actions/runs/{run.id}"]  # fmt: skip
     assert seen["jobs"] == [[run.validate.id, run.validate.name, "success"],
