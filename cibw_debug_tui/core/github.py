@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from cibw_debug_tui.core.config import Token, is_loopback
 from cibw_debug_tui.core.files import private_folder, safe_file_name, whole_number
 from cibw_debug_tui.core.models import (
     Artifact,
+    CheckRun,
     Job,
     Repository,
     Run,
@@ -32,6 +33,7 @@ from cibw_debug_tui.core.models import (
     User,
     Workflow,
     read_artifacts,
+    read_check_runs,
     read_dispatch_details,
     read_jobs,
     read_keys,
@@ -47,6 +49,7 @@ from cibw_debug_tui.core.transport import (
     REQUEST_DEADLINE,
     STALL_AFTER,
     STALL_BYTES,
+    AnswerTooLarge,
     GitHubError,
     LostResponse,
     RateLimit,
@@ -57,7 +60,19 @@ from cibw_debug_tui.core.transport import (
 )
 from cibw_debug_tui.core.workflow_contract import WORKFLOW_FILE
 
-__all__ = ["WORKFLOW_FILE", "Dispatched", "GitHub", "GitHubError", "LostResponse", "RateLimit"]
+__all__ = [
+    "WORKFLOW_FILE",
+    "AnswerTooLarge",
+    "Dispatched",
+    "GitHub",
+    "GitHubError",
+    "LostResponse",
+    "RateLimit",
+]
+
+# The most a connection file's carrier may be: the artifact's zip, or a commit's check runs of
+# one name (the file is a few KB; what else is in there was written by whatever ran in the job).
+CONNECTION_LIMIT = 1 << 20
 
 Progress = Callable[[int, int | None], None]
 
@@ -140,6 +155,17 @@ class GitHub(Transport):
         """The repository's newest artifacts, of every run (one request for many sessions)."""
         url = f"/repos/{repo}/actions/artifacts"
         return await self.get_json(url, read_artifacts, {"per_page": 100})
+
+    async def commit_check_runs(
+        self, repo: str, ref: str, name: str, limit: int = CONNECTION_LIMIT
+    ) -> tuple[list[CheckRun], bool]:
+        """The check runs of one name on a commit (or a branch), every one of them (not only
+        the newest): where the GHES variant of the workflow publishes an SSH connection file.
+        Their texts come from the job: the answer is refused (AnswerTooLarge) as it passes
+        `limit` bytes."""
+        url = f"/repos/{repo}/commits/{quote(ref, safe='')}/check-runs"
+        params = {"check_name": name, "filter": "all", "per_page": 100}
+        return await self.get_json(url, read_check_runs, params, limit=limit)
 
     async def rate_limit(self) -> RateLimit:
         core, _ = await self.get_checked("/rate_limit", read_rate_limit)
@@ -361,7 +387,9 @@ class GitHub(Transport):
         url = f"/repos/{repo}/actions/artifacts/{whole_number(artifact['id'])}/zip"
         return await self.download(url, folder / name, f"artifact {artifact['name']}", progress)
 
-    async def artifact_bytes(self, repo: str, artifact_id: int, limit: int = 1 << 20) -> bytes:
+    async def artifact_bytes(
+        self, repo: str, artifact_id: int, limit: int = CONNECTION_LIMIT
+    ) -> bytes:
         """A small artifact's zip in memory (the SSH connection file): read as it arrives and
         refused once it passes `limit` bytes, all within the request deadline."""
         import httpx

@@ -11,6 +11,8 @@ suspicious of every answer.
   server that sends one byte every few seconds gets no further than one that sends nothing);
   a download, which may rightly take minutes, is given up when it stops making progress:
   fewer than `stall_bytes` in `stall_after` seconds.
+- Sizes: a request for an answer that whatever ran in a job could fill (a commit's check runs)
+  takes a `limit`; the answer is read as it arrives and refused once it passes it.
 - The token goes to the API's own origin (scheme, host, port) and to no other: `TokenAuth`
   adds it to each request for that origin, whatever URL an answer named (a next page, a
   redirect); a next page elsewhere is not followed.
@@ -58,6 +60,10 @@ class GitHubError(Exception):
 
 class LostResponse(GitHubError):
     """A write was sent but no answer came back: it may or may not have happened."""
+
+
+class AnswerTooLarge(GitHubError):
+    """An answer longer than the request's `limit`, refused while it was read."""
 
 
 def cannot_read(why: object) -> str:
@@ -239,17 +245,19 @@ class Transport:
         json: Any = None,
         headers: dict[str, str] | None = None,
         resend_on_lost: bool = True,
+        limit: int | None = None,
     ) -> httpx.Response:
-        """Send with retries; the final response may still be an error status."""
+        """Send with retries; the final response may still be an error status. With `limit`,
+        the answer is read as it arrives and refused (AnswerTooLarge) past `limit` bytes."""
         import httpx
 
         attempt = 0
         while True:
             try:
-                response = await asyncio.wait_for(
-                    self._client.request(method, url, params=params, json=json, headers=headers),
-                    self.request_deadline,
+                request = self._client.build_request(
+                    method, url, params=params, json=json, headers=headers
                 )
+                response = await asyncio.wait_for(self._send(request, limit), self.request_deadline)
             except (asyncio.TimeoutError, httpx.InvalidURL, httpx.DecodingError) as error:
                 why = self._no_answer(error)  # none in time, or one httpx cannot read
                 if not resend_on_lost:
@@ -310,6 +318,36 @@ class Transport:
                 self._say("")
             return response
 
+    async def _send(self, request: httpx.Request, limit: int | None) -> httpx.Response:
+        """One request and its whole answer; one over `limit` bytes is refused while it
+        arrives, never held whole (a check run's text is written by whatever ran in the job)."""
+        if limit is None:
+            return await self._client.send(request)
+        import httpx
+
+        response = await self._client.send(request, stream=True)
+        too_large = AnswerTooLarge(
+            cannot_read(f"its answer is over {limit // 1024} KB, more than it can be; not read")
+        )
+        try:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise too_large
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body.extend(chunk)
+                if len(body) > limit:
+                    raise too_large
+        finally:
+            await response.aclose()
+        kept = [
+            (key, value)
+            for key, value in response.headers.multi_items()
+            if key.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]  # the body is decoded already
+        return httpx.Response(response.status_code, headers=kept, content=bytes(body),
+                              request=request, extensions=response.extensions)  # fmt: skip
+
     def _no_answer(self, error: Exception) -> str:
         import httpx
 
@@ -327,10 +365,14 @@ class Transport:
         await self._back_off(attempt, cannot_read(error))
 
     async def get_json(
-        self, url: str, read: Callable[[object], T], params: dict[str, Any] | None = None
+        self,
+        url: str,
+        read: Callable[[object], T],
+        params: dict[str, Any] | None = None,
+        limit: int | None = None,
     ) -> tuple[T, bool]:
-        """GET with If-None-Match, the answer checked by `read`: (record, changed). Raises
-        GitHubError on failure."""
+        """GET with If-None-Match, the answer checked by `read`: (record, changed); an answer
+        over `limit` bytes is AnswerTooLarge. Raises GitHubError on failure."""
         key = url + "?" + "&".join(f"{k}={v}" for k, v in sorted((params or {}).items()))
         full_url = self._urls.get(key)
         if full_url is None:
@@ -339,7 +381,7 @@ class Transport:
         attempt = 0
         while True:
             headers = {"If-None-Match": cached[0]} if cached else None
-            response = await self.request("GET", full_url, headers=headers)
+            response = await self.request("GET", full_url, headers=headers, limit=limit)
             if response.status_code == 304 and cached:
                 return cached[1], False
             self._raise_for(response)
