@@ -10,7 +10,8 @@ where the token went.
         gh.on("GET", r"/slow", Answer(chunks=[b"{"] * 100, every=5))
 
 `World` fills in a whole run (jobs, artifacts, SSH connection files, the failed job's log) for
-the dashboard and `dispatch --watch`.
+the dashboard and `dispatch --watch`; with `checks=True`, a run of the GHES variant, whose
+connection files are in check runs on its commit (`check_runs` makes them as hostile as asked).
 """
 
 from __future__ import annotations
@@ -27,9 +28,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
+
+from cibw_debug_tui.core import workflow_contract as contract
 
 REPO = "octo/pkg"
 RUN_ID = 7
+SHA = "0123456789abcdef0123456789abcdef01234567"
 
 
 @dataclass
@@ -55,6 +60,10 @@ class Seen:
     headers: dict[str, str]  # lower-cased names
     body: bytes
     port: int
+    query: str = ""
+
+    def param(self, name: str) -> str:
+        return parse_qs(self.query).get(name, [""])[0]
 
 
 Route = tuple[str, re.Pattern[str], Callable[[Seen], Answer]]
@@ -149,9 +158,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
-        path = self.path.split("?", 1)[0]
+        path, _, query = self.path.partition("?")
         owner = self.server.owner
-        answer = owner.answer_for(Seen(method, path, headers, body, owner.port))
+        answer = owner.answer_for(Seen(method, path, headers, body, owner.port, query))
         self.send_response_only(answer.status)
         for name, value in answer.headers.items():
             self.send_header(name, value)
@@ -232,6 +241,26 @@ class World:
     polls: int = 3
     run_id: int = RUN_ID
     jobs_asked: int = 0
+    checks: bool = False  # the GHES variant: connection files in check runs, not artifacts
+    check_runs: Callable[[Seen], Answer] | None = None  # the commit's check runs, if not these
+
+    def check_run(self, stage: str, text: str | None = None, app: Any = "github-actions",
+                  name: str | None = None) -> dict[str, Any]:  # fmt: skip
+        """The check run the GHES variant makes for `stage`, with its connection file (or
+        `text`) as its output."""
+        start, end = contract.CHECK_RUN_JSON
+        if text is None:
+            text = start + json.dumps(self.connections[stage], indent=2) + end
+        return {"id": self.run_id * 100 + contract.STAGES.index(stage), "head_sha": SHA,
+                "name": name or contract.ssh_check_run(self.run_id, stage, 1),
+                "status": "completed", "conclusion": "neutral", "app": {"slug": app},
+                "output": {"title": stage, "text": text}}  # fmt: skip
+
+    def published(self, seen: Seen) -> Answer:
+        """The commit's check runs of the name asked for, as the GHES variant makes them."""
+        found = [self.check_run(stage) for stage in self.connections]
+        named = [c for c in found if c["name"] == seen.param("check_name")]
+        return Answer(body={"total_count": len(named), "check_runs": named})
 
     def install(self) -> World:
         gh, repo, run = self.gh, REPO, self.run_id
@@ -244,6 +273,9 @@ class World:
         gh.on("GET", f"{base}/runs/{run}/jobs", lambda seen: Answer(body=self.jobs(True)))
         gh.on("GET", f"{base}/runs/{run}/artifacts", lambda seen: Answer(body=self.artifacts()))
         gh.on("GET", f"{base}/artifacts", lambda seen: Answer(body=self.artifacts()))
+        if self.checks:
+            gh.on("GET", f"/repos/{repo}/commits/{SHA}/check-runs",
+                  self.check_runs or self.published)  # fmt: skip
         for index, stage in enumerate(self.connections):
             aid = self.run_id * 100 + index
             blob = zipped(f"connection-{stage}.json", json.dumps(self.connections[stage]).encode())
@@ -262,9 +294,10 @@ class World:
 
     def run(self) -> dict[str, Any]:
         done = self.finished
+        variant = {"name": contract.GHES_WORKFLOW_TITLE, "head_sha": SHA} if self.checks else {}
         return {"id": self.run_id, "status": "completed" if done else "in_progress",
                 "conclusion": self.conclusion if done else None, "run_attempt": 1,
-                "html_url": self.html_url, "display_title": "debug"}  # fmt: skip
+                "html_url": self.html_url, "display_title": "debug", **variant}  # fmt: skip
 
     def jobs(self, counting: bool = False) -> dict[str, Any]:
         if counting:
@@ -289,7 +322,7 @@ class World:
         return {"total_count": 1, "jobs": [job]}
 
     def artifacts(self) -> dict[str, Any]:
-        stages = list(self.connections)
+        stages = [] if self.checks else list(self.connections)
         found = [
             {"id": self.run_id * 100 + i, "name": f"cibw-debug-ssh-{stage}-attempt-1",
              "size_in_bytes": 600,
