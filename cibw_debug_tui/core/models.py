@@ -114,6 +114,27 @@ class CheckRun(TypedDict):
     text: str | None  # `output.text`
 
 
+class ContentEntry(TypedDict):
+    """One entry of a folder in the contents API."""
+
+    type: str  # "file", "dir", "symlink", "submodule"
+    name: str
+    path: str
+    sha: str
+    size: int
+
+
+class FileContent(TypedDict):
+    """A file in the contents API: its bytes in base64, or no content (`encoding` "none") when
+    it is over 1 MB."""
+
+    path: str
+    sha: str
+    size: int
+    encoding: str
+    content: str
+
+
 class CoreRateLimit(TypedDict):
     limit: int
     remaining: int
@@ -368,4 +389,39 @@ def read_rate_limit(data: object) -> CoreRateLimit:
         limit=_int(core, "limit", positive=False),
         remaining=_int(core, "remaining", positive=False),
         reset=_int(core, "reset", positive=False),
+    )
+
+
+def read_content_entry(data: object) -> ContentEntry:
+    entry = _object(data, "the entry")
+    return ContentEntry(
+        type=_str(entry, "type"),
+        name=_str(entry, "name"),
+        path=_str(entry, "path"),
+        sha=_str(entry, "sha"),
+        size=_int(entry, "size", positive=False),
+    )
+
+
+def read_folder(data: object) -> list[ContentEntry]:
+    """`GET /repos/{repo}/contents/{folder}`: a list of entries (a file's object is not one)."""
+    if isinstance(data, dict) and "type" in data:
+        raise Unreadable(f"it is a {_shown(data.get('type'))}, not a folder")
+    if not isinstance(data, list):
+        raise Unreadable("the folder is not a list")
+    return _each(data, "the folder", read_content_entry)
+
+
+def read_file_content(data: object) -> FileContent:
+    """`GET /repos/{repo}/contents/{file}`: the shape only; decoding the content is the
+    caller's (a file that does not decode is no reason to ask again)."""
+    found = _object(data, "the file")
+    if found.get("type") != "file":
+        raise Unreadable(f"it is a {_shown(found.get('type'))}, not a file")
+    return FileContent(
+        path=_str(found, "path"),
+        sha=_str(found, "sha"),
+        size=_int(found, "size", positive=False),
+        encoding=_optional_str(found, "encoding") or "none",
+        content=_optional_str(found, "content") or "",
     )

@@ -4,13 +4,14 @@ Reply. The HTTP plumbing (http.py) sends it; the JSON's shape is payloads.py's."
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 
 from cibw_debug_tui.core.workflow_contract import WORKFLOW_FILE, WORKFLOW_PATH
-from cibw_debug_tui.simulator import SCENARIOS, checks, payloads, published
+from cibw_debug_tui.simulator import SCENARIOS, checks, contents, payloads, published
 from cibw_debug_tui.simulator.published import Artifact
 from cibw_debug_tui.simulator.request import Answer, Request, error
 from cibw_debug_tui.simulator.runs import Run, check_inputs, commit_of
@@ -18,6 +19,7 @@ from cibw_debug_tui.simulator.state import SimulatedGitHub
 from cibw_debug_tui.simulator.steps import Job
 
 GHES_MAX_INPUTS = 10
+MAX_INPUTS_CHARS = 65_535
 SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDemoKeyOfTheSimulatedUser0000000000000"
 
 
@@ -127,6 +129,8 @@ def post_dispatch(req: Request, repo: str, wf: str) -> Answer:
     if "return_run_details" in body and ghes:
         raise error(422, 'Invalid request.\n\n"return_run_details" is not a permitted key.')
     raw_inputs = body.get("inputs") or {}
+    if len(json.dumps(raw_inputs)) > MAX_INPUTS_CHARS:
+        raise error(422, f"inputs are too large: at most {MAX_INPUTS_CHARS} characters")
     if ghes and isinstance(raw_inputs, dict) and len(raw_inputs) > GHES_MAX_INPUTS:
         raise error(422, f"you may only define up to {GHES_MAX_INPUTS} `inputs`")
     if commit_of(repo, body["ref"]) is None:
@@ -344,7 +348,7 @@ _TABLE: list[tuple[str, str, Callable[..., Answer]]] = [
     ("GET", _REPO + r"/actions/artifacts/(?P<artifact>\d+)", get_artifact),
     ("GET", _REPO + r"/actions/artifacts/(?P<artifact>\d+)/zip", get_artifact_zip),
 ]
-_TABLE += checks.TABLE
+_TABLE += checks.TABLE + contents.TABLE
 ROUTES = [(method, re.compile(pattern + r"\Z"), handler) for method, pattern, handler in _TABLE]
 
 

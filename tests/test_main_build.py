@@ -1,0 +1,175 @@
+"""The main build's files read through the contents API of the simulator (the real client over
+loopback), and from a local checkout: what is read, what is left out and why, what it costs."""
+
+import asyncio
+import base64
+import json
+
+import pytest
+
+from cibw_debug_tui.core.config import Token
+from cibw_debug_tui.core.github import GitHub, GitHubError
+from cibw_debug_tui.core.main_build import local_build_files, read_build_files
+from cibw_debug_tui.core.matrix import check
+from cibw_debug_tui.simulator.contents import WHEELS_PATH
+
+TOKEN = Token("ghp_test0000000000000000000000000000000", "test")
+REPO = "octo/pkg"
+LINUX = check("ubuntu-latest", "cp312", "x86_64")
+WHEELS = """
+on: push
+jobs:
+  wheels:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: pypa/cibuildwheel@v4.2.0
+        with:
+          package-dir: python
+        env:
+          CIBW_TEST_COMMAND: pytest {package}/tests
+"""
+
+
+def read(sim, repo=REPO, ref="main", combo=LINUX, **kwargs):
+    async def go():
+        async with GitHub(sim.api_url, TOKEN, backoff=0.01, max_backoff=0.02, **kwargs) as gh:
+            files = await read_build_files(gh, repo, ref)
+            return files, await files.settings(combo), gh
+
+    return asyncio.run(go())
+
+
+def test_the_simulated_wheel_workflow_gives_its_settings_and_the_debug_workflow_is_left_out(sim):
+    files, settings, _ = read(sim)
+    assert list(files.workflows) == [WHEELS_PATH]  # not cibuildwheel-debug.yml, which it holds
+    assert settings.chosen.job == "build_wheels"
+    assert settings.values["CIBW_BEFORE_ALL_LINUX"] == "yum install -y libffi-devel"
+    assert [a.name for a in settings.attention] == ["CIBW_ENVIRONMENT"]
+    assert {o.name for o in settings.pyproject} >= {"before-all", "environment"}
+    assert settings.problems == ()
+
+
+def test_reading_again_is_conditional_and_costs_no_rate_limit(sim):
+    async def go():
+        async with GitHub(sim.api_url, TOKEN) as gh:
+            first = await read_build_files(gh, REPO, "main")
+            await first.settings(LINUX)
+            counted = gh.counted
+            again = await read_build_files(gh, REPO, "main")
+            await again.settings(LINUX)
+            return first, again, counted, gh
+
+    first, again, counted, gh = asyncio.run(go())
+    assert again.workflows == first.workflows
+    assert counted == 3  # the folder, the wheel workflow, pyproject.toml
+    assert gh.counted == counted and gh.requests == 2 * counted  # three 304s
+
+
+def test_a_repository_without_workflows_has_no_main_build_and_that_is_said(sim):
+    sim.repos_without_workflow.add("octo/bare")
+    files, settings, _ = read(sim, repo="octo/bare")
+    assert files.workflows == {}
+    assert settings.values == {}
+    assert any("has no .github/workflows folder" in p for p in settings.problems)
+    assert any("no workflow runs cibuildwheel" in p for p in settings.problems)
+
+
+def test_a_commit_ref_works_and_a_missing_ref_has_no_workflows(sim):
+    files, _, _ = read(sim, ref="a" * 40)
+    assert list(files.workflows) == [WHEELS_PATH]
+    files, _, _ = read(sim, ref="no-such-branch")
+    assert files.workflows == {} and "no-such-branch" in files.problems[0]
+
+
+def test_the_pyproject_of_the_package_folder_the_main_build_builds_is_read(sim):
+    sim.repo_files["octo/sub"] = {
+        ".github/workflows/wheels.yml": WHEELS,
+        "pyproject.toml": '[tool.cibuildwheel]\ntest-command = "wrong one"\n',
+        "python/pyproject.toml": '[tool.cibuildwheel]\nbefore-build = "make"\n',
+    }
+    _, settings, _ = read(sim, repo="octo/sub")
+    assert settings.package_dir == "python"
+    assert [(o.name, o.value) for o in settings.pyproject] == [("before-build", "make")]
+
+
+def test_hostile_files_are_left_out_in_words_and_never_fetched_when_too_large(sim):
+    sim.repo_files["octo/evil"] = {
+        ".github/workflows/huge.yml": "#" * 1_100_000,
+        ".github/workflows/latin1.yml": b"name: caf\xe9\n",
+        ".github/workflows/evil\x1b]0;owned\x07.yml": "on: push\n",
+        ".github/workflows/notes.txt": "not a workflow",
+        ".github/workflows/wheels.yml": WHEELS,
+    }
+    files, settings, _ = read(sim, repo="octo/evil")
+    assert list(files.workflows) == [".github/workflows/wheels.yml"]
+    problems = "\n".join(files.problems)
+    assert "huge.yml: over 1,000 KB" in problems
+    assert "latin1.yml is not UTF-8 text" in problems
+    assert "not a workflow file" in problems and "\x1b" not in problems
+    assert not any("huge" in path for path in sim.stats()["by_path"])
+    assert settings.values == {"CIBW_TEST_COMMAND": "pytest {package}/tests"}
+
+
+def test_an_answer_that_is_not_base64_is_a_problem_and_is_not_asked_again(sim):
+    body = json.dumps({"type": "file", "path": WHEELS_PATH, "sha": "0" * 40, "size": 10,
+                       "encoding": "base64", "content": "%%% not base64 %%%"})  # fmt: skip
+    sim.inject("malformed", path="build-wheels.yml", body=body, count=5)
+    files, _, _ = read(sim)
+    assert files.workflows == {}
+    assert f"left out {WHEELS_PATH} came as content that is not base64" in files.problems
+    assert sim.stats()["by_path"][f"/repos/{REPO}/contents/{WHEELS_PATH}"] == 1
+
+
+def test_a_folder_answer_of_the_wrong_shape_is_an_error_in_words(sim):
+    sim.inject("malformed", path="contents/.github/workflows$", body='{"type": "file"}', count=9)
+    wanted = r"could not read the workflows of octo/pkg at main.*not a folder"
+    with pytest.raises(GitHubError, match=wanted):
+        read(sim, retries=1)
+
+
+def test_a_token_without_contents_permission_is_told_what_to_do(sim):
+    sim.inject("status", path="/contents/", status=403)
+    with pytest.raises(GitHubError, match=r"Contents: read.*--settings-from PATH"):
+        read(sim)
+
+
+def test_a_local_checkout_gives_its_workflow_and_its_package_pyproject(tmp_path):
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "wheels.yml").write_text(WHEELS)
+    (workflows / "cibuildwheel-debug.yml").write_text("name: Debug cibuildwheel with SSH\n")
+    (tmp_path / "python").mkdir()
+    (tmp_path / "python" / "pyproject.toml").write_text('[tool.cibuildwheel]\nbuild = "cp3*"\n')
+    for path in (workflows, workflows / "wheels.yml"):
+        files = local_build_files(path)
+        assert list(files.workflows) == [".github/workflows/wheels.yml"]
+        settings = asyncio.run(files.settings(LINUX))
+        assert settings.values == {"CIBW_TEST_COMMAND": "pytest {package}/tests"}
+        assert [(o.name, o.value) for o in settings.pyproject] == [("build", "cp3*")]
+
+
+@pytest.mark.parametrize("content", [None, b"\xff\xfe bad", b"x" * 1_000_001])
+def test_a_local_file_that_cannot_be_read_is_an_error_in_words(tmp_path, content):
+    path = tmp_path / "wheels.yml"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(ValueError, match=str(path)):
+        local_build_files(path)
+
+
+def test_the_simulator_serves_a_folder_listing_and_files_as_github_does(sim):
+    import httpx
+
+    headers = {"Authorization": f"Bearer {TOKEN.value}"}
+    url = f"{sim.api_url}/repos/{REPO}/contents/.github/workflows"
+    listing = httpx.get(url, headers=headers, params={"ref": "main"}).json()
+    assert [e["name"] for e in listing] == ["build-wheels.yml", "cibuildwheel-debug.yml"]
+    assert {e["type"] for e in listing} == {"file"}
+    root = httpx.get(f"{sim.api_url}/repos/{REPO}/contents", headers=headers).json()
+    assert [(e["name"], e["type"]) for e in root] == [(".github", "dir"), ("pyproject.toml",
+                                                                            "file")]  # fmt: skip
+    one = httpx.get(f"{sim.api_url}/repos/{REPO}/contents/pyproject.toml", headers=headers)
+    assert b"[tool.cibuildwheel]" in base64.b64decode(one.json()["content"])
+    again = httpx.get(one.url, headers={**headers, "If-None-Match": one.headers["etag"]})
+    assert again.status_code == 304
+    assert httpx.get(f"{url}/nope.yml", headers=headers).status_code == 404
