@@ -88,9 +88,27 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"when to open an SSH session (default: {DEFAULT_DEBUG_MODE})",
     )
     d.add_argument("--session-timeout", type=int, default=30, help="minutes, 1-60 (default 30)")
-    d.add_argument("--package-dir", default=".", help="package folder in the repository")
     d.add_argument(
-        "--cibw-settings", help='extra settings as JSON, e.g. \'{"CIBW_TEST_SKIP": "*"}\''
+        "--package-dir",
+        help="package folder in the repository (default: the main build's, else .)",
+    )
+    d.add_argument(
+        "--settings-from",
+        default="auto",
+        metavar="auto|PATH|none",
+        help="where the CIBW_* settings come from: auto, the main wheel build's workflow in the "
+        "repository at --ref (default); PATH, a local workflow file or folder; none, only "
+        "--cibw-settings. pyproject.toml is read too, for display",
+    )
+    d.add_argument(
+        "--cibw-settings",
+        help='your own settings as JSON, over the inherited ones, e.g. \'{"CIBW_TEST_SKIP": "*"}\'',
+    )
+    d.add_argument(
+        "--without",
+        action="append",
+        metavar="CIBW_NAME",
+        help="do not send this inherited setting (repeatable)",
     )
     d.add_argument("--watch", action="store_true", help="follow the run to its end")
     d.add_argument("--json", action="store_true", help="print one JSON event per line")

@@ -100,7 +100,7 @@ def test_dispatch_watch_json_is_one_event_per_line(served, tmp_path):
     assert proc.returncode == 1
     events = [json.loads(line) for line in proc.stdout.splitlines()]
     kinds = [e["event"] for e in events]
-    assert kinds[0] == "dispatched" and isinstance(events[0]["run_id"], int)
+    assert kinds[:2] == ["settings", "dispatched"] and isinstance(events[1]["run_id"], int)
     assert events[-1] == {**events[-1], "event": "status", "conclusion": "cancelled"}
 
 

@@ -8,11 +8,12 @@ import asyncio
 import json
 import sys
 import time
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cibw_debug_tui.commands import CommandError
+from cibw_debug_tui.commands import CommandError, dispatch_settings
 from cibw_debug_tui.core import config, matrix
 from cibw_debug_tui.core.connection import UNTRUSTED
 from cibw_debug_tui.core.events import (
@@ -138,10 +139,8 @@ class _Printer:
                 assert_never(event)
 
 
-async def _dispatch(
-    args: argparse.Namespace, api_url: str, token: config.Token, tmate_hosts: tuple[str, ...]
-) -> int:
-    spec = SessionSpec(
+def _spec(args: argparse.Namespace, package_dir: str, cibw_settings: str = "") -> SessionSpec:
+    return SessionSpec(
         repo=args.repo,
         runner=args.runner,
         python=args.python,
@@ -149,12 +148,34 @@ async def _dispatch(
         debug_mode=DebugMode(args.debug_mode),
         ref=args.ref,
         session_timeout=args.session_timeout,
-        package_dir=args.package_dir,
-        cibw_settings=args.cibw_settings or "",
+        package_dir=package_dir,
+        cibw_settings=cibw_settings,
     )
+
+
+def _inputs(spec: SessionSpec) -> dict[str, str]:
+    """The dispatch's inputs as sent (the session id is 12 characters)."""
+    return {**spec.inputs(), "session-id": "0" * 12}
+
+
+async def _dispatch(
+    args: argparse.Namespace,
+    api_url: str,
+    token: config.Token,
+    tmate_hosts: tuple[str, ...],
+    found: dispatch_settings.Plan,
+) -> int:
     printer = _Printer(args.json)
     log_dir = Path(args.log_dir).expanduser() if args.log_dir else config.log_dir()
     async with GitHub(api_url, token) as github:
+        combo = matrix.check(args.runner, args.python, args.arch)
+        await dispatch_settings.resolve(found, github, args.repo, args.ref, combo)
+        inherited = found.build.package_dir if found.build else "."
+        spec = _spec(args, args.package_dir or inherited)
+        spec = replace(spec, cibw_settings=dispatch_settings.checked_input(found, _inputs(spec)))
+        where = found.source if found.local else f"{args.repo} at {args.ref}"
+        printer.emit("settings", dispatch_settings.describe(found, where),
+                     **dispatch_settings.event(found, where))  # fmt: skip
         fleet = Fleet(github, History(persist=False), log_dir=log_dir.absolute(),
                       on_event=printer, tmate_hosts=tmate_hosts)  # fmt: skip
         session = printer.session = fleet.add(spec)
@@ -193,9 +214,10 @@ def run(args: argparse.Namespace) -> int:
     except config.ConfigError as error:
         raise CommandError(str(error)) from None
     args.arch = combo.arch
+    found = dispatch_settings.plan(args, _inputs(_spec(args, args.package_dir or ".")))
     api_url, token, tmate_hosts = _client_settings(args)
     try:
-        return asyncio.run(_dispatch(args, api_url, token, tmate_hosts))
+        return asyncio.run(_dispatch(args, api_url, token, tmate_hosts, found))
     except GitHubError as error:
         print(f"error: {one_line(str(error))}", file=sys.stderr)
         return 1

@@ -118,6 +118,8 @@ async def _api_file(github: Transport, repo: str, ref: str, path: str) -> str | 
 
 
 def _refused(repo: str, ref: str, error: GitHubError) -> GitHubError:
+    if error.status == 401:
+        return error  # the token itself: nothing to do with the files
     if error.status == 403:
         return GitHubError(
             f"the token cannot read the files of {repo} (it needs Contents: read): give it that, "
