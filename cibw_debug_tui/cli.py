@@ -72,8 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
         "dispatch",
         help="dispatch the debug workflow, and optionally follow its run",
         description="Dispatch the debug workflow for one (runner, python, arch). The "
-        "combination is checked before any request (exit 2 with the reason). Prints the run "
-        "URL; with --watch follows the run to its end, printing status changes and the SSH "
+        "combination is checked before any request (exit 2 with the reason). Prints the "
+        "settings sent, with where each comes from (see --settings-from), and the run URL; "
+        "with --watch follows the run to its end, printing status changes and the SSH "
         "command, and exits 0 on success, 1 on failure or cancel.",
     )
     d.add_argument("--repo", help="OWNER/NAME (default: this checkout's GitHub remote)")

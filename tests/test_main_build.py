@@ -173,3 +173,32 @@ def test_the_simulator_serves_a_folder_listing_and_files_as_github_does(sim):
     again = httpx.get(one.url, headers={**headers, "If-None-Match": one.headers["etag"]})
     assert again.status_code == 304
     assert httpx.get(f"{url}/nope.yml", headers=headers).status_code == 404
+
+
+def test_a_folder_answer_over_its_limit_is_refused_while_it_arrives(sim):
+    entry = {"type": "file", "name": "a.yml", "path": "a", "sha": "0", "size": 1}
+    sim.inject("malformed", path="contents/.github/workflows$", count=9,
+               body=json.dumps([entry] * 20_000))  # fmt: skip
+    with pytest.raises(GitHubError, match="over 1024 KB"):
+        read(sim, retries=0)
+
+
+def test_at_most_forty_workflow_files_are_read_and_the_rest_is_said(sim):
+    many = {f".github/workflows/w{n:02}.yml": "on: push\n" for n in range(45)}
+    sim.repo_files["octo/many"] = {**many, ".github/workflows/w00.yml": WHEELS}
+    files, settings, _ = read(sim, repo="octo/many")
+    assert len(files.workflows) == 40
+    assert "octo/many at main has 45 workflow files; read the first 40" in files.problems
+    assert settings.values == {"CIBW_TEST_COMMAND": "pytest {package}/tests"}
+
+
+def test_the_simulator_refuses_dispatch_inputs_over_githubs_limit(sim):
+    import httpx
+
+    url = f"{sim.api_url}/repos/{REPO}/actions/workflows/cibuildwheel-debug.yml/dispatches"
+    headers = {"Authorization": f"Bearer {TOKEN.value}"}
+    inputs = {"runner": "ubuntu-latest", "python": "cp312", "arch": "x86_64"}
+    big = {**inputs, "cibw-settings": json.dumps({"CIBW_ENVIRONMENT": "x" * 65_500})}
+    refused = httpx.post(url, headers=headers, json={"ref": "main", "inputs": big})
+    assert refused.status_code == 422 and "65535" in refused.json()["message"]
+    assert httpx.post(url, headers=headers, json={"ref": "main", "inputs": inputs}).is_success
