@@ -84,7 +84,7 @@ def _is_debug_workflow(name: str, text: str) -> bool:
     return name in (WORKFLOW_FILE, GHES_WORKFLOW_FILE) or bool(_DEBUG_WORKFLOW.search(text))
 
 
-def _decode(path: str, encoding: str, content: str, size: int) -> str:
+def file_text(path: str, encoding: str, content: str, size: int) -> str:
     """A file's text from the contents API; ValueError in words when it has none."""
     if encoding == "none" or size > MAX_FILE_BYTES:
         raise ValueError(f"{path} is over {MAX_FILE_BYTES // 1000:,} KB: not read")
@@ -114,7 +114,7 @@ async def _api_file(github: Transport, repo: str, ref: str, path: str) -> str | 
         if error.status == 404:
             return None
         raise
-    return _decode(path, found["encoding"], found["content"], found["size"])
+    return file_text(path, found["encoding"], found["content"], found["size"])
 
 
 def _refused(repo: str, ref: str, error: GitHubError) -> GitHubError:
