@@ -23,7 +23,7 @@ from cibw_debug_tui.core.build_settings.effective import (
     values,
 )
 from cibw_debug_tui.core.build_settings.options import SETTING_NAME
-from cibw_debug_tui.core.github import GitHub
+from cibw_debug_tui.core.github import GitHub, GitHubError
 from cibw_debug_tui.core.main_build import BuildFiles, local_build_files, read_build_files
 from cibw_debug_tui.core.safe_text import one_line
 
@@ -75,7 +75,13 @@ async def resolve(
     """Read the main build (the API, or the local file) and work out what is sent."""
     files = found.local
     if found.source == "auto":
-        files = await read_build_files(github, repo, ref)
+        try:
+            files = await read_build_files(github, repo, ref)
+        except GitHubError as error:
+            if error.status != 403:
+                raise
+            raise GitHubError(f"{error}: give it that, or use --settings-from PATH (a local "
+                              "workflow file) or none", 403) from None  # fmt: skip
     found.build = await files.settings(combo) if files else None
     found.settings = effective(found.build, found.own, found.off, OWN)
 

@@ -122,8 +122,8 @@ def _refused(repo: str, ref: str, error: GitHubError) -> GitHubError:
         return error  # the token itself: nothing to do with the files
     if error.status == 403:
         return GitHubError(
-            f"the token cannot read the files of {repo} (it needs Contents: read): give it that, "
-            "or choose --settings-from PATH (a local workflow file) or none",
+            f"the token cannot read the files of {repo} (a fine-grained token needs Contents: "
+            "read)",
             403,
         )
     return GitHubError(f"could not read the workflows of {repo} at {ref}: {error}", error.status)
