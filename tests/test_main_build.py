@@ -203,3 +203,17 @@ def test_the_simulator_refuses_dispatch_inputs_over_githubs_limit(sim):
     refused = httpx.post(url, headers=headers, json={"ref": "main", "inputs": big})
     assert refused.status_code == 422 and "65535" in refused.json()["message"]
     assert httpx.post(url, headers=headers, json={"ref": "main", "inputs": inputs}).is_success
+
+
+def test_on_ghes_the_files_are_read_under_api_v3_and_a_renamed_debug_workflow_is_left_out():
+    from cibw_debug_tui import bundled
+    from cibw_debug_tui.simulator.server import Simulator
+
+    with Simulator(ghes=True) as ghes:
+        ghes.repo_files[REPO] = {
+            ".github/workflows/debug.yml": bundled.workflow_text("ghes"),  # renamed copy
+            ".github/workflows/wheels.yml": WHEELS,
+        }
+        files, settings, _ = read(ghes)
+    assert list(files.workflows) == [".github/workflows/wheels.yml"]
+    assert settings.values == {"CIBW_TEST_COMMAND": "pytest {package}/tests"}
