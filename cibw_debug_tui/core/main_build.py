@@ -10,6 +10,7 @@ transport's ETags): asking again for unchanged files costs no rate limit.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import re
@@ -33,6 +34,7 @@ from cibw_debug_tui.core.workflow_contract import (
 
 WORKFLOWS = ".github/workflows"
 MAX_WORKFLOW_FILES = 40  # the most read from one repository; a wheel build is among the first
+AT_ONCE = 4  # files asked for at a time: a few round trips, not one per file
 MAX_FILE_BYTES = MAX_FILE_CHARS  # the contents API's inline limit, and the parser's
 ANSWER_LIMIT = 2 * MAX_FILE_BYTES  # a file's answer: base64 of 1 MB, in JSON
 FOLDER_LIMIT = 1024 * 1024  # a folder's answer (GitHub lists at most 1,000 entries)
@@ -170,18 +172,26 @@ async def read_build_files(github: Transport, repo: str, ref: str) -> BuildFiles
         problems.append(
             f"{where} has {len(names)} workflow files; read the first {MAX_WORKFLOW_FILES}"
         )
+    gate = asyncio.Semaphore(AT_ONCE)
+
+    async def one(name: str) -> str | ValueError | None:
+        async with gate:
+            try:
+                return await _api_file(github, repo, ref, f"{WORKFLOWS}/{name}")
+            except ValueError as why:
+                return why
+
+    chosen = sorted(names)[:MAX_WORKFLOW_FILES]
+    try:
+        texts = await asyncio.gather(*(one(name) for name in chosen))
+    except GitHubError as error:
+        raise _refused(repo, ref, error) from None
     workflows: dict[str, str] = {}
-    for name in sorted(names)[:MAX_WORKFLOW_FILES]:
-        path = f"{WORKFLOWS}/{name}"
-        try:
-            text = await _api_file(github, repo, ref, path)
-        except ValueError as why:
-            problems.append(f"left out {why}")
-            continue
-        except GitHubError as error:
-            raise _refused(repo, ref, error) from None
-        if text is not None and not _is_debug_workflow(name, text):
-            workflows[path] = text
+    for name, text in zip(chosen, texts, strict=True):
+        if isinstance(text, ValueError):
+            problems.append(f"left out {text}")
+        elif text is not None and not _is_debug_workflow(name, text):
+            workflows[f"{WORKFLOWS}/{name}"] = text
     return BuildFiles(where, workflows, problems, read_pyproject)
 
 
