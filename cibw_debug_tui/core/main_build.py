@@ -59,6 +59,7 @@ class BuildFiles:
         self.problems = problems  # files left out, and why
         self._read = read
         self._pyprojects: dict[str, str | None] = {}
+        self._settings: dict[tuple[str, str, str], BuildSettings] = {}
 
     async def pyproject(self, folder: str) -> str | None:
         """The text of `folder`/pyproject.toml (None where there is none), read once."""
@@ -68,13 +69,19 @@ class BuildFiles:
 
     async def settings(self, combination: Combination) -> BuildSettings:
         """The main build's settings for `combination`, with the `pyproject.toml` of the
-        package folder its cibuildwheel step builds."""
-        result = extract(self.workflows, combination, await self.pyproject("."))
-        if result.package_dir not in ("", "."):
-            result = extract(self.workflows, combination, await self.pyproject(result.package_dir))
-        if self.problems:
-            result = replace(result, problems=(*self.problems, *result.problems))
-        return result
+        package folder its cibuildwheel step builds. Worked out in a thread (a few large
+        workflows take a tenth of a second: not on a dashboard's event loop), once for each
+        combination."""
+        key = (combination.runner, combination.python, combination.arch)
+        if key not in self._settings:
+            pyproject = await self.pyproject(".")
+            result = await asyncio.to_thread(extract, self.workflows, combination, pyproject)
+            if result.package_dir not in ("", "."):  # read again with that folder's
+                pyproject = await self.pyproject(result.package_dir)
+                result = await asyncio.to_thread(extract, self.workflows, combination, pyproject)
+            self._settings[key] = result
+        found = self._settings[key]
+        return replace(found, problems=(*self.problems, *found.problems))
 
 
 def _pyproject_path(folder: str) -> str:
