@@ -48,7 +48,7 @@ class Fleet:
         on_event: Callable[[FleetEvent], None] = lambda event: None,
         problem: str = "",
         pace: float = 1.0,
-        now: Callable[[], float] = time.time,
+        now: Callable[[], float] | None = None,
         follow_runs: bool = True,
         save_after: float = SAVE_AFTER,
     ):
@@ -60,7 +60,7 @@ class Fleet:
             problem  # why nothing can be dispatched (no token...), when there is no client
         )
         self.pace = pace  # scales every interval; tests and the fast demo clock use < 1
-        self.now = now  # the clock sessions are timed by (the simulator's, in the demo)
+        self._now = now  # the clock sessions are timed by, if not the server's (tests)
         self.follow_runs = follow_runs
         self.save_after = save_after
         self.sessions: dict[str, Session] = {s.id: s for s in history.sessions}
@@ -71,10 +71,18 @@ class Fleet:
         self.budget = RequestBudget(pace=pace)
         self.scout = SshScout(github, self.budget, pace) if github is not None else None
         self._follows: dict[str, asyncio.Task[None]] = {}
+        self._known: set[str] = set()  # sessions followed to their run's end by this fleet
         self._scout_task: asyncio.Task[None] | None = None
         self._save: asyncio.TimerHandle | None = None
         if github is not None:
             github.on_status = self._client_said
+
+    def now(self) -> float:
+        """The time sessions are timed by: the server's (its timestamps are on its clock; see
+        ServerClock), or the clock given (a fixed moment, or the demo's simulator's)."""
+        if self._now is not None:
+            return self._now()
+        return self.github.server_now() if self.github is not None else time.time()
 
     # -- sessions ----------------------------------------------------------------------------
 
@@ -118,7 +126,7 @@ class Fleet:
         """Rerun the failed jobs of the session's run, on GitHub, and follow the new attempt."""
         await self._act(session, "rerun_failed")
         session.status, session.conclusion, session.failure = RunStatus.QUEUED, None, None
-        session.ended_at = None
+        session.ended_at, session.started_at = None, self.now()
         self._status_changed(session)
         self._follow_again(session)
 
@@ -173,6 +181,7 @@ class Fleet:
             session.note = error
             self._emit(NoteChanged(session.id, error))
         finally:
+            self._known.add(session.id)
             self.watchers.pop(session.id, None)
             self._follows.pop(session.id, None)
             if self.scout is not None and watcher in self.scout.watchers:
@@ -201,10 +210,19 @@ class Fleet:
             watcher.selected = sid == session_id
 
     def look(self) -> None:
-        """Read the selected session afresh now."""
+        """Read the selected session afresh now. A finished one is read once (its jobs, its
+        artifacts, its failure: the history keeps only its status), then known."""
+        session = self.sessions.get(self.selected or "")
         watcher = self.watchers.get(self.selected or "")
         if watcher:
             watcher.look()
+        elif (
+            session is not None
+            and session.status == RunStatus.COMPLETED
+            and session.run_id is not None
+            and session.id not in self._known
+        ):
+            self.follow(session)  # a watcher of a finished run polls once, and ends
 
     # -- telling -----------------------------------------------------------------------------
 

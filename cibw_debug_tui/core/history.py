@@ -25,6 +25,7 @@ _NUMBER = (int, float)
 _SESSION_TYPES: dict[str, type | tuple[type, ...]] = {
     "id": str, "api_url": str, "created_at": _NUMBER, "run_id": int, "html_url": str,
     "attempt": int, "status": str, "conclusion": str, "ended_at": _NUMBER, "note": str,
+    "started_at": _NUMBER,
 }  # fmt: skip
 _SESSION_FIELDS = tuple(_SESSION_TYPES)
 _SPEC_TYPES: dict[str, type | tuple[type, ...]] = {

@@ -13,6 +13,7 @@ GitHub's documentation gives them. Statuses GitHub reports are kept apart from t
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timezone
 from enum import Enum
 from typing import Any, TypedDict, TypeVar
 
@@ -63,6 +64,7 @@ class Run(TypedDict):
     run_attempt: int
     html_url: str
     display_title: str
+    run_started_at: str | None  # when this attempt started (ISO 8601, the server's clock)
 
 
 class Artifact(TypedDict):
@@ -183,6 +185,20 @@ def _each(items: list[Any], what: str, read: Callable[[object], T]) -> list[T]:
     return records
 
 
+def epoch_seconds(stamp: str | None) -> float | None:
+    """An ISO 8601 time as GitHub writes it ("2026-11-26T15:00:00Z"), in epoch seconds; None
+    when there is none or it cannot be read."""
+    if not stamp:
+        return None
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
 # -- the readers -----------------------------------------------------------------------------
 
 
@@ -232,6 +248,7 @@ def read_run(data: object) -> Run:
         run_attempt=_optional_int(run, "run_attempt") or 1,
         html_url=_str(run, "html_url"),
         display_title=_optional_str(run, "display_title") or "",
+        run_started_at=_optional_str(run, "run_started_at"),
     )
 
 

@@ -129,6 +129,13 @@ class Session:
     failure_log: Path | None = None
     note: str = ""  # what is happening right now, in words ("GitHub answered 502; retrying")
     ended_at: float | None = None
+    started_at: float | None = None  # when the current attempt started; None: at created_at
+
+    def elapsed(self, now: float) -> float:
+        """Seconds the current attempt has taken: a rerun counts from its own start."""
+        start = self.started_at if self.started_at is not None else self.created_at
+        end = self.ended_at if self.done and self.ended_at is not None else now
+        return max(0.0, end - start)
 
     @property
     def identifier(self) -> str:

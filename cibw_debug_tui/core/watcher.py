@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from cibw_debug_tui.core import logs
 from cibw_debug_tui.core.budget import BEAT, LOOKING, ROUTINE, SSH_OPENING, RequestBudget, on_beat
 from cibw_debug_tui.core.connection import (
     ConnectionFileError,
@@ -31,7 +32,7 @@ from cibw_debug_tui.core.events import (
     WatchEvent,
 )
 from cibw_debug_tui.core.github import GitHub, GitHubError
-from cibw_debug_tui.core.models import Artifact, Run, RunStatus
+from cibw_debug_tui.core.models import Artifact, Run, RunStatus, epoch_seconds
 from cibw_debug_tui.core.session import LocalStatus, Session
 from cibw_debug_tui.core.workflow_contract import (
     AFTER_FAILURE,
@@ -77,7 +78,8 @@ class Watcher:
         self.interval = FAST
         self._wake = asyncio.Event()
         self._fetched: set[int] = set()  # artifact ids already read as connection files
-        self._explain_tries = 0
+        self._explain_tries = 0  # of the failed job's log
+        self._build_log_tries = 0  # of the build log artifact
         self.budget = budget
         self._want_run = True
         self._uploads_seen: frozenset[str] = frozenset()
@@ -191,7 +193,7 @@ class Watcher:
                 self._emit(ArtifactsChanged(s.id, artifacts))
                 changed = True
         await self._read_connections()
-        if s.status == RunStatus.COMPLETED and s.conclusion == "failure" and s.failure is None:
+        if s.failure is None:
             await self._explain_failure()
         return changed
 
@@ -206,6 +208,8 @@ class Watcher:
             s.connection_errors.clear()
             s.failure = None
             s.failure_log = None
+            s.started_at = epoch_seconds(run["run_started_at"]) or self.now()
+            self._explain_tries = self._build_log_tries = 0
             self._uploads_seen = frozenset()
             self._final_artifacts = False
         s.html_url = run["html_url"] or s.html_url
@@ -289,21 +293,30 @@ class Watcher:
             self._emit(SshConnectionRead(s.id, connection))
 
     async def _explain_failure(self) -> None:
+        """Read and explain the failed build's log: the build log artifact as soon as it is
+        published (the job may hold an SSH session for half an hour yet), else the failed job's
+        own log once the run has ended."""
         s = self.session
+        artifact = logs.build_log_artifact(s) if logs.build_failed(s) else None
+        if artifact is not None and self._build_log_tries >= 3:
+            artifact = None  # three tries failed: the job's own log, at the end
         failed = [j for j in s.jobs if j.get("conclusion") == "failure"]
-        if not failed:
+        ended = s.status == RunStatus.COMPLETED and s.conclusion == "failure"
+        if artifact is None and not (ended and failed):
             return
-        job = failed[-1]
-        self._explain_tries += 1
-        dest = self.log_dir / f"{s.spec.repo.replace('/', '_')}-{s.run_id}-{job['id']}.log"
         try:
-            await self.github.job_log(s.spec.repo, job["id"], dest)
+            if artifact is not None:
+                self._build_log_tries += 1
+                path = await logs.fetch_build_log(self.github, s, artifact, self.log_dir)
+            else:
+                self._explain_tries += 1
+                path = await logs.fetch_job_log(self.github, s, failed[-1], self.log_dir)
         except GitHubError as error:
-            self._note(f"could not fetch the failed job's log: {error}")
+            self._note(f"could not fetch the failed build's log: {error}")
             return
-        from cibw_debug_tui.core import explain
-
-        with open(dest, "rb") as stream:
-            s.failure = explain.explain_stream(stream)
-        s.failure_log = dest
-        self._emit(FailureExplained(s.id, s.failure, dest))
+        except OSError as error:
+            self._note(f"could not save the failed build's log in {self.log_dir}: {error.strerror}")
+            return
+        s.failure = logs.explain_file(path)
+        s.failure_log = path
+        self._emit(FailureExplained(s.id, s.failure, path))
