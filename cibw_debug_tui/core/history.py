@@ -28,6 +28,7 @@ _SESSION_TYPES: dict[str, type | tuple[type, ...]] = {
     "started_at": _NUMBER,
 }  # fmt: skip
 _SESSION_FIELDS = tuple(_SESSION_TYPES)
+_WHEN_SET = ("started_at",)  # fields added since version 1: written only when they hold a value
 _SPEC_TYPES: dict[str, type | tuple[type, ...]] = {
     "repo": str, "runner": str, "python": str, "arch": str, "debug_mode": str, "ref": str,
     "session_timeout": int, "package_dir": str, "cibw_settings": str,
@@ -66,7 +67,11 @@ def _plain(value: object) -> object:
 
 
 def session_to_dict(session: Session) -> dict[str, object]:
-    data = {name: _plain(getattr(session, name)) for name in _SESSION_FIELDS}
+    data = {
+        name: _plain(getattr(session, name))
+        for name in _SESSION_FIELDS
+        if name not in _WHEN_SET or getattr(session, name) is not None
+    }
     data["spec"] = {name: _plain(value) for name, value in asdict(session.spec).items()}
     return data
 
