@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.widgets import DataTable, ProgressBar, Static
 
 from cibw_debug_tui.core.session import Session
-from cibw_debug_tui.ui.format import size
+from cibw_debug_tui.core.units import size
 
 if TYPE_CHECKING:
     from cibw_debug_tui.core.github import GitHub

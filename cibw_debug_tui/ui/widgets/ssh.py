@@ -11,8 +11,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 
 from cibw_debug_tui.core.session import DebugMode, Session
+from cibw_debug_tui.core.units import duration
 from cibw_debug_tui.core.workflow_contract import STAGE_WORDS
-from cibw_debug_tui.ui.format import duration
 from cibw_debug_tui.ui.widgets.pane import Pane
 
 EXPECTATIONS = {
