@@ -165,6 +165,26 @@ def test_before_build_session_ends_on_continue(sim, tmp_path):
     wait = next(s for s in run.debug.steps if s.name == "SSH session (before the build)")
     assert wait.end - wait.start < 30 * 60  # ended by continue, not at the 30-minute timeout
     assert session.connections["before-build"].stage == "before-build"
+    assert session.ssh_end("before-build").why == "continued"
+
+
+def test_an_ssh_session_cancelled_with_its_run_says_so(sim, tmp_path):
+    sim.scenario = "ssh-timeout"
+
+    async def cancel(event, session):
+        if event.kind == "ssh":
+            async with client(sim) as github:
+                await github.cancel(REPO, session.run_id)
+
+    def steer(event, session):
+        if event.kind == "ssh":
+            asyncio.get_running_loop().create_task(cancel(event, session))
+
+    session, _, _, _ = asyncio.run(
+        dispatch_and_watch(sim, spec(debug_mode="before-build"), tmp_path, steer=steer)
+    )
+    assert session.conclusion == "cancelled"
+    assert session.ssh_end("before-build").why == "cancelled"
 
 
 def test_ssh_timeout_scenario_lasts_the_full_timeout(tmp_path):
@@ -174,6 +194,7 @@ def test_ssh_timeout_scenario_lasts_the_full_timeout(tmp_path):
         wait = next(s for s in run.debug.steps if s.name == "SSH session (after the failure)")
         assert wait.end - wait.start == 60
         assert session.conclusion == "failure"
+        assert session.ssh_end("after-failure").why == "timed out"
 
 
 def test_cancelled_scenario(sim, tmp_path):

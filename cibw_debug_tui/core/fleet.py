@@ -118,6 +118,7 @@ class Fleet:
             raise
         session.run_id, session.html_url = found.run_id, found.html_url
         session.status = RunStatus.QUEUED
+        session.created_at = self.now()  # by the server's clock, known from its answer now
         self._status_changed(session, save_now=True)
         if follow:
             self.follow(session)

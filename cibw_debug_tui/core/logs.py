@@ -21,7 +21,6 @@ from cibw_debug_tui.core.models import Artifact, Job
 from cibw_debug_tui.core.workflow_contract import (
     BUILD_LOG_FILE,
     BUILD_STEP_PREFIX,
-    VALIDATE_JOB,
     buildlog_artifact,
 )
 
@@ -49,11 +48,6 @@ def build_log_artifact(session: Session) -> Artifact | None:
     """This attempt's build log artifact, once it is listed."""
     name = buildlog_artifact(session.attempt)
     return next((a for a in session.artifacts if a["name"] == name), None)
-
-
-def debug_job(session: Session) -> Job | None:
-    """The job that builds (not the one that checks the combination)."""
-    return next((j for j in reversed(session.jobs) if j["name"] != VALIDATE_JOB), None)
 
 
 async def fetch_build_log(github: GitHub, session: Session, artifact: Artifact,

@@ -195,6 +195,7 @@ class Watcher:
         await self._read_connections()
         if s.failure is None:
             await self._explain_failure()
+        s.checked_at = self.now()
         return changed
 
     def _take_run(self, run: Run, run_changed: bool) -> bool:
