@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cibw_debug_tui.core.session import Session, SessionSpec, session_status
+if TYPE_CHECKING:  # imported when a session is read: a new user's first frame needs none
+    from cibw_debug_tui.core.session import Session
 
 VERSION = 1
 KEEP = 200  # sessions kept, newest first
@@ -95,6 +96,8 @@ def session_from_dict(data: object) -> Session:
     when it cannot be read."""
     if not isinstance(data, dict) or not isinstance(data.get("spec"), dict):
         raise ValueError("not a session")
+    from cibw_debug_tui.core.session import Session, SessionSpec, session_status
+
     spec = SessionSpec(**_checked(data["spec"], _SPEC_TYPES))
     values = _checked(data, _SESSION_TYPES)
     status = session_status(values.pop("status", "dispatching"))

@@ -7,6 +7,7 @@ restarts.
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -124,6 +125,11 @@ def waiting_hint(runner: str) -> str:
     )
 
 
+def new_session_id() -> str:
+    """A session's id: in its run's name, so that a dispatch whose answer was lost is found."""
+    return uuid.uuid4().hex[:12]
+
+
 TIMEOUT_SLACK = 15.0  # seconds: the workflow checks its session's deadline every 5 s
 
 
@@ -156,7 +162,7 @@ class Session:
     failure_log: Path | None = None
     note: str = ""  # what is happening right now, in words ("GitHub answered 502; retrying")
     ended_at: float | None = None
-    started_at: float | None = None  # when the current attempt started; None: at created_at
+    started_at: float | None = None  # when its run (its current attempt) started, if known
     checked_at: float | None = None  # when its run was last read (not kept in the history)
 
     def elapsed(self, now: float) -> float:
