@@ -15,12 +15,26 @@ STATUS_ICONS = {
     "dispatching": ("…", "$text-muted"),
     "queued": ("◌", "$text-muted"),
     "in_progress": ("●", "$warning"),
-    "ssh": ("⇄", "$accent"),
+    "ssh": ("⇄", "$text-primary"),  # not $accent: the same orange as running in the default theme
     "success": ("✓", "$success"),
     "failure": ("✗", "$error"),
     "cancelled": ("⊘", "$text-muted"),
     "gone": ("?", "$text-muted"),
     "error": ("!", "$error"),
+}
+
+
+# What each status glyph means (the help screen's legend, in the order of a session's life).
+STATUS_MEANINGS = {
+    "dispatching": "dispatching",
+    "queued": "queued: waiting for a runner",
+    "in_progress": "running",
+    "ssh": "SSH session open",
+    "success": "built",
+    "failure": "failed",
+    "cancelled": "cancelled",
+    "error": "not dispatched (the session says why)",
+    "gone": "the run was deleted on GitHub",
 }
 
 

@@ -1,4 +1,5 @@
-"""The SSH pane: the command in full, a countdown, how to let the build go on, and more."""
+"""The SSH pane: the command in full on a line of its own, a countdown, how to let the build go
+on, and more; once a session has ended, how (let go on, timed out, cancelled)."""
 
 from __future__ import annotations
 
@@ -26,10 +27,16 @@ EXPECTATIONS = {
 class SshPane(Vertical):
     """What a person needs to get onto the runner, one key (c) from the clipboard.
 
-    The first line holds the countdown, which changes every second; the commands below it
-    are a widget of their own so that the clock does not draw them again each time."""
+    The first line holds the countdown, which changes every second; the command and what
+    follows are widgets of their own so that the clock does not draw them again each time.
+    The command is never cut or wrapped by the pane: the dashboard leaves it room (app.py)."""
 
-    DEFAULT_CSS = "SshPane { height: auto; } SshPane #ssh-body { display: none; }"
+    DEFAULT_CSS = """
+    SshPane { height: auto; }
+    SshPane #ssh-command, SshPane #ssh-body { display: none; }
+    SshPane.-open #ssh-command, SshPane.-open #ssh-body { display: block; }
+    SshPane #ssh-command { margin-top: 1; text-style: bold; }
+    """
 
     def __init__(
         self, *, now: Callable[[], datetime] = lambda: datetime.now(timezone.utc), **kwargs: Any
@@ -40,12 +47,13 @@ class SshPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Pane(id="ssh-state")
+        yield Pane(id="ssh-command")
         yield Pane(id="ssh-body")
 
     def show(self, session: Session | None) -> None:
         conn = session.open_connection() if session else None
-        self.set_class(conn is not None, "-open")  # once: each change restyles the pane
-        self.query_one("#ssh-body").display = conn is not None
+        if self.has_class("-open") != (conn is not None):
+            self.set_class(conn is not None, "-open")  # once: each change restyles the pane
         if session is None:
             self.show_text("")
             return
@@ -59,9 +67,8 @@ class SshPane(Vertical):
                     (duration(left), "bold"),
                 )
             )
+            self.query_one("#ssh-command", Pane).show_text(Text(conn.ssh or ""))
             lines = [
-                Text(""),
-                Text(conn.ssh or "", style="bold"),
                 Text("press c to copy", style="dim italic"),
                 Text(""),
                 Text.assemble(("let the build go on  ", "dim"), conn.continue_command or ""),
@@ -79,14 +86,28 @@ class SshPane(Vertical):
         elif errors:
             self.show_text(Text.assemble(("✗ unreadable connection  ", "bold red"), errors[-1]))
         elif session.connections:
-            stages = ", ".join(STAGE_WORDS[s] for s in session.connections)
-            self.show_text(Text(f"The session {stages} has ended.", style="italic"))
+            self.show_text(Text("\n").join(_ended(session, stage) for stage in session.connections))
         else:
             self.show_text(Text(_expectation(session), style="italic"))
 
     def show_text(self, content: Text | str) -> None:
         """What the pane says on its first line (all it says without an open session)."""
         self.query_one("#ssh-state", Pane).show_text(content)
+
+
+def _ended(session: Session, stage: str) -> Text:
+    """How the SSH session of `stage` ended, in words."""
+    end = session.ssh_end(stage)
+    words = f"The SSH session {STAGE_WORDS.get(stage, stage)} has ended"
+    if end is None:  # the run ended before its step was read
+        return Text(words + ".", style="italic")
+    why = {
+        "continued": f"let go on after {duration(end.lasted)} (the continue file, or its last "
+        "shell closed)",
+        "timed out": f"it timed out after {duration(end.lasted)}",
+        "cancelled": "cancelled with the run",
+    }[end.why]
+    return Text(f"{words}: {why}.", style="italic")
 
 
 def _expectation(session: Session) -> str:
