@@ -81,6 +81,9 @@ def test_dispatch_watch_success_exits_0(served, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert f"{served}/octo/pkg/actions/runs/" in proc.stdout
     assert "completed: success" in proc.stdout
+    summary = proc.stdout.split("] success after ", 1)[1]
+    assert re.search(r"cibw-debug-wheels-cp312-manylinux_x86_64-attempt-1 \(\d\.\d MB\)", summary)
+    assert "download them: GH_HOST=" in summary
 
 
 def test_dispatch_watch_failure_prints_ssh_and_the_cause_and_exits_1(served, tmp_path):

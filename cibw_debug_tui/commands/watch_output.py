@@ -171,13 +171,7 @@ class WatchPrinter:
             end = s.ssh_end(stage) if stage in s.connections else None
             if end is not None and stage not in self._ended:
                 self._ended.add(stage)
-                words = {
-                    "continued": f"let go on after {duration(end.lasted)} (the continue file, "
-                    "or its last shell closed)",
-                    "timed out": f"timed out after {duration(end.lasted)}",
-                    "cancelled": "cancelled with the run",
-                }[end.why]
-                self.emit("ssh-ended", f"SSH session ({STAGE_WORDS[stage]}) ended: {words}",
+                self.emit("ssh-ended", f"SSH session ({STAGE_WORDS[stage]}) ended: {end.words()}",
                           stage=stage, why=end.why, seconds=end.lasted)  # fmt: skip
 
     def _change(self, job: Job, step: str, status: str, conclusion: str | None,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from cibw_debug_tui.core.connection import Connection
 from cibw_debug_tui.core.matrix import check
 from cibw_debug_tui.core.models import Artifact, Job, RunStatus, epoch_seconds
+from cibw_debug_tui.core.units import duration
 from cibw_debug_tui.core.workflow_contract import (
     AFTER_FAILURE,
     ALWAYS,
@@ -141,6 +142,16 @@ class SshEnd:
     stage: str
     why: str
     lasted: float | None  # seconds from its opening to its end, when both are known
+    limit: int  # its timeout, in minutes
+
+    def words(self) -> str:
+        """How it ended, in words for people."""
+        if self.why == "timed out":
+            return f"timed out at its {self.limit}-minute limit"
+        if self.why == "cancelled":
+            return "cancelled with the run"
+        after = f" after {duration(self.lasted)}" if self.lasted is not None else ""
+        return f"let go on{after} (the continue file, or its last shell closed)"
 
 
 @dataclass
@@ -246,5 +257,5 @@ class Session:
                 else:
                     why = "continued"
                 lasted = end - opened if end is not None and opened is not None else None
-                return SshEnd(stage, why, lasted)
+                return SshEnd(stage, why, lasted, conn.timeout_minutes if conn else 0)
         return None

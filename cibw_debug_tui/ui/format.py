@@ -15,7 +15,7 @@ STATUS_ICONS = {
     "dispatching": ("…", "$text-muted"),
     "queued": ("◌", "$text-muted"),
     "in_progress": ("●", "$warning"),
-    "ssh": ("⇄", "$text-primary"),  # not $accent: the same orange as running in the default theme
+    "ssh": ("⇄", "#D787FF"),  # a colour of its own: themes give $accent the running orange
     "success": ("✓", "$success"),
     "failure": ("✗", "$error"),
     "cancelled": ("⊘", "$text-muted"),

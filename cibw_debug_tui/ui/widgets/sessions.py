@@ -211,10 +211,12 @@ class SessionList(ScrollView, can_focus=True):
         return cached[1]
 
     def _icon_style(self, variable: str) -> Style:
-        """The theme's colour for an icon ($warning...); dim where it has no plain colour."""
+        """An icon's colour: the theme's ($warning...) or its own (#D787FF); dim where it has
+        no plain colour."""
         key = (self.app.theme, variable)
         if key not in self._icon_styles:
-            value = self.app.theme_variables.get(variable.lstrip("$"), "")
+            value = (self.app.theme_variables.get(variable[1:], "") if variable.startswith("$")
+                     else variable)  # fmt: skip
             try:
                 style = Style(bold=True, color=Color.parse(value).rich_color)
             except ColorParseError:  # "auto 60%" (text-muted) depends on what is behind it

@@ -101,13 +101,7 @@ def _ended(session: Session, stage: str) -> Text:
     words = f"The SSH session {STAGE_WORDS.get(stage, stage)} has ended"
     if end is None:  # the run ended before its step was read
         return Text(words + ".", style="italic")
-    why = {
-        "continued": f"let go on after {duration(end.lasted)} (the continue file, or its last "
-        "shell closed)",
-        "timed out": f"it timed out after {duration(end.lasted)}",
-        "cancelled": "cancelled with the run",
-    }[end.why]
-    return Text(f"{words}: {why}.", style="italic")
+    return Text(f"{words}: {end.words()}.", style="italic")
 
 
 def _expectation(session: Session) -> str:
