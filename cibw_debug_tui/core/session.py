@@ -13,7 +13,6 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cibw_debug_tui.core.connection import Connection
 from cibw_debug_tui.core.matrix import check
 from cibw_debug_tui.core.models import Artifact, Job, RunStatus, epoch_seconds
 from cibw_debug_tui.core.units import duration
@@ -29,8 +28,9 @@ from cibw_debug_tui.core.workflow_contract import (
     step_stage,
 )
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # a session can be shown before either is loaded (the history's, at start)
     from cibw_debug_tui.core import explain
+    from cibw_debug_tui.core.connection import Connection
 
 
 class DebugMode(str, Enum):

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from cibw_debug_tui.ui.widgets.ssh import SshPane
 
 LOOK_AFTER = 0.3  # seconds on a session before it is read afresh
+AFTER_FIRST_FRAME = 0.05  # seconds from the first frame to the fleet, the panes, the client
 PANES_NEED = 72  # columns the right side needs for an SSH command on one line; else stacked
 
 
@@ -184,7 +185,9 @@ class DebugApp(Actions, App[None]):
             self._connected()
         else:
             self._update_status("connecting…")
-            self.call_after_refresh(self._after_first_frame)
+            # Once the first frame is written (a thread writes it): importing the fleet and
+            # mounting the panes meanwhile would hold it back.
+            self.set_timer(AFTER_FIRST_FRAME, self._after_first_frame)
 
     async def _after_first_frame(self) -> None:
         await self._start()

@@ -29,11 +29,11 @@ DEFAULTS = {
     "package_dir": ".",
     "cibw_settings": "",
 }
-MODE_WORDS = {
-    AFTER_FAILURE: "if the build fails, an SSH session opens where it failed",
-    BEFORE_BUILD: "an SSH session opens before the build; the build waits for you",
-    ALWAYS: "an SSH session before the build, and another if it fails",
-    DISABLED: "no SSH session: a verbose build, its logs and wheels kept",
+MODE_WORDS = {  # one line each, whole in an 80-column form
+    AFTER_FAILURE: "if the build fails: an SSH session where it failed",
+    BEFORE_BUILD: "an SSH session before the build, which waits for you",
+    ALWAYS: "SSH sessions before the build, and if it fails",
+    DISABLED: "no SSH session: a verbose build; logs and wheels kept",
 }
 BUILD_WORDS = {"native": "native build", "emulated": "emulated", "cross-compiled": "cross-compiled"}
 TEST_WORDS = {"run": "tests run", "cannot run": "tests won't run"}

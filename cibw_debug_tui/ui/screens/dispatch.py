@@ -13,10 +13,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from cibw_debug_tui.core import matrix
 from cibw_debug_tui.core.config import ConfigError, validate_repo
@@ -28,6 +29,14 @@ if TYPE_CHECKING:
     from cibw_debug_tui.core.session import SessionSpec
 
 MODES = (DEFAULT_DEBUG_MODE, *(m for m in DEBUG_MODES if m != DEFAULT_DEBUG_MODE))
+# The form's buttons: one line whose words can be clicked (a Footer or two Buttons cost its
+# first frame a third of its time).
+KEYS = Content.from_markup(
+    "[b]ctrl+s[/b] [@click=screen.dispatch]Dispatch[/]    [b]esc[/b] [@click=screen.leave]Cancel[/]"
+)
+# Seconds after the form shows that its text fields take their place: once its first frame is
+# written (a thread writes it, and mounting five Inputs meanwhile would hold it back).
+SWAP_AFTER = 0.05
 SETTINGS_EXAMPLE = 'JSON, e.g. {"CIBW_TEST_SKIP": "*"}'
 LABELS = ("Repository", "Runner", "CPython", "Arch", "Debug mode", "", "Ref",
           "SSH timeout (min)", "Package dir", "CIBW settings")  # fmt: skip
@@ -36,9 +45,8 @@ LABELS = ("Repository", "Runner", "CPython", "Arch", "Debug mode", "", "Ref",
 class LaterInput(Static):
     """A text field as the first frame shows it; the Input itself replaces it right after.
     Each Input costs the form's first frame more than all its other fields: the form is what
-    a new user waits for, and nobody types within the frame it takes to swap them."""
-
-    DEFAULT_CSS = "LaterInput { height: 1; background: $boost; }"
+    a new user waits for, and nobody types within the frame it takes to swap them. Styled in
+    app.tcss, as Choice is (see there)."""
 
     def __init__(self, field: Input) -> None:
         shown = Text(field.value) if field.value else Text(field.placeholder, style="dim")
@@ -46,7 +54,7 @@ class LaterInput(Static):
         self.field = field
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self._swap)
+        self.set_timer(SWAP_AFTER, self._swap)
 
     async def _swap(self) -> None:
         if isinstance(self.parent, Widget):
@@ -77,11 +85,7 @@ def _arches(
     return options, value, Text(refused)
 
 
-def _note(words: Text | str, id: str, classes: str = "") -> Static:
-    """A note under the form, taking no line while it says nothing."""
-    note = Static(words, id=id, classes=classes)
-    note.display = bool(str(words))
-    return note
+NOTES = ("refused", "form-problem", "form-error")  # under the summary, in this order
 
 
 def _summary(combo: matrix.Combination, settings: str) -> Text:
@@ -145,22 +149,28 @@ class DispatchScreen(ModalScreen["SessionSpec | None"]):
                     yield LaterInput(Input(v["cibw_settings"], placeholder=SETTINGS_EXAMPLE,
                                            id="cibw_settings", compact=True))  # fmt: skip
             yield Static(summary, id="summary")
-            yield _note(refused, id="refused", classes="explain")
-            yield _note(Text(f"⚠ {self.problem}", style="bold yellow") if self.problem else "",
-                        id="form-problem")  # fmt: skip
             said = "\n".join(f"⚠ {words}" for words in self.said)
-            yield _note(Text(said, style="yellow"), id="form-error")
-        yield Footer()  # its keys are buttons too: ctrl+s dispatches, escape leaves
+            problem = Text(f"⚠ {self.problem}", style="bold yellow") if self.problem else ""
+            # A note is there only while it says something: one fewer widget to show first.
+            for name, words in zip(
+                NOTES, (refused, problem, Text(said, style="yellow")), strict=True
+            ):
+                if str(words):
+                    yield Static(words, id=name, classes="explain" if name == "refused" else "")
+            yield Static(KEYS, id="form-keys")
 
     class FieldsReady(Message):
         """A text field took its place (LaterInput)."""
 
     def on_mount(self) -> None:
-        self.query_one("#runner").focus()
+        if self.repo:
+            self.query_one("#runner").focus()
 
     def on_dispatch_screen_fields_ready(self) -> None:
-        if not self.repo and self.query("#repo") and self.focused is self.query_one("#runner"):
-            self.query_one("#repo").focus()  # a new user starts with the repository
+        """A new user starts with the repository, once its field is there (unless typing
+        elsewhere already)."""
+        if not self.repo and self.query("#repo") and not isinstance(self.focused, Input):
+            self.query_one("#repo").focus()
 
     def _text(self, name: str) -> str:
         """A text field's value (the value given, until its Input is there)."""
@@ -175,10 +185,17 @@ class DispatchScreen(ModalScreen["SessionSpec | None"]):
         self._say("form-problem", Text(f"⚠ {problem}", style="bold yellow") if problem else "")
 
     def _say(self, name: str, words: Text | str) -> None:
-        """A note under the form, shown only when it says something."""
-        note = self.query_one(f"#{name}", Static)
-        note.update(words)
-        note.display = bool(str(words))
+        """A note under the form (NOTES), there only while it says something."""
+        found = self.query(f"#{name}")
+        if not str(words):
+            found.remove()
+        elif found:
+            found.first(Static).update(words)
+        else:
+            before = ["summary", *NOTES[: NOTES.index(name)]]
+            after = [n for n in before if self.query(f"#{n}")][-1]
+            note = Static(words, id=name, classes="explain" if name == "refused" else "")
+            self.query_one("#form", VerticalScroll).mount(note, after=f"#{after}")
 
     def _chosen(self, name: str) -> str:
         """What a choice of the form shows ("" for none)."""

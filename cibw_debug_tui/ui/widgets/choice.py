@@ -23,10 +23,9 @@ Options = list[tuple[str, str]]  # (label, value)
 
 
 class Choice(Widget, can_focus=True):
-    DEFAULT_CSS = """
-    Choice { height: 1; width: 1fr; padding: 0 1 0 0; background: $boost; }
-    Choice:focus { background: $primary 30%; }
-    """
+    """Styled in app.tcss: a widget's own CSS, arriving as the form mounts, makes Textual parse
+    and apply the stylesheet again, which costs the form's first frame a tenth of its time."""
+
     BINDINGS = [Binding("enter,space,down,up", "open", "Choose", show=False)]
 
     class Changed(Message):
@@ -97,10 +96,6 @@ class Choice(Widget, can_focus=True):
 class ChoiceList(ModalScreen[str | None]):
     """A choice's options, in a list just below it; enter picks, escape leaves."""
 
-    DEFAULT_CSS = """
-    ChoiceList { align: left top; background: transparent; }
-    ChoiceList OptionList { border: tall $primary; max-height: 16; background: $surface; }
-    """
     BINDINGS = [Binding("escape", "dismiss(None)", "Back", show=False)]
 
     def __init__(self, choice: Choice) -> None:

@@ -37,28 +37,9 @@ GAP = "  "
 
 class SessionList(ScrollView, can_focus=True):
     """A row per session, in the order given, under a heading; the cursor row is the selected
-    one."""
+    one. Styled in app.tcss (its component classes too): CSS that comes with a widget as it
+    mounts makes Textual parse and apply the stylesheet again, before the first frame."""
 
-    DEFAULT_CSS = """
-    SessionList {
-        height: 1fr;
-        background: $surface;
-        color: $foreground;
-        & > .session-list--header { text-style: bold; background: $panel; }
-        & > .session-list--even { background: $surface-lighten-1 50%; }
-        & > .session-list--cursor {
-            background: $block-cursor-blurred-background;
-            color: $block-cursor-blurred-foreground;
-            text-style: $block-cursor-blurred-text-style;
-        }
-        &:focus > .session-list--cursor {
-            background: $block-cursor-background;
-            color: $block-cursor-foreground;
-            text-style: $block-cursor-text-style;
-        }
-        &:dark > .session-list--even { background: $surface-darken-1 40%; }
-    }
-    """
     COMPONENT_CLASSES = {"session-list--header", "session-list--even", "session-list--cursor"}
     BINDINGS = [
         Binding("up", "move(-1)", "Up", show=False),

@@ -8,9 +8,7 @@ from cibw_debug_tui.ui.widgets.pane import Pane
 
 
 class StatusBar(Pane):
-    DEFAULT_CSS = """
-    StatusBar { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
-    """
+    """Styled in app.tcss, as SessionList is (see there)."""
 
     def show(self, *, rate: str, problem: str = "", where: str = "") -> None:
         parts = [(where, "")] if where else []
