@@ -1,5 +1,9 @@
 """Sessions and the last form values, kept across restarts in a YAML file.
 
+The file is written as JSON, which YAML reads too (earlier versions wrote block YAML, and any
+version reads what any other wrote): reading it needs no YAML parser, which takes longer to
+import than the dashboard takes to show the history's sessions (bench/usable.py).
+
 Writes go to a temporary file that replaces the real one, so the file is never half-written;
 two instances merge their sessions under a lock instead of overwriting each other; a file that
 cannot be read is kept aside (never silently dropped) and the reason is reported. No token is
@@ -9,6 +13,7 @@ ever stored here.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -104,14 +109,21 @@ def session_from_dict(data: object) -> Session:
     return Session(spec=spec, status=status, **values)
 
 
-def _yaml() -> tuple[Any, Any, Any]:
-    """PyYAML, imported only when a file is read or written (it is slow to import), and its
-    C-accelerated safe loader and dumper when libyaml is there (ten times faster)."""
-    import yaml
+def _parse(text: str) -> Any:
+    """The file's data: JSON as this version writes it, else YAML as earlier ones did (with
+    libyaml's loader when it is there, ten times faster). ValueError when it is neither."""
+    if text.lstrip().startswith("{"):
+        try:
+            return json.loads(text)
+        except (ValueError, RecursionError):
+            pass  # YAML's flow style, or damaged: YAML says which
+    import yaml  # only for a file written by an earlier version
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    return yaml, loader, dumper
+    try:
+        return yaml.load(text, Loader=loader)
+    except (yaml.YAMLError, RecursionError) as error:
+        raise ValueError(f"not YAML: {error}") from None
 
 
 def _newest_first(session: dict[str, Any]) -> float:
@@ -152,14 +164,13 @@ class History:
         except OSError as error:
             self.warning = f"cannot read {self.path}: {error.strerror}"
             return {}
-        yaml, loader, _ = _yaml()
         try:
-            data = yaml.load(text, Loader=loader)
+            data = _parse(text)
             if data is None:
                 return {}
             if not isinstance(data, dict) or not isinstance(data.get("sessions", []), list):
                 raise ValueError("not a history file")
-        except (yaml.YAMLError, ValueError):
+        except ValueError:
             kept = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
             with contextlib.suppress(OSError):
                 os.replace(self.path, kept)
@@ -173,7 +184,6 @@ class History:
         """Write sessions and the last form, merged with what another instance wrote."""
         if not self.persist:
             return
-        yaml, _, dumper = _yaml()
         with _locked(self.path):
             on_disk = self._read_quietly()
             mine = {s.id: session_to_dict(s) for s in self.sessions}
@@ -184,7 +194,7 @@ class History:
             ]
             merged = sorted([*mine.values(), *others], key=_newest_first)[:KEEP]
             data = {"version": VERSION, "last_form": self.last_form, "sessions": merged}
-            text = yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True)
+            text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"  # YAML reads it too
             partial = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
             with open(partial, "w", encoding="utf-8") as out:
                 out.write(text)
@@ -193,10 +203,9 @@ class History:
             os.replace(partial, self.path)
 
     def _read_quietly(self) -> dict[str, Any]:
-        yaml, loader, _ = _yaml()
         try:
-            data = yaml.load(self.path.read_text(encoding="utf-8"), Loader=loader)
-        except (OSError, yaml.YAMLError):
+            data = _parse(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
             return {}
         return data if isinstance(data, dict) else {}
 
