@@ -276,6 +276,9 @@ def explain(rounds: int = 5) -> None:
 
 SPEED = float(os.environ.get("BENCH_SPEED", "30"))  # 30: a simulated hour in two real minutes
 COUNTS = tuple(int(n) for n in os.environ.get("BENCH_SESSIONS", "1,10,50").split(","))
+# 1: against a simulated GitHub Enterprise Server, whose runs publish SSH connections in check
+# runs (one request per session opening one) instead of artifacts (one list for all).
+GHES = os.environ.get("BENCH_GHES") == "1"
 MIX = ("success", "build-failure", "ssh-timeout", "never-picked-up", "cancelled")
 
 
@@ -313,13 +316,14 @@ async def _simulated_hour(count: int) -> dict:
     from cibw_debug_tui.core.workflow_contract import PUBLISH_PREFIX, step_stage
 
     server = subprocess.Popen(
-        [COMMAND, "simulate-github", "--port", "0", "--speed", str(SPEED)],
+        [COMMAND, "simulate-github", "--port", "0", "--speed", str(SPEED)]
+        + (["--ghes"] if GHES else []),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
     )
     api = server.stdout.readline().split(" at ", 1)[1].split(" ", 1)[0]
-    control = httpx.AsyncClient(base_url=api)
+    control = httpx.AsyncClient(base_url=api.removesuffix("/api/v3"))  # /_sim/ is at the root
     logs = tempfile.TemporaryDirectory()  # failed jobs' logs, read by the watchers
 
     def sim_now() -> float:  # the server's clock, from the start of the run and the speed
@@ -378,7 +382,7 @@ async def _simulated_hour(count: int) -> dict:
         for i, watcher in enumerate(watchers):
             jobs = (
                 await control.get(
-                    f"/repos/bench/pkg/actions/runs/{watcher.session.run_id}/jobs",
+                    f"{api}/repos/bench/pkg/actions/runs/{watcher.session.run_id}/jobs",
                     headers={"Authorization": "Bearer truth"},
                 )
             ).json()["jobs"]
@@ -424,7 +428,8 @@ def _latency(values: list[float]) -> tuple[float, float]:
 
 
 def polling() -> None:
-    print(f"2. polling over a simulated hour (clock x{SPEED:g})", flush=True)
+    where = ", GitHub Enterprise Server: SSH in check runs" if GHES else ""
+    print(f"2. polling over a simulated hour (clock x{SPEED:g}{where})", flush=True)
     for count in COUNTS:
         result = asyncio.run(_simulated_hour(count))
         row(

@@ -114,11 +114,20 @@ def build_parser() -> argparse.ArgumentParser:
     inst = commands.add_parser(
         "install-workflow",
         help="copy the bundled debug workflow into a checkout's .github/workflows/",
-        description="Copy the bundled workflow into PATH/.github/workflows/. A changed file "
-        "there is never replaced without --force (and then kept as .bak).",
+        description="Copy the bundled workflow into PATH/.github/workflows/: its GitHub "
+        "Enterprise Server variant when the API URL is a GHES one (--variant chooses). A "
+        "changed file there is never replaced without --force (and then kept as .bak).",
     )
     inst.add_argument("path", nargs="?", default=".", help="the checkout's root (default: .)")
     inst.add_argument("--force", action="store_true", help="replace a changed file, keeping a .bak")
+    inst.add_argument(
+        "--variant",
+        choices=["auto", "github.com", "ghes"],
+        default="auto",
+        help="the workflow for github.com (SSH connections in artifacts) or for GHES (in check "
+        "runs, uploads with upload-artifact v3); auto: by the API URL (default)",
+    )
+    inst.add_argument("--api-url", help="API base URL (GHES: https://HOST/api/v3)")
     inst.set_defaults(func=_run_command("install_workflow"))
 
     sim = commands.add_parser(
@@ -130,7 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks one)")
     sim.add_argument("--speed", type=float, default=1.0, help="clock speed (default 1)")
     sim.add_argument("--scenario", default="success", choices=SCENARIOS, help="how runs go")
-    sim.add_argument("--ghes", action="store_true", help="behave like GHES 3.17-3.19")
+    sim.add_argument(
+        "--ghes",
+        action="store_true",
+        help="behave like GHES 3.17-3.19: /api/v3, no return_run_details, no upload-artifact "
+        "v4, the GHES variant of the workflow (SSH connections in check runs)",
+    )
     sim.set_defaults(func=_run_command("simulate_github"))
     return parser
 
@@ -183,6 +197,14 @@ def _run_command(name: str) -> Callable[[argparse.Namespace], int]:
     return run
 
 
+def _safe(message: str) -> str:
+    """An error's words, which may quote GitHub's, made safe for a terminal (imported only
+    for an error: the dashboard's first frame needs none of the core)."""
+    from cibw_debug_tui.core.safe_text import terminal_safe
+
+    return terminal_safe(message, multiline=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -191,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {_safe(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -201,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except Exception as error:  # a bug of ours: one line, and where to report it
         print(
-            f"error: unexpected {type(error).__name__}: {error}\n"
+            f"error: unexpected {type(error).__name__}: {_safe(str(error))}\n"
             "This is a bug in cibw-debug-tui; please report it with the command you ran.",
             file=sys.stderr,
         )

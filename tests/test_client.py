@@ -476,11 +476,14 @@ def test_a_watch_asks_for_artifacts_only_when_an_upload_finished(sim, tmp_path):
     assert len(session.artifacts) == 2
 
 
-def test_a_watch_reads_the_run_only_when_its_jobs_say_it_changed(sim, tmp_path):
-    session, _, found, _ = asyncio.run(
-        dispatch_and_watch(sim, spec(debug_mode="disabled"), tmp_path, pace=0.004)
-    )
-    by_path = sim.stats()["by_path"]
+def test_a_watch_reads_the_run_only_when_its_jobs_say_it_changed(tmp_path):
+    # A run of 1.5 s (speed 100): enough job polls for the count to mean something even when
+    # the suite's other workers hold the CPU (at speed 200 a loaded machine made 17).
+    with Simulator(speed=100) as sim:
+        session, _, found, _ = asyncio.run(
+            dispatch_and_watch(sim, spec(debug_mode="disabled"), tmp_path, pace=0.004)
+        )
+        by_path = sim.stats()["by_path"]
     jobs = by_path[f"/repos/{REPO}/actions/runs/{found.run_id}/jobs"]
     runs = by_path[f"/repos/{REPO}/actions/runs/{found.run_id}"]
     # The first look, the jobs starting, the jobs done (until the run says so too).

@@ -218,6 +218,62 @@ def test_doctor_says_how_to_fix_what_fails(tmp_path):
     assert "fix: run `cibw-debug-tui install-workflow`" in proc.stdout
 
 
+def test_doctor_says_which_channel_the_workflow_uses_and_that_the_token_reads_it(tmp_path):
+    with Simulator(speed=300, ghes=True) as ghes:
+        proc = run(tmp_path, "doctor", "--repo", "octo/pkg", "--api-url", ghes.api_url)
+    assert proc.returncode == 0, proc.stdout
+    assert "✓ SSH connections arrive in check runs; the token can read them" in proc.stdout
+
+
+def test_doctor_on_ghes_flags_the_github_com_workflow(tmp_path):
+    with Simulator(speed=300, ghes=True, variant="github.com") as ghes:
+        proc = run(tmp_path, "doctor", "--repo", "octo/pkg", "--api-url", ghes.api_url)
+    assert proc.returncode == 1
+    assert "✗ the workflow is the github.com workflow: SSH connections in artifacts: GitHub " \
+        "Enterprise Server refuses upload-artifact v4+" in proc.stdout  # fmt: skip
+    assert "fix: `cibw-debug-tui install-workflow --force` writes the one for this server" in (
+        proc.stdout
+    )
+    assert "✓ SSH connections arrive in check runs" in proc.stdout  # GHES: what could come
+
+
+def test_doctor_says_when_the_token_cannot_read_the_check_runs(tmp_path):
+    with Simulator(speed=300, ghes=True) as ghes:
+        ghes.inject("status", status=403, path="/check-runs", count=5)
+        proc = run(tmp_path, "doctor", "--repo", "octo/pkg", "--api-url", ghes.api_url)
+    assert proc.returncode == 1
+    assert "✗ SSH connections arrive in check runs, which the token cannot read: forbidden" in (
+        proc.stdout
+    )
+    assert "fix: a fine-grained token needs Checks: read on octo/pkg" in proc.stdout
+
+
+def test_install_workflow_writes_the_variant_for_the_server(tmp_path):
+    target = tmp_path / ".github" / "workflows" / "cibuildwheel-debug.yml"
+    api = "https://ghes.example.com/api/v3"
+    ghes = run(tmp_path, "install-workflow", str(tmp_path), "--api-url", api)
+    assert ghes.returncode == 0, ghes.stderr
+    assert target.read_text() == bundled.workflow_text("ghes")
+    assert f"the GitHub Enterprise Server variant: SSH connections in check runs (for {api})" in (
+        ghes.stdout
+    )
+    by_host = run(tmp_path, "install-workflow", str(tmp_path), GH_HOST="ghes.example.com")
+    assert by_host.returncode == 0 and "already" in by_host.stdout
+    other = run(tmp_path, "install-workflow", str(tmp_path))  # api.github.com
+    assert other.returncode == 1
+    assert "it is the GitHub Enterprise Server variant" in other.stderr
+    assert "not replacing it with the github.com workflow" in other.stderr
+    assert target.read_text() == bundled.workflow_text("ghes")
+    forced = run(tmp_path, "install-workflow", str(tmp_path), "--force", "--variant", "ghes")
+    assert forced.returncode == 0 and "already" in forced.stdout
+    target.unlink()
+    misplaced = run(tmp_path, "install-workflow", str(tmp_path), "--variant", "ghes")
+    assert misplaced.returncode == 0 and target.read_text() == bundled.workflow_text("ghes")
+    assert "note: https://api.github.com: github.com refuses upload-artifact v3" in (
+        misplaced.stdout
+    )
+
+
 def test_install_workflow_never_overwrites_a_changed_file_silently(tmp_path):
     target = tmp_path / ".github" / "workflows" / "cibuildwheel-debug.yml"
     first = run(tmp_path, "install-workflow", str(tmp_path))
@@ -239,9 +295,11 @@ def test_install_workflow_into_a_missing_folder(tmp_path):
     assert proc.returncode == 2 and "is not a folder" in proc.stderr
 
 
-def test_bundled_workflow_is_the_repositorys(tmp_path):
+def test_bundled_workflows_are_the_repositorys(tmp_path):
     root = Path(__file__).resolve().parent.parent
     assert bundled.workflow_text() == (root / "workflow" / "cibuildwheel-debug.yml").read_text()
+    ghes = (root / "workflow" / "cibuildwheel-debug-ghes.yml").read_text()
+    assert bundled.workflow_text("ghes") == ghes
 
 
 def test_simulate_github_on_a_busy_port_is_one_line(served, tmp_path):

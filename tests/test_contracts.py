@@ -44,6 +44,22 @@ def test_the_core_never_imports_textual():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_the_first_frame_needs_no_core_http_or_yaml():
+    """Start-up stays close to a bare Textual app's (bench/run.py): what the dashboard imports
+    before its first frame leaves the HTTP client, YAML, the core and the simulator for later:
+    all but the core's terminal boundary (safe_text.py, the standard library's `re` alone),
+    which every pane paints through, and units.py (durations and sizes, no import at all)."""
+    code = (
+        "import sys, cibw_debug_tui.cli, cibw_debug_tui.ui.factory\n"
+        "heavy = ('httpx', 'yaml', 'cibw_debug_tui.core', 'cibw_debug_tui.simulator.server')\n"
+        "light = ('cibw_debug_tui.core', 'cibw_debug_tui.core.safe_text',\n"
+        "         'cibw_debug_tui.core.units')\n"
+        "loaded = [m for m in sys.modules if m.startswith(heavy) and m not in light]\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 FIRST_FRAME = """
 import asyncio, sys, time
 from cibw_debug_tui.core import config

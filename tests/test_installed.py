@@ -46,8 +46,9 @@ def test_the_sdist_carries_the_package_and_the_workflow_as_a_file(installed):
         members = {m.name.split("/", 1)[1]: m for m in sdist.getmembers() if "/" in m.name}
     for name in tracked_package_files():
         assert name in members, f"the sdist lacks {name}"
-    workflow = members["cibw_debug_tui/workflow/cibuildwheel-debug.yml"]
-    assert workflow.isfile(), "the bundled workflow must be a file in the sdist, not a symlink"
+    for variant in ("cibuildwheel-debug.yml", "cibuildwheel-debug-ghes.yml"):
+        workflow = members[f"cibw_debug_tui/workflow/{variant}"]
+        assert workflow.isfile(), f"{variant} must be a file in the sdist, not a symlink"
 
 
 def test_twine_accepts_both_artifacts(installed):

@@ -120,3 +120,62 @@ def test_the_check_catches_a_payload_that_strays(registry):
     for broken in ({**body, "state": "sleeping"}, {k: v for k, v in body.items() if k != "path"}):
         with pytest.raises(AssertionError):
             validate(registry, template, "get", 200, broken)
+
+
+def test_the_runs_readers_and_the_check_runs_match_githubs_description(registry):
+    """What `gh` and octokit read besides the tool's own requests, and the check runs a job
+    writes and a client reads (a run's jobs among them, with their annotations)."""
+    inputs = {"runner": "ubuntu-latest", "python": "cp312", "arch": "x86_64",
+              "debug-mode": "disabled", "session-timeout": "30"}  # fmt: skip
+    repo = "/repos/{owner}/{repo}"
+    job_token = {"Authorization": "Bearer ghs_job"}
+    with (
+        Simulator(speed=300, scenario="build-failure") as sim,
+        httpx.Client(base_url=sim.api_url, headers=HEADERS) as http,
+    ):
+        run = sim.new_run("octo/pkg", "main", inputs)
+        wait_for(lambda: run.status(sim.clock.now())[0] == "completed", 30)
+        sha = run.head_sha
+        workflows = http.get("/repos/octo/pkg/actions/workflows").json()
+        assert workflows["total_count"] == 1
+        validate(registry, repo + "/actions/workflows", "get", 200, workflows)
+        job = http.get(f"/repos/octo/pkg/actions/jobs/{run.debug.id}").json()
+        validate(registry, repo + "/actions/jobs/{job_id}", "get", 200, job)
+        artifact_id = run.artifact_id["logs"]
+        artifact = http.get(f"/repos/octo/pkg/actions/artifacts/{artifact_id}").json()
+        validate(registry, repo + "/actions/artifacts/{artifact_id}", "get", 200, artifact)
+        for path, template in [
+            (f"/repos/octo/pkg/actions/runs/{run.id}/logs", "/actions/runs/{run_id}/logs"),
+            (f"/repos/octo/pkg/actions/jobs/{run.debug.id}/logs", "/actions/jobs/{job_id}/logs"),
+        ]:
+            moved = http.get(path)
+            assert moved.status_code == 302 and moved.headers["Location"]
+            assert "302" in registry[0]["paths"][repo + template]["get"]["responses"]
+
+        made = http.post(
+            "/repos/octo/pkg/check-runs",
+            headers=job_token,
+            json={"name": "cibw-debug-ssh", "head_sha": sha, "status": "in_progress",
+                  "output": {"title": "SSH", "summary": "ssh x@nyc1.tmate.io"}},
+        )  # fmt: skip
+        assert made.status_code == 201
+        validate(registry, repo + "/check-runs", "post", 201, made.json())
+        check = f"/repos/octo/pkg/check-runs/{made.json()['id']}"
+        note = {"path": ".github", "start_line": 1, "end_line": 1,
+                "annotation_level": "notice", "message": "session open"}  # fmt: skip
+        patched = http.patch(
+            check,
+            headers=job_token,
+            json={"conclusion": "neutral", "output": {"summary": "closed", "annotations": [note]}},
+        )
+        assert patched.status_code == 200
+        validate(registry, repo + "/check-runs/{check_run_id}", "patch", 200, patched.json())
+        template = repo + "/check-runs/{check_run_id}"
+        for ident in (made.json()["id"], run.validate.id, run.debug.id):
+            validate(registry, template, "get", 200,
+                     http.get(f"/repos/octo/pkg/check-runs/{ident}").json())  # fmt: skip
+            notes = http.get(f"/repos/octo/pkg/check-runs/{ident}/annotations").json()
+            validate(registry, template + "/annotations", "get", 200, notes)
+        listed = http.get(f"/repos/octo/pkg/commits/{sha}/check-runs").json()
+        assert listed["total_count"] == 3
+        validate(registry, repo + "/commits/{ref}/check-runs", "get", 200, listed)

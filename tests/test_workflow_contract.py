@@ -5,13 +5,14 @@ modules, and the simulator publishes what the workflow publishes."""
 import copy
 import io
 import itertools
+import re
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
-from workflow_harness import ROOT, WORKFLOW, load_workflow
+from workflow_harness import GHES_WORKFLOW, ROOT, WORKFLOW, load_workflow
 
 from cibw_debug_tui import bundled
 from cibw_debug_tui.core import matrix
@@ -26,15 +27,19 @@ ATTEMPT = "${{ github.run_attempt }}"
 IDENTIFIER = "${{ needs.validate.outputs.identifier }}"
 
 
-def contract_violations(workflow: dict) -> list[str]:
-    """Every way the parsed workflow departs from the contract, in words."""
+def contract_violations(workflow: dict, variant: str = contract.GITHUB_COM) -> list[str]:
+    """Every way the parsed workflow (of `variant`) departs from the contract, in words."""
     found = []
 
     def expect(what: str, got: object, want: object) -> None:
         if got != want:
             found.append(f"{what}: the workflow has {got!r}, the contract {want!r}")
 
-    expect("workflow name", workflow["name"], contract.WORKFLOW_TITLE)
+    titles = {
+        contract.GITHUB_COM: contract.WORKFLOW_TITLE,
+        contract.GHES: contract.GHES_WORKFLOW_TITLE,
+    }
+    expect("workflow name", workflow["name"], titles[variant])
     inputs = workflow["on"]["workflow_dispatch"]["inputs"]
     expect("input names", list(inputs), list(contract.INPUT_DEFAULTS))
     if len(inputs) > 10:
@@ -77,7 +82,14 @@ def contract_violations(workflow: dict) -> list[str]:
         opener = steps.get(contract.open_step(stage), {})
         if not opener.get("run", "").endswith(f'ssh-session.sh" open {stage}'):
             found.append(f"{contract.open_step(stage)!r} does not open the {stage} session")
-        publish = steps.get(contract.publish_step(stage), {}).get("with", {})
+        publisher = steps.get(contract.publish_step(stage), {})
+        if variant == contract.GHES:  # a check run (tests/test_workflow_ssh.py runs it)
+            expect(f"{stage} publish env", publisher.get("env"),
+                   {"GH_TOKEN": "${{ github.token }}", "STAGE": stage})  # fmt: skip
+            if "/check-runs" not in publisher.get("run", ""):
+                found.append(f"{contract.publish_step(stage)!r} makes no check run")
+            continue
+        publish = publisher.get("with", {})
         expect(f"{stage} artifact", publish.get("name"), contract.ssh_artifact(stage, ATTEMPT))
         expect(
             f"{stage} connection file",
@@ -111,6 +123,16 @@ def contract_violations(workflow: dict) -> list[str]:
 
 def test_the_workflow_keeps_the_contract():
     assert contract_violations(load_workflow()) == []
+
+
+def test_the_ghes_variant_keeps_the_contract_with_the_same_steps():
+    ghes = load_workflow(GHES_WORKFLOW)
+    assert contract_violations(ghes, contract.GHES) == []
+    workflow = load_workflow()
+    for job in ("validate", "debug"):
+        names = [s["name"] for s in workflow["jobs"][job]["steps"]]
+        assert [s["name"] for s in ghes["jobs"][job]["steps"]] == names
+    assert contract_violations(workflow, contract.GHES) != []  # it does tell them apart
 
 
 def without_cp315t(workflow):
@@ -160,9 +182,10 @@ def test_a_workflow_that_drifts_from_the_contract_is_caught(change, words):
 # -- the validate step is generated from the core modules ----------------------------------
 
 
-def test_the_generated_validate_step_is_current():
+def test_the_generated_validate_step_and_ghes_variant_are_current():
     text = WORKFLOW.read_text(encoding="utf-8")
     assert generate_workflow.regenerate(text, generate_workflow.read_sources()) == text
+    assert generate_workflow.ghes_variant(text) == GHES_WORKFLOW.read_text(encoding="utf-8")
     proc = subprocess.run(
         [sys.executable, ROOT / "scripts" / "generate_workflow.py", "--check"],
         capture_output=True,
@@ -198,6 +221,25 @@ def test_the_generator_refuses_what_yaml_or_the_heredoc_would_break():
         generate_workflow.regenerate(text, {"a.py": "x = 1  \n"})
     with pytest.raises(ValueError, match="BEGIN"):
         generate_workflow.regenerate("jobs: {}\n", generate_workflow.read_sources())
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ("name: Debug cibuildwheel with SSH\n", "name: Debug\n", "name: Debug cibuildwheel"),
+        ("      contents: read\n", "      contents: write\n", "contents: read"),
+        ("      - name: Publish the SSH connection (before the build)\n",
+         "      - name: Publish it\n", "Publish the SSH connection (before the build)"),
+        ("/connection-after-failure.json", "/other.json", "must upload the connection file"),
+        ("        if-no-files-found: ignore\n", "        if-no-files-found: ignore\n"
+         "      - uses: actions/upload-artifact@" + "0" * 40 + " # v7.0.0\n", "not 3"),
+    ],
+)  # fmt: skip
+def test_the_ghes_variant_is_never_derived_from_a_workflow_it_does_not_expect(old, new, words):
+    text = WORKFLOW.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    with pytest.raises(ValueError, match=re.escape(words)):
+        generate_workflow.ghes_variant(text.replace(old, new))
 
 
 # -- the contract's own check, for every combination ----------------------------------------
@@ -304,3 +346,23 @@ def test_a_simulated_build_that_succeeds_publishes_no_build_log():
     names = {a.name for a in published.artifacts(run, run.clock.now() + 24 * 3600)}
     assert contract.buildlog_artifact(1) not in names
     assert contract.ssh_artifact(contract.BEFORE_BUILD, 1) in names
+
+
+def test_the_simulator_plays_the_ghes_variant_and_publishes_what_it_publishes():
+    inputs, _ = check_inputs({"runner": "ubuntu-latest", "python": "cp312", "arch": "x86_64",
+                              "debug-mode": "always"})  # fmt: skip
+    clock = Clock()
+    run = Run(7, 1, "octo/pkg", "main", inputs, "octocat", "build-failure", clock.now(), clock,
+              itertools.count(1), variant=contract.GHES, on_ghes=True)  # fmt: skip
+    run.plan()
+    ident = run.combo.identifier
+    steps = bundled.workflow(contract.GHES)["jobs"]["debug"]["steps"]
+    assert [s.name for s in run.debug.steps][1:-3] == [
+        s["name"].replace(IDENTIFIER, ident) for s in steps
+    ]
+    later = clock.now() + 24 * 3600
+    checks = published.connection_checks(run, later)
+    assert [c.name for c in checks] == [contract.ssh_check_run(7, s, 1) for s in contract.STAGES]
+    names = {a.name for a in published.artifacts(run, later)}
+    assert not any(name.startswith(contract.SSH_ARTIFACT_PREFIX) for name in names)
+    assert contract.buildlog_artifact(1) in names

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from workflow_harness import (
+    GHES_WORKFLOW,
+    WORKFLOW,
     load_workflow,
     make_msys2,
     prepare_script,
@@ -480,9 +482,10 @@ def test_shellcheck_on_the_helper_and_the_session_commands(tmp_path):
 # -- the workflow's wiring ---------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("workflow", [WORKFLOW, GHES_WORKFLOW], ids=["github.com", "ghes"])
 @pytest.mark.parametrize("stage", contract.STAGES)
-def test_sessions_are_wired_for_the_dispatching_actor_with_timeouts(stage):
-    steps = load_workflow()["jobs"]["debug"]["steps"]
+def test_sessions_are_wired_for_the_dispatching_actor_with_timeouts(stage, workflow):
+    steps = load_workflow(workflow)["jobs"]["debug"]["steps"]
     short = "before" if stage == contract.BEFORE_BUILD else "after"
     at = next(i for i, s in enumerate(steps) if s.get("id") == f"ssh-{short}")
     opener, publish, claude, waiter = steps[at : at + 4]
@@ -494,9 +497,12 @@ def test_sessions_are_wired_for_the_dispatching_actor_with_timeouts(stage):
         assert part["continue-on-error"] is True, part["name"]
     assert 0 < opener["timeout-minutes"] <= 15
     # Published right after the session opens, and also when it was refused or failed.
-    assert publish["uses"].startswith("actions/upload-artifact@")
+    if workflow == WORKFLOW:
+        assert publish["uses"].startswith("actions/upload-artifact@")
+        assert publish["with"]["retention-days"] == 1
+    else:
+        assert "/check-runs" in publish["run"] and publish["env"]["STAGE"] == stage
     assert publish["if"] == f"always() && steps.ssh-{short}.outcome != 'skipped'"
-    assert publish["with"]["retention-days"] == 1
     ran = f"steps.ssh-{short}.outcome == 'success'"
     assert claude["if"] == ran and claude["continue-on-error"] is True
     assert "@anthropic-ai/claude-code" in claude["run"]
@@ -506,3 +512,91 @@ def test_sessions_are_wired_for_the_dispatching_actor_with_timeouts(stage):
     assert (at < build) == (stage == contract.BEFORE_BUILD)
     if stage == contract.AFTER_FAILURE:
         assert "steps.build.outcome == 'failure'" in opener["if"]
+
+
+# -- GitHub Enterprise Server: gh asks that server, the connection goes into a check run -----
+
+GHES_RUN = {
+    "GITHUB_SERVER_URL": "https://ghes.example",
+    "GITHUB_REPOSITORY": "octo/pkg",
+    "GITHUB_RUN_ID": "21000000042",
+    "GITHUB_RUN_ATTEMPT": "2",
+    "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567",
+}
+
+
+def gh_env(tmp: Path) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in state(tmp, "gh-env").splitlines() if "=" in line)
+
+
+def publish_on_ghes(tmp: Path, stage: str, **env: str):
+    """Open a session with the helper, as on GHES, then run the GHES variant's publish step."""
+    opened = run_helper(tmp, "open", stage, **GHES_RUN, **env)
+    publish = step("debug", contract.publish_step(stage), GHES_WORKFLOW)
+    assert publish["env"] == {"GH_TOKEN": "${{ github.token }}", "STAGE": stage}
+    return opened, run_script(publish["run"], {**helper_env(**GHES_RUN, **env), "STAGE": stage,
+                                               "GH_TOKEN": TOKEN}, tmp)  # fmt: skip
+
+
+def test_on_ghes_the_helper_reads_the_keys_from_that_server_and_drops_its_token(tmp_path):
+    result = run_helper(tmp_path, "open", "before-build", **GHES_RUN)
+    assert result.returncode == 0, result.stderr
+    asked = gh_env(tmp_path)
+    assert (asked["GH_HOST"], asked["GH_ENTERPRISE_TOKEN"]) == ("ghes.example", TOKEN)
+    session_env = state(tmp_path, "session-env")
+    assert "GH_ENTERPRISE_TOKEN" not in session_env and TOKEN not in session_env
+
+
+def test_on_github_com_the_helper_leaves_gh_on_github_com(tmp_path):
+    result = run_helper(tmp_path, "open", "before-build", GITHUB_SERVER_URL="https://github.com")
+    assert result.returncode == 0, result.stderr
+    assert "GH_HOST" not in gh_env(tmp_path) and "GH_ENTERPRISE_TOKEN" not in gh_env(tmp_path)
+
+
+@pytest.mark.parametrize("stage", contract.STAGES)
+def test_the_ghes_variant_publishes_the_connection_in_a_check_run(tmp_path, stage):
+    opened, result = publish_on_ghes(tmp_path, stage)
+    assert (opened.returncode, result.returncode) == (0, 0), result.stdout + result.stderr
+    body_file = cibw_debug(tmp_path) / f"check-run-{stage}.json"
+    assert state(tmp_path, "gh.log").splitlines()[-1] == (
+        f"api --method POST repos/octo/pkg/check-runs --input {body_file} --jq .html_url"
+    )
+    body = json.loads(state(tmp_path, "check-run-1.json"))
+    assert body["name"] == contract.ssh_check_run(21000000042, stage, 2)
+    assert (body["head_sha"], body["status"], body["conclusion"]) == (
+        GHES_RUN["GITHUB_SHA"], "completed", "neutral")  # fmt: skip
+    assert body["details_url"] == "https://ghes.example/octo/pkg/actions/runs/21000000042"
+    assert body["output"]["title"] == f"SSH session open ({stage})"
+    start, end = contract.CHECK_RUN_JSON
+    text = body["output"]["text"]
+    assert text.startswith(start) and text.endswith(end)
+    assert json.loads(text[len(start) : -len(end)]) == connection(tmp_path, stage)
+    asked = gh_env(tmp_path)
+    assert (asked["GH_HOST"], asked["GH_ENTERPRISE_TOKEN"]) == ("ghes.example", TOKEN)
+    assert "Published the" in result.stdout and TOKEN not in result.stdout + result.stderr
+
+
+def test_the_ghes_variant_publishes_a_refused_session_too(tmp_path):
+    opened, result = publish_on_ghes(tmp_path, "after-failure", FAKE_KEYS="")
+    assert (opened.returncode, result.returncode) == (1, 0), result.stdout + result.stderr
+    body = json.loads(state(tmp_path, "check-run-1.json"))
+    assert body["output"]["title"] == "SSH session refused (after-failure)"
+    assert "No public SSH keys" in body["output"]["summary"]
+
+
+def test_the_ghes_variant_says_when_there_is_nothing_to_publish(tmp_path):
+    publish = step("debug", contract.publish_step("before-build"), GHES_WORKFLOW)
+    result = run_script(publish["run"], {**GHES_RUN, "STAGE": "before-build", "GH_TOKEN": TOKEN},
+                        tmp_path)  # fmt: skip
+    assert result.returncode == 1
+    assert "::error title=No connection file (before-build)::" in result.stdout
+    assert not (tmp_path / "state" / "gh.log").exists()
+
+
+def test_a_check_run_the_server_refuses_fails_the_publish_step(tmp_path):
+    opened, _ = publish_on_ghes(tmp_path, "before-build")
+    publish = step("debug", contract.publish_step("before-build"), GHES_WORKFLOW)
+    env = {**helper_env(**GHES_RUN), "STAGE": "before-build", "FAKE_GH_FAIL": "1"}
+    result = run_script(publish["run"], env, tmp_path)
+    assert opened.returncode == 0 and result.returncode == 1  # continue-on-error keeps the job
+    assert "HTTP 502" in result.stderr

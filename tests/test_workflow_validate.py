@@ -235,3 +235,11 @@ def test_session_check_runs_only_with_a_session_id_and_never_side_by_side():
     assert workflow["concurrency"]["cancel-in-progress"] is False
     assert "inputs.session-id" in workflow["concurrency"]["group"]
     assert workflow["jobs"]["validate"]["permissions"] == {"actions": "read"}
+
+
+def test_on_ghes_the_session_check_asks_that_server(tmp_path):
+    listed = runs((500, TITLE))
+    result = run_session_check(tmp_path, FAKE_RUNS=listed, GITHUB_SERVER_URL="https://ghes.example")
+    assert result.returncode == 0, result.stdout + result.stderr
+    env = (tmp_path / "state" / "gh-env").read_text().splitlines()
+    assert "GH_HOST=ghes.example" in env and "GH_ENTERPRISE_TOKEN=ghs_fake" in env

@@ -96,7 +96,7 @@ def make_sessions(tmp_path: Path) -> list[Session]:
         "continue_command": 'touch "/home/runner/work/example/example/continue"',
         "docker_exec": "docker start cibuildwheel-5b7c0e91 >/dev/null && "
                        "docker exec -it cibuildwheel-5b7c0e91 bash",
-        "claude": "claude  # Claude Code; ANTHROPIC_API_KEY is set",
+        "claude": "claude  # Claude Code, with the repository's ANTHROPIC_API_KEY",
     })  # fmt: skip
 
     failed = Session("fail1", SessionSpec(REPO, "macos-15-intel", "cp313", "x86_64", "disabled"),

@@ -19,18 +19,20 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ROOT / "workflow" / "cibuildwheel-debug.yml"
+GHES_WORKFLOW = ROOT / "workflow" / "cibuildwheel-debug-ghes.yml"  # generated from WORKFLOW
+WORKFLOWS = (WORKFLOW, GHES_WORKFLOW)
 
 
-def load_workflow() -> dict:
+def load_workflow(path: Path = WORKFLOW) -> dict:
     # PyYAML reads the `on:` key as True; keep it readable.
-    data = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["on"] = data.pop(True)
     return data
 
 
-def step(job: str, key: str) -> dict:
+def step(job: str, key: str, path: Path = WORKFLOW) -> dict:
     """A step of `job` by its id, or by its name when it has no id."""
-    for s in load_workflow()["jobs"][job]["steps"]:
+    for s in load_workflow(path)["jobs"][job]["steps"]:
         if s.get("id") == key or s.get("name") == key:
             return s
     raise KeyError(f"no step {key!r} in job {job!r}")
@@ -100,10 +102,20 @@ esac
 """
 
 FAKE_GH = r"""#!/usr/bin/env bash
-# Stand-in for `gh api --paginate URL --jq FILTER`, with GitHub's answers from FAKE_* variables.
+# Stand-in for `gh api --paginate URL --jq FILTER`, with GitHub's answers from FAKE_* variables,
+# and for `gh api --method POST repos/R/check-runs --input FILE --jq .html_url`, which keeps
+# the body it was given as check-run-N.json.
 printf '%s\n' "$*" >>"$FAKE_STATE/gh.log"
 env >"$FAKE_STATE/gh-env"
 if [ -n "${FAKE_GH_FAIL:-}" ]; then echo "HTTP 502: Bad Gateway" >&2; exit 1; fi
+if [ "$1 $2 $3" = "api --method POST" ]; then
+  [[ $4 == repos/*/check-runs && "$5 $7 $8" == "--input --jq .html_url" ]] \
+    || { echo "fake gh: unexpected $*" >&2; exit 64; }
+  n=$(find "$FAKE_STATE" -name 'check-run-*.json' | wc -l)
+  cp "$6" "$FAKE_STATE/check-run-$((n + 1)).json"
+  echo "https://ghes.example/${4#repos/}/$((n + 1))"
+  exit 0
+fi
 [ "$1 $2 $4" = "api --paginate --jq" ] || { echo "fake gh: unexpected $*" >&2; exit 64; }
 case "$3" in
   "users/$ACTOR/keys") if [ -n "${FAKE_KEYS:-}" ]; then printf '%s\n' "$FAKE_KEYS"; fi ;;

@@ -14,21 +14,25 @@ from cibw_debug_tui.core import config, matrix
 from cibw_debug_tui.core.fleet import Fleet
 from cibw_debug_tui.core.github import GitHub, GitHubError
 from cibw_debug_tui.core.history import History
+from cibw_debug_tui.core.safe_text import one_line
 from cibw_debug_tui.core.session import DebugMode, SessionSpec
 
 TICK = 1.0  # seconds between looks at how long the run has waited for a runner
 
 
-def _client_settings(args: argparse.Namespace) -> tuple[str, config.Token]:
+def _client_settings(args: argparse.Namespace) -> tuple[str, config.Token, tuple[str, ...]]:
+    """The API URL, its token, and the self-hosted tmate servers the config file trusts."""
     try:
         cfg = config.load_config()
         api_url = config.api_url_from(args.api_url, cfg)
-        return api_url, config.resolve_token(api_url, cfg)
+        return api_url, config.resolve_token(api_url, cfg), config.tmate_hosts(cfg)
     except config.ConfigError as error:
         raise CommandError(str(error)) from None
 
 
-async def _dispatch(args: argparse.Namespace, api_url: str, token: config.Token) -> int:
+async def _dispatch(
+    args: argparse.Namespace, api_url: str, token: config.Token, tmate_hosts: tuple[str, ...]
+) -> int:
     spec = SessionSpec(
         repo=args.repo,
         runner=args.runner,
@@ -44,14 +48,14 @@ async def _dispatch(args: argparse.Namespace, api_url: str, token: config.Token)
     async with GitHub(api_url, token) as github:
         printer = WatchPrinter(args.json, now=github.server_now)
         fleet = Fleet(github, History(persist=False), log_dir=log_dir.absolute(),
-                      on_event=printer)  # fmt: skip
+                      on_event=printer, tmate_hosts=tmate_hosts)  # fmt: skip
         session = printer.session = fleet.add(spec)
         try:
             await fleet.dispatch(session, follow=args.watch)
             printer.announce(session)
             if not args.watch:
                 if not args.json:
-                    print(session.html_url)
+                    print(one_line(session.html_url))
                 return 0
             ticks = asyncio.create_task(_tick(printer))
             try:
@@ -84,9 +88,9 @@ def run(args: argparse.Namespace) -> int:
     except config.ConfigError as error:
         raise CommandError(str(error)) from None
     args.arch = combo.arch
-    api_url, token = _client_settings(args)
+    api_url, token, tmate_hosts = _client_settings(args)
     try:
-        return asyncio.run(_dispatch(args, api_url, token))
+        return asyncio.run(_dispatch(args, api_url, token, tmate_hosts))
     except GitHubError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {one_line(str(error))}", file=sys.stderr)
         return 1

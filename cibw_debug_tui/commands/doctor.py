@@ -8,8 +8,12 @@ import asyncio
 import os
 
 from cibw_debug_tui.commands import CommandError
+from cibw_debug_tui.commands.install_workflow import DESCRIBED, MISPLACED
 from cibw_debug_tui.core import config
+from cibw_debug_tui.core.channels import Channel, channel_for, variant_for
 from cibw_debug_tui.core.github import GitHub, GitHubError
+from cibw_debug_tui.core.safe_text import one_line
+from cibw_debug_tui.core.workflow_contract import GHES, GHES_WORKFLOW_TITLE, GITHUB_COM
 
 
 async def _doctor(
@@ -50,11 +54,13 @@ async def _doctor(
                     checks.append((False, f"no write access to {repo}: dispatching needs it",
                                    "ask for write access, or use a fork"))  # fmt: skip
                 try:
-                    await github.workflow(repo)
-                    checks.append((True, f"debug workflow present on {branch}", ""))
+                    workflow = await github.workflow(repo)
                 except GitHubError as error:
                     fix = f"run `cibw-debug-tui install-workflow`, commit and push to {branch}"
                     checks.append((False, f"debug workflow missing ({error})", fix))
+                else:
+                    checks.append((True, f"debug workflow present on {branch}", ""))
+                    checks += await _channel(github, repo, branch, workflow["name"])
         try:
             keys = await github.user_keys(login)
         except GitHubError as error:
@@ -74,6 +80,33 @@ async def _doctor(
     return checks
 
 
+async def _channel(
+    github: GitHub, repo: str, branch: str, name: str
+) -> list[tuple[bool, str, str]]:
+    """Which channel the repository's workflow publishes SSH connections through, whether it
+    is the variant for this server, and whether the token can read that channel."""
+    found: list[tuple[bool, str, str]] = []
+    variant = GHES if name == GHES_WORKFLOW_TITLE else GITHUB_COM
+    if variant != variant_for(github.api_url):
+        found.append((False, f"the workflow is {DESCRIBED[variant]}: {MISPLACED[variant]}",
+                      "`cibw-debug-tui install-workflow --force` writes the one for this "
+                      f"server; commit and push it to {branch}"))  # fmt: skip
+    channel = channel_for(github.api_url, name)
+    try:
+        if channel is Channel.CHECK_RUN:
+            await github.commit_check_runs(repo, branch, "cibw-debug-ssh")
+        else:
+            await github.repo_artifacts(repo)
+    except GitHubError as error:
+        need = "Checks: read" if channel is Channel.CHECK_RUN else "Actions: read"
+        found.append((False, f"SSH connections arrive in {channel}, which the token cannot "
+                      f"read: {error}", f"a fine-grained token needs {need} on {repo}; "
+                      "a classic one, the repo scope"))  # fmt: skip
+    else:
+        found.append((True, f"SSH connections arrive in {channel}; the token can read them", ""))
+    return found
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         cfg = config.load_config()
@@ -86,13 +119,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         token = config.resolve_token(api_url, cfg)
     except config.ConfigError as error:
-        print(f"✗ {error}")
+        print(f"✗ {one_line(str(error))}")
         return 1
     print(f"Checking {api_url}" + (f" and {repo}" if repo else ""))
     checks = asyncio.run(_doctor(repo, api_url, token))
     if cfg.get("token"):
         checks.append(_config_permissions_check())
-    for ok, text, fix in checks:
+    for ok, text, fix in checks:  # with GitHub's words in them: made safe for a terminal
+        text, fix = one_line(text), one_line(fix)
         print(f"{'✓' if ok else '✗'} {text}" + (f"\n    fix: {fix}" if not ok and fix else ""))
     if repo is None:
         print("- no repository checked: pass --repo OWNER/NAME")

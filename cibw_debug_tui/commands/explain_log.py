@@ -9,6 +9,7 @@ import sys
 
 from cibw_debug_tui.commands import CommandError
 from cibw_debug_tui.core import explain
+from cibw_debug_tui.core.safe_text import terminal_safe
 
 
 def run(args: argparse.Namespace) -> int:
@@ -20,10 +21,12 @@ def run(args: argparse.Namespace) -> int:
                 result = explain.explain_stream(stream)
         except OSError as error:
             raise CommandError(f"cannot read {args.file}: {error.strerror or error}") from None
+    # The log's lines are made safe for a terminal as they are read (explain.clean_line);
+    # the whole is checked once more where it is printed.
     if args.json:
         print(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:
-        print(format_explanation(result))
+        print(terminal_safe(format_explanation(result), multiline=True))
     return 0 if result.found else 3
 
 

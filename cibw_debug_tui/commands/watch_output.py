@@ -4,7 +4,8 @@ Every status (queued too), every job's and step's change read from the job list 
 started and ended between two polls is printed as ended, never missed), how long the run has
 waited for a runner (with the usual causes after a few minutes), the SSH session, how it ended
 (continued, timed out, cancelled), the failure, and at the end a summary: how long it took, the
-artifacts with their sizes and the command that downloads them.
+artifacts with their sizes and the command that downloads them. What came from outside (names,
+messages, URLs) is made safe for a terminal (core/safe_text.py) before it is printed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cibw_debug_tui.core.config import is_github_com
+from cibw_debug_tui.core.connection import UNTRUSTED
 from cibw_debug_tui.core.events import (
     ArtifactsChanged,
     ClientSaid,
@@ -32,6 +34,7 @@ from cibw_debug_tui.core.events import (
     assert_never,
 )
 from cibw_debug_tui.core.models import Job, epoch_seconds
+from cibw_debug_tui.core.safe_text import one_line, terminal_safe
 from cibw_debug_tui.core.session import WAITING_HINT_AFTER, Session, waiting_hint
 from cibw_debug_tui.core.units import duration, size
 from cibw_debug_tui.core.workflow_contract import STAGE_WORDS, STAGES
@@ -69,11 +72,15 @@ class WatchPrinter:
         self._waiting_said = 0  # how many of WAITING_SAID_AT were said
 
     def emit(self, event: str, words: str, **data: Any) -> None:
-        """One event: `words` for people, `data` (with the event's name) for --json."""
+        """One event: `words` for people, `data` (with the event's name) for --json. What
+        came from outside is made safe for a terminal here: each value on one line (in
+        `words`, the callers' own line breaks alone remain), no escape sequence, no control
+        character."""
         if self.as_json:
-            print(json.dumps({"event": event, "time": time.time(), **data}), flush=True)
+            safe = {key: one_line(v) if isinstance(v, str) else v for key, v in data.items()}
+            print(json.dumps({"event": event, "time": time.time(), **safe}), flush=True)
         else:
-            print(f"[{_stamp()}] {words}", flush=True)
+            print(f"[{_stamp()}] {terminal_safe(words, multiline=True)}", flush=True)
 
     def announce(self, session: Session) -> None:
         """The run exists: say so, then what was seen meanwhile."""
@@ -81,7 +88,7 @@ class WatchPrinter:
         self.emit(
             "dispatched",
             f"dispatched {session.identifier} on {spec.runner} ({spec.debug_mode}): "
-            f"{session.html_url}",
+            f"{one_line(session.html_url)}",
             run_id=session.run_id,
             url=session.html_url,
             session_id=session.id,
@@ -95,7 +102,7 @@ class WatchPrinter:
     def __call__(self, event: FleetEvent) -> None:
         if isinstance(event, ClientSaid | NoteChanged):
             if event.text:
-                self.emit("note", event.text, text=event.text)
+                self.emit("note", one_line(event.text), text=event.text)
             return
         s = self.session
         if s is None or s.run_id is None or not self._announced:
@@ -109,7 +116,7 @@ class WatchPrinter:
             case SshConnectionRead(connection=conn) if conn.is_open:
                 left = conn.expires_at.timestamp() - self.now() if conn.expires_at else None
                 lines = [f"SSH session open ({conn.stage}), closes in {duration(left)}:"]
-                lines.append(conn.ssh or "")
+                lines.append(one_line(conn.ssh))
                 lines.append(f"  let the build go on: {conn.continue_command}")
                 if conn.docker_exec:
                     lines.append(f"  enter the build container: {conn.docker_exec}")
@@ -124,14 +131,16 @@ class WatchPrinter:
                 )
                 self._ssh_ends(s)  # read after its end, when the run moves faster than polls
             case SshConnectionRead(connection=conn):
-                self.emit("ssh-refused", f"SSH session refused: {conn.message}", stage=conn.stage,
-                          message=conn.message)  # fmt: skip
+                self.emit("ssh-refused", f"SSH session refused: {one_line(conn.message)}",
+                          stage=conn.stage, message=conn.message)  # fmt: skip
             case SshUnreadable(stage=stage, message=message):
-                self.emit("ssh-error", f"could not read the SSH connection: {message}",
-                          stage=stage, message=message)  # fmt: skip
+                words = one_line(message)  # "the runner sent an SSH connection this tool..."
+                if not message.startswith(UNTRUSTED):
+                    words = f"could not read the SSH connection: {words}"
+                self.emit("ssh-error", words, stage=stage, message=message)
             case FailureExplained(explanation=result, log=log):
                 if result.found:
-                    causes = "\n".join(f"  line {c.line}: {c.text}" for c in result.cause)
+                    causes = "\n".join(f"  line {c.line}: {one_line(c.text)}" for c in result.cause)
                     self.emit(
                         "failure",
                         f"failure ({result.category}):\n{causes}\n  hint: {result.hint}\n"
@@ -145,14 +154,15 @@ class WatchPrinter:
             case WatchEnded(error=error):
                 if error:  # not the run's end: the watcher failed
                     self.stopped = error
-                    self.emit("stopped", error, message=error)
+                    self.emit("stopped", one_line(error), message=error)
             case ArtifactsChanged():
                 pass
             case _:
                 assert_never(event)
 
     def _status(self, s: Session) -> None:
-        text = str(s.status) if s.status != "completed" else f"completed: {s.conclusion}"
+        done = f"completed: {one_line(s.conclusion)}"
+        text = str(s.status) if s.status != "completed" else done
         if s.status == "gone":
             text = "the run was deleted on GitHub"
         self.emit("status", text, status=str(s.status), conclusion=s.conclusion)
@@ -189,10 +199,10 @@ class WatchPrinter:
         ended = epoch_seconds(record.get("completed_at"))
         took = ended - started if started is not None and ended is not None else None
         glyph = GLYPHS.get(conclusion or status, "·")
-        name = step or f"job {job['name']}"
+        name = one_line(step) if step else f"job {one_line(job['name'])}"
         words = f"{glyph} {name}" + (f" ({duration(took)})" if took is not None else "")
         if status == "completed" and conclusion not in ("success", "failure", "cancelled"):
-            words += f": {conclusion}"
+            words += f": {one_line(conclusion)}"
         self.emit("step" if step else "job", words, job=job["name"],
                   **({"step": step} if step else {}), status=status, conclusion=conclusion,
                   seconds=took)  # fmt: skip
@@ -224,9 +234,9 @@ class WatchPrinter:
             return
         took = s.elapsed(self.now())
         artifacts = [a for a in s.artifacts if not a.get("expired")]
-        listed = ", ".join(f"{a['name']} ({size(a['size_in_bytes'])})" for a in artifacts)
+        listed = ", ".join(f"{one_line(a['name'])} ({size(a['size_in_bytes'])})" for a in artifacts)
         command = download_command(api_url, s.spec.repo, s.run_id) if artifacts else None
-        lines = [f"{s.conclusion or s.status} after {duration(took)}"]
+        lines = [f"{one_line(s.conclusion or str(s.status))} after {duration(took)}"]
         lines.append(f"  artifacts: {listed}" if artifacts else "  no artifacts")
         if command:
             lines.append(f"  download them: {command}")

@@ -37,6 +37,7 @@ from cibw_debug_tui.core.explain_rules import (
     holds_any,
     rules_for,
 )
+from cibw_debug_tui.core.safe_text import terminal_safe
 
 __all__ = [
     "CATEGORIES",
@@ -61,7 +62,6 @@ _TIMESTAMP = re.compile(rf"^\ufeff?(?:[^\t\n]*\t[^\t\n]*\t)?{_STAMP}")
 # The same without `gh run view --log`'s job and step: on a line with no tab, the expression
 # above first runs to its end looking for one.
 _TIMESTAMP_ALONE = re.compile(rf"^\ufeff?{_STAMP}")
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
 _COMMAND = re.compile(r"^(?:##\[(\w+)\]|::(\w+)(?: [^:]*)?::)")
 
 # Where in a cibuildwheel build a line is: errors mean different things in each stage. Each
@@ -119,10 +119,7 @@ def clean_line(raw: bytes | str) -> str | None:
     stamp = (_TIMESTAMP if "\t" in text else _TIMESTAMP_ALONE).match(text)
     if stamp:
         text = text[stamp.end() :]
-    if "\x1b" in text:
-        text = _ANSI.sub("", text)
-    if "\r" in text:
-        text = text.replace("\r", "")
+    text = terminal_safe(text)  # colours, escape sequences, CR, C1, BEL: see safe_text.py
     command = _COMMAND.match(text) if text.startswith(("##[", "::")) else None
     if command:
         name = command.group(1) or command.group(2)

@@ -57,6 +57,7 @@ class Fleet:
         follow_runs: bool = True,
         save_after: float = SAVE_AFTER,
         connecting: bool = False,
+        tmate_hosts: tuple[str, ...] = (),
     ):
         self.github = github
         self.history = history
@@ -69,6 +70,7 @@ class Fleet:
         self._now = now  # the clock sessions are timed by, if not the server's (tests)
         self.follow_runs = follow_runs
         self.save_after = save_after
+        self.tmate_hosts = tmate_hosts  # self-hosted tmate servers, from the config file
         self.sessions: dict[str, Session] = {s.id: s for s in history.sessions}
         self.watchers: dict[str, Watcher] = {}
         self.selected: str | None = None
@@ -194,7 +196,8 @@ class Fleet:
         if not self.follow_runs or self.github is None or session.id in self.watchers:
             return
         watcher = Watcher(self.github, session, self._watcher_event, log_dir=self.log_dir,
-                          pace=self.pace, now=self.now, budget=self.budget)  # fmt: skip
+                          pace=self.pace, now=self.now, budget=self.budget,
+                          tmate_hosts=self.tmate_hosts)  # fmt: skip
         watcher.selected = session.id == self.selected
         self.watchers[session.id] = watcher
         if self.scout is not None:

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit
 
-from cibw_debug_tui.core.config import Token
+from cibw_debug_tui.core.config import Token, is_loopback
+from cibw_debug_tui.core.files import private_folder, safe_file_name, whole_number
 from cibw_debug_tui.core.models import (
     Artifact,
+    CheckRun,
     Job,
     Repository,
     Run,
@@ -29,6 +32,7 @@ from cibw_debug_tui.core.models import (
     User,
     Workflow,
     read_artifacts,
+    read_check_runs,
     read_dispatch_details,
     read_jobs,
     read_keys,
@@ -39,7 +43,12 @@ from cibw_debug_tui.core.models import (
     read_user,
     read_workflow,
 )
+from cibw_debug_tui.core.origin import same_origin
 from cibw_debug_tui.core.transport import (
+    REQUEST_DEADLINE,
+    STALL_AFTER,
+    STALL_BYTES,
+    AnswerTooLarge,
     GitHubError,
     LostResponse,
     RateLimit,
@@ -50,7 +59,19 @@ from cibw_debug_tui.core.transport import (
 )
 from cibw_debug_tui.core.workflow_contract import WORKFLOW_FILE
 
-__all__ = ["WORKFLOW_FILE", "Dispatched", "GitHub", "GitHubError", "LostResponse", "RateLimit"]
+__all__ = [
+    "WORKFLOW_FILE",
+    "AnswerTooLarge",
+    "Dispatched",
+    "GitHub",
+    "GitHubError",
+    "LostResponse",
+    "RateLimit",
+]
+
+# The most a connection file's carrier may be: the artifact's zip, or a commit's check runs of
+# one name (the file is a few KB; what else is in there was written by whatever ran in the job).
+CONNECTION_LIMIT = 1 << 20
 
 Progress = Callable[[int, int | None], None]
 
@@ -75,12 +96,16 @@ class GitHub(Transport):
         backoff: float = 1.0,
         max_backoff: float = 30.0,
         max_rate_wait: float = 3600.0,
+        request_deadline: float = REQUEST_DEADLINE,
+        stall_after: float = STALL_AFTER,
+        stall_bytes: int = STALL_BYTES,
         find_timeout: float = 60.0,
         on_status: Callable[[str], None] | None = None,
     ):
         super().__init__(api_url, token, timeout=timeout, retries=retries, backoff=backoff,
                          max_backoff=max_backoff, max_rate_wait=max_rate_wait,
-                         on_status=on_status)  # fmt: skip
+                         request_deadline=request_deadline, stall_after=stall_after,
+                         stall_bytes=stall_bytes, on_status=on_status)  # fmt: skip
         self.find_timeout = find_timeout  # how long a dispatched run may take to be listed
         self.run_details_supported: bool | None = None
 
@@ -126,6 +151,17 @@ class GitHub(Transport):
         url = f"/repos/{repo}/actions/artifacts"
         return await self.get_json(url, read_artifacts, {"per_page": 100})
 
+    async def commit_check_runs(
+        self, repo: str, ref: str, name: str, limit: int = CONNECTION_LIMIT
+    ) -> tuple[list[CheckRun], bool]:
+        """The check runs of one name on a commit (or a branch), every one of them (not only
+        the newest): where the GHES variant of the workflow publishes an SSH connection file.
+        Their texts come from the job: the answer is refused (AnswerTooLarge) as it passes
+        `limit` bytes."""
+        url = f"/repos/{repo}/commits/{quote(ref, safe='')}/check-runs"
+        params = {"check_name": name, "filter": "all", "per_page": 100}
+        return await self.get_json(url, read_check_runs, params, limit=limit)
+
     async def rate_limit(self) -> RateLimit:
         core, _ = await self.get_checked("/rate_limit", read_rate_limit)
         self.rate.limit, self.rate.remaining = core["limit"], core["remaining"]
@@ -137,6 +173,14 @@ class GitHub(Transport):
 
     def run_web_url(self, repo: str, run_id: int) -> str:
         return f"{self.web_url}/{repo}/actions/runs/{run_id}"
+
+    def run_page(self, repo: str, run_id: int | None, html_url: str | None) -> str | None:
+        """The page to open for a run: the html_url GitHub sent when it is on GitHub's own
+        web host, else the page this tool builds (an answer must not choose what the
+        browser opens: a `javascript:` or a look-alike host)."""
+        if html_url and same_origin(html_url, self.web_url):
+            return html_url
+        return self.run_web_url(repo, run_id) if run_id is not None else None
 
     # -- dispatching -------------------------------------------------------------------------
 
@@ -266,9 +310,21 @@ class GitHub(Transport):
     # -- downloads ---------------------------------------------------------------------------
 
     async def _signed_url(self, url: str, what: str) -> str:
+        """Where GitHub redirects a download: a signed https URL (http only on this machine,
+        for the simulator); anything else is an answer this tool cannot read."""
         response = await self.request("GET", url)
         if response.status_code in (301, 302, 303, 307, 308):
-            return response.headers["location"]
+            location = str(response.headers.get("location", ""))
+            try:
+                parts = urlsplit(location)
+                secure = parts.scheme == "https" or (
+                    parts.scheme == "http" and is_loopback(parts.hostname)
+                )
+            except ValueError:
+                secure = False
+            if not (secure and parts.hostname):
+                raise GitHubError(cannot_read(f"the download of {what} leads to no https link"))
+            return location
         if response.status_code == 410:
             raise GitHubError(f"{what} has expired on GitHub (410 Gone)", 410)
         if response.status_code == 404:
@@ -279,60 +335,98 @@ class GitHub(Transport):
     async def download(
         self, url: str, dest: Path, what: str, progress: Progress | None = None
     ) -> Path:
-        """Stream `url` (an API download URL) into `dest`; nothing partial is left on failure."""
+        """Stream `url` (an API download URL) into `dest`, readable by its owner only, through
+        a new temporary file beside it (never a name someone could have planted a link at);
+        nothing partial is left on failure."""
         import httpx
 
         location = await self._signed_url(url, what)
-        dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        partial = dest.with_name(f".{dest.name}.{os.getpid()}.part")
+        private_folder(dest.parent)
+        handle, partial = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part",
+                                           dir=dest.parent)  # fmt: skip
         try:
-            async with self._blob_client.stream("GET", location) as response:
-                if response.status_code == 410:
-                    raise GitHubError(f"the download link for {what} expired; try again", 410)
-                if response.status_code != 200:
-                    raise GitHubError(f"download of {what} failed: HTTP {response.status_code}")
-                total = response.headers.get("content-length")
-                size = int(total) if total and total.isdigit() else None
-                done = 0
-                with open(partial, "wb") as out:
-                    async for chunk in response.aiter_bytes(1 << 20):
+            with os.fdopen(handle, "wb") as out:
+                response = await self.open_stream(location)
+                try:
+                    if response.status_code == 410:
+                        raise GitHubError(f"the download link for {what} expired; try again", 410)
+                    if response.status_code != 200:
+                        raise GitHubError(f"download of {what} failed: HTTP {response.status_code}")
+                    total = response.headers.get("content-length")
+                    size = int(total) if total and total.isdigit() else None
+                    done = 0
+
+                    def take(chunk: bytes) -> None:
+                        nonlocal done
                         out.write(chunk)
                         done += len(chunk)
                         if progress:
                             progress(done, size)
-                if size is not None and done != size:
-                    raise GitHubError(f"download of {what} was cut short ({done} of {size} bytes)")
+
+                    await self.read_body(response, what, take)
+                finally:
+                    await response.aclose()
+            if size is not None and done != size:
+                raise GitHubError(f"download of {what} was cut short ({done} of {size} bytes)")
             os.replace(partial, dest)
-        except httpx.TransportError as error:
+        except httpx.RequestError as error:  # the network, or a body that does not decode
             raise GitHubError(f"download of {what} failed: {type(error).__name__}") from None
         finally:
-            partial.unlink(missing_ok=True)
+            Path(partial).unlink(missing_ok=True)
         return dest
 
     async def download_artifact(
         self, repo: str, artifact: Artifact, folder: Path, progress: Progress | None = None
     ) -> Path:
-        name = re.sub(r"[^A-Za-z0-9._-]", "_", artifact["name"]) + ".zip"
-        url = f"/repos/{repo}/actions/artifacts/{artifact['id']}/zip"
+        name = safe_file_name(artifact["name"]) + ".zip"
+        url = f"/repos/{repo}/actions/artifacts/{whole_number(artifact['id'])}/zip"
         return await self.download(url, folder / name, f"artifact {artifact['name']}", progress)
 
-    async def artifact_bytes(self, repo: str, artifact_id: int, limit: int = 1 << 20) -> bytes:
-        """A small artifact's zip in memory (the SSH connection file)."""
+    async def artifact_bytes(
+        self, repo: str, artifact_id: int, limit: int = CONNECTION_LIMIT
+    ) -> bytes:
+        """A small artifact's zip in memory (the SSH connection file): read as it arrives and
+        refused once it passes `limit` bytes, all within the request deadline."""
         import httpx
 
+        what = "the SSH connection artifact"
         location = await self._signed_url(
-            f"/repos/{repo}/actions/artifacts/{artifact_id}/zip", "the SSH connection artifact"
+            f"/repos/{repo}/actions/artifacts/{whole_number(artifact_id)}/zip", what
         )
+
+        async def read() -> bytes:
+            response = await self.open_stream(location)
+            try:
+                if response.status_code != 200:
+                    raise GitHubError(f"download failed: HTTP {response.status_code}")
+                declared = response.headers.get("content-length", "")
+                too_large = GitHubError(
+                    f"{what} is unexpectedly large (over {limit // 1024} KB); not read"
+                )
+                if declared.isdigit() and int(declared) > limit:
+                    raise too_large
+                data = bytearray()
+
+                def take(chunk: bytes) -> None:
+                    data.extend(chunk)
+                    if len(data) > limit:
+                        raise too_large
+
+                await self.read_body(response, what, take)
+                return bytes(data)
+            finally:
+                await response.aclose()
+
         try:
-            response = await self._blob_client.get(location)
-        except httpx.TransportError as error:
+            return await asyncio.wait_for(read(), self.request_deadline)
+        except asyncio.TimeoutError:
+            raise GitHubError(
+                f"{what} did not arrive within {self.request_deadline:.0f}s"
+            ) from None
+        except httpx.RequestError as error:
             raise GitHubError(f"download failed: {type(error).__name__}") from None
-        if response.status_code != 200:
-            raise GitHubError(f"download failed: HTTP {response.status_code}")
-        if len(response.content) > limit:
-            raise GitHubError("the SSH connection artifact is unexpectedly large")
-        return response.content
 
     async def job_log(self, repo: str, job_id: int, dest: Path) -> Path:
         """A finished job's log, saved to `dest` (GitHub serves it only once the job ends)."""
-        return await self.download(f"/repos/{repo}/actions/jobs/{job_id}/logs", dest, "the job log")
+        url = f"/repos/{repo}/actions/jobs/{whole_number(job_id)}/logs"
+        return await self.download(url, dest, "the job log")

@@ -4,8 +4,9 @@ The file is written as JSON, which YAML reads too (earlier versions wrote block 
 version reads what any other wrote): reading it needs no YAML parser, which takes longer to
 import than the dashboard takes to show the history's sessions (bench/usable.py).
 
-Writes go to a temporary file that replaces the real one, so the file is never half-written;
-two instances merge their sessions under a lock instead of overwriting each other; a file that
+Writes go to a new temporary file that replaces the real one, so the file is never
+half-written (files.py: the file is 0600, its folder 0700, no planted link is followed); two
+instances merge their sessions under a lock instead of overwriting each other; a file that
 cannot be read is kept aside (never silently dropped) and the reason is reported. No token is
 ever stored here.
 """
@@ -21,6 +22,8 @@ from dataclasses import asdict
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from cibw_debug_tui.core.files import open_private, write_private
 
 if TYPE_CHECKING:  # imported when a session is read: a new user's first frame needs none
     from cibw_debug_tui.core.session import Session
@@ -53,8 +56,8 @@ def history_path() -> Path:
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """An advisory lock beside the file, where the platform has one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "a+") as handle:
+    handle = open_private(path.with_name(path.name + ".lock"))
+    try:
         try:
             import fcntl
         except ImportError:  # Windows: the atomic replace alone keeps the file whole
@@ -65,6 +68,8 @@ def _locked(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        os.close(handle)
 
 
 def _plain(value: object) -> object:
@@ -195,12 +200,7 @@ class History:
             merged = sorted([*mine.values(), *others], key=_newest_first)[:KEEP]
             data = {"version": VERSION, "last_form": self.last_form, "sessions": merged}
             text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"  # YAML reads it too
-            partial = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            with open(partial, "w", encoding="utf-8") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(partial, self.path)
+            write_private(self.path, text)
 
     def _read_quietly(self) -> dict[str, Any]:
         try:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cibw_debug_tui.core.files import private_folder, safe_file_name, whole_number
 from cibw_debug_tui.core.github import GitHub, GitHubError
 from cibw_debug_tui.core.models import Artifact, Job
 from cibw_debug_tui.core.workflow_contract import (
@@ -32,7 +33,9 @@ MAX_LOG_BYTES = 1 << 30  # a build log larger than this, unzipped, is refused
 
 
 def _base(session: Session) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]", "_", f"{session.spec.repo}-{session.run_id}")
+    """The start of a log's file name: the repository and run id, kept in the log folder
+    (files.py); an id that is not a whole number is a ValueError."""
+    return safe_file_name(f"{session.spec.repo}-{whole_number(session.run_id)}")
 
 
 def build_failed(session: Session) -> bool:
@@ -54,13 +57,17 @@ async def fetch_build_log(github: GitHub, session: Session, artifact: Artifact,
                           folder: Path) -> Path:  # fmt: skip
     """The build log artifact's `build.log`, unzipped into `folder`. GitHubError in words when
     it cannot be had (a zip that is not one, no build.log in it, larger than MAX_LOG_BYTES)."""
-    dest = folder / f"{_base(session)}-attempt-{session.attempt}-{BUILD_LOG_FILE}"
+    attempt = whole_number(session.attempt)
+    dest = folder / f"{_base(session)}-attempt-{attempt}-{BUILD_LOG_FILE}"
     if dest.exists():
         return dest
     archive = await github.download_artifact(session.spec.repo, artifact, folder)
-    partial = dest.with_name(f".{dest.name}.{os.getpid()}.part")
+    # a new private file (files.py): a link planted at a name of ours is never written through
+    handle, partial_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part",
+                                            dir=private_folder(folder))  # fmt: skip
+    partial = Path(partial_name)
     try:
-        with zipfile.ZipFile(archive) as zipped, open(partial, "wb") as out:
+        with zipfile.ZipFile(archive) as zipped, os.fdopen(handle, "wb") as out:
             names = [n for n in zipped.namelist() if n.rsplit("/", 1)[-1] == BUILD_LOG_FILE]
             if not names:
                 raise GitHubError(f"the build log artifact holds no {BUILD_LOG_FILE}")
@@ -83,7 +90,7 @@ async def fetch_build_log(github: GitHub, session: Session, artifact: Artifact,
 
 async def fetch_job_log(github: GitHub, session: Session, job: Job, folder: Path) -> Path:
     """A finished job's log in `folder` (GitHub serves it once the job has ended)."""
-    dest = folder / f"{_base(session)}-{job['id']}.log"
+    dest = folder / f"{_base(session)}-{whole_number(job['id'])}.log"
     if dest.exists():  # fetched before (a finished job's log does not change)
         return dest
     return await github.job_log(session.spec.repo, job["id"], dest)

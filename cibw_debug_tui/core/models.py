@@ -12,6 +12,7 @@ GitHub's documentation gives them. Statuses GitHub reports are kept apart from t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime, timezone
 from enum import Enum
@@ -65,6 +66,8 @@ class Run(TypedDict):
     html_url: str
     display_title: str
     run_started_at: str | None  # when this attempt started (ISO 8601, the server's clock)
+    name: str  # its workflow's `name:`, which tells the GHES variant apart ("" when not given)
+    head_sha: str  # the commit it runs ("" when not given)
 
 
 class Artifact(TypedDict):
@@ -100,6 +103,17 @@ class Repository(TypedDict):
 class Workflow(TypedDict):
     id: int
     path: str
+    name: str
+
+
+class CheckRun(TypedDict):
+    """A check run on a commit: the GHES variant publishes SSH connection files in them."""
+
+    id: int
+    name: str
+    head_sha: str
+    app_slug: str | None  # the GitHub App that made it ("github-actions" for a job's token)
+    text: str | None  # `output.text`
 
 
 class CoreRateLimit(TypedDict):
@@ -249,7 +263,21 @@ def read_run(data: object) -> Run:
         html_url=_str(run, "html_url"),
         display_title=_optional_str(run, "display_title") or "",
         run_started_at=_optional_str(run, "run_started_at"),
+        name=_optional_str(run, "name") or "",
+        head_sha=_commit(run, "head_sha"),
     )
+
+
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+def _commit(data: dict[str, Any], key: str) -> str:
+    """A commit's SHA, as it may go into a URL (`/commits/{sha}/check-runs`); "" when not
+    given."""
+    sha = _optional_str(data, key) or ""
+    if sha and not _SHA.fullmatch(sha):
+        raise Unreadable(f"{key} is {_shown(sha)}, not a commit")
+    return sha
 
 
 def read_runs(data: object) -> list[Run]:
@@ -285,8 +313,16 @@ def read_dispatch_details(data: object) -> DispatchDetails:
     )
 
 
+_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?")
+
+
 def read_user(data: object) -> User:
-    return User(login=_str(_object(data, "the user"), "login"))
+    """`GET /user`. The login goes into URLs (`/users/{login}/keys`): a GitHub login or
+    nothing."""
+    login = _str(_object(data, "the user"), "login")
+    if not _LOGIN.fullmatch(login):
+        raise Unreadable(f"login is {_shown(login)}, not a GitHub login")
+    return User(login=login)
 
 
 def read_key(data: object) -> SshKey:
@@ -316,7 +352,30 @@ def read_repository(data: object) -> Repository:
 
 def read_workflow(data: object) -> Workflow:
     workflow = _object(data, "the workflow")
-    return Workflow(id=_int(workflow, "id"), path=_str(workflow, "path"))
+    return Workflow(
+        id=_int(workflow, "id"),
+        path=_str(workflow, "path"),
+        name=_optional_str(workflow, "name") or "",
+    )
+
+
+def read_check_run(data: object) -> CheckRun:
+    check = _object(data, "the check run")
+    app = check.get("app")
+    output = check.get("output")
+    return CheckRun(
+        id=_int(check, "id"),
+        name=_str(check, "name"),
+        head_sha=_str(check, "head_sha"),
+        app_slug=None if app is None else _optional_str(_object(app, "app"), "slug"),
+        text=None if output is None else _optional_str(_object(output, "output"), "text"),
+    )
+
+
+def read_check_runs(data: object) -> list[CheckRun]:
+    """`GET /repos/{repo}/commits/{ref}/check-runs`."""
+    answer = _object(data, "the answer")
+    return _each(_list(answer, "check_runs"), "check_runs", read_check_run)
 
 
 def read_rate_limit(data: object) -> CoreRateLimit:

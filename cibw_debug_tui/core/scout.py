@@ -1,10 +1,12 @@
-"""The SSH scout: one request finds every watched session's SSH connection file."""
+"""The SSH scout: one request finds every watched session's SSH connection file (on GHES, a
+request for each session that is opening one)."""
 
 from __future__ import annotations
 
 import asyncio
 
 from cibw_debug_tui.core.budget import BEAT, SSH_OPENING, RequestBudget, on_beat
+from cibw_debug_tui.core.channels import Channel
 from cibw_debug_tui.core.connection import stage_of_artifact
 from cibw_debug_tui.core.github import GitHub, GitHubError
 from cibw_debug_tui.core.watcher import FAST, NORMAL, Watcher
@@ -18,6 +20,10 @@ class SshScout:
     together they wait their turn in the budget. The scout asks every 2 s while a session is
     setting up its SSH session (every 5 s while one merely may open one) and hands what it
     finds to that session's watcher.
+
+    A run that publishes its connections in check runs (the GHES variant, channels.py) has
+    them on its own commit, under its own name: for each session opening one, the scout asks
+    for that check run (a conditional request) while its open step runs.
     """
 
     def __init__(self, github: GitHub, budget: RequestBudget | None = None, pace: float = 1.0):
@@ -30,8 +36,12 @@ class SshScout:
         """Scout until no session is watched any more."""
         while self.watchers:
             waiting = [w for w in self.watchers if w.waits_for_ssh()]
-            for repo in {w.session.spec.repo for w in waiting}:
-                await self._look(repo, [w for w in waiting if w.session.spec.repo == repo])
+            listed = [w for w in waiting if w.channel is Channel.ARTIFACT]
+            for repo in {w.session.spec.repo for w in listed}:
+                await self._look(repo, [w for w in listed if w.session.spec.repo == repo])
+            for watcher in waiting:
+                if watcher.channel is Channel.CHECK_RUN:
+                    await watcher.read_check_runs(watcher.opening_stages())
             soon = any(w.ssh_soon() for w in waiting)
             await asyncio.sleep(on_beat((FAST if soon else NORMAL) * self.pace, BEAT * self.pace))
 

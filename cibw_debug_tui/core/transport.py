@@ -9,6 +9,15 @@ suspicious of every answer.
   meanwhile, for the dashboard to show; after the last try the error is a GitHubError in words.
 - The server's clock: every answer's `Date` header sets `server_now()`, the time by which the
   server's own timestamps (a job's start, an SSH session's end) are read.
+- Deadlines: every request, its whole answer included, has `request_deadline` seconds (a
+  server that sends one byte every few seconds gets no further than one that sends nothing);
+  a download, which may rightly take minutes, is given up when it stops making progress:
+  fewer than `stall_bytes` in `stall_after` seconds.
+- Sizes: a request for an answer that whatever ran in a job could fill (a commit's check runs)
+  takes a `limit`; the answer is read as it arrives and refused once it passes it.
+- The token goes to the API's own origin (scheme, host, port) and to no other: `TokenAuth`
+  adds it to each request for that origin, whatever URL an answer named (a next page, a
+  redirect); a next page elsewhere is not followed.
 """
 
 from __future__ import annotations
@@ -22,10 +31,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timezone
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urljoin
 
 from cibw_debug_tui import __version__
 from cibw_debug_tui.core.config import Token, web_url
 from cibw_debug_tui.core.models import Unreadable
+from cibw_debug_tui.core.origin import TokenAuth, origin_of, same_origin
 
 if TYPE_CHECKING:
     import httpx
@@ -34,6 +45,9 @@ API_VERSION = "2022-11-28"
 RETRY_STATUSES = {500, 502, 503, 504}
 RATE_WAIT_FLOOR = 1.0  # seconds
 RESET_UNREADABLE = -1.0  # a rate limit whose end the headers do not say in a number
+REQUEST_DEADLINE = 20.0  # seconds for a whole request and its answer (GitHub's own limit is 10)
+STALL_AFTER = 30.0  # a download is given up when fewer than STALL_BYTES came in this long
+STALL_BYTES = 16 * 1024
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
 T = TypeVar("T")
@@ -49,6 +63,10 @@ class GitHubError(Exception):
 
 class LostResponse(GitHubError):
     """A write was sent but no answer came back: it may or may not have happened."""
+
+
+class AnswerTooLarge(GitHubError):
+    """An answer longer than the request's `limit`, refused while it was read."""
 
 
 def cannot_read(why: object) -> str:
@@ -186,6 +204,9 @@ class Transport:
         backoff: float = 1.0,
         max_backoff: float = 30.0,
         max_rate_wait: float = 3600.0,
+        request_deadline: float = REQUEST_DEADLINE,
+        stall_after: float = STALL_AFTER,
+        stall_bytes: int = STALL_BYTES,
         on_status: Callable[[str], None] | None = None,
     ):
         self.api_url = api_url.rstrip("/")
@@ -195,16 +216,22 @@ class Transport:
             "X-GitHub-Api-Version": API_VERSION,
             "User-Agent": f"cibw-debug-tui/{__version__}",
         }
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token.value}"
         _remember_missing_sniffio()
         import httpx  # here, not at the top: the dashboard paints before paying for it
 
+        self.auth = TokenAuth(token, self.api_url) if token is not None else None
         self._client = httpx.AsyncClient(
-            base_url=self.api_url, headers=headers, timeout=timeout, follow_redirects=False
+            base_url=self.api_url,
+            headers=headers,
+            auth=self.auth,
+            timeout=timeout,
+            follow_redirects=False,
         )
         # Signed download URLs get no token.
         self._blob_client = httpx.AsyncClient(timeout=timeout, follow_redirects=True)
+        self.request_deadline = request_deadline
+        self.stall_after = stall_after
+        self.stall_bytes = stall_bytes
         self.retries = retries
         self.backoff = backoff
         self.max_backoff = max_backoff
@@ -265,16 +292,28 @@ class Transport:
         json: Any = None,
         headers: dict[str, str] | None = None,
         resend_on_lost: bool = True,
+        limit: int | None = None,
     ) -> httpx.Response:
-        """Send with retries; the final response may still be an error status."""
+        """Send with retries; the final response may still be an error status. With `limit`,
+        the answer is read as it arrives and refused (AnswerTooLarge) past `limit` bytes."""
         import httpx
 
         attempt = 0
         while True:
             try:
-                response = await self._client.request(
+                request = self._client.build_request(
                     method, url, params=params, json=json, headers=headers
                 )
+                response = await asyncio.wait_for(self._send(request, limit), self.request_deadline)
+            except (asyncio.TimeoutError, httpx.InvalidURL, httpx.DecodingError) as error:
+                why = self._no_answer(error)  # none in time, or one httpx cannot read
+                if not resend_on_lost:
+                    raise LostResponse(why) from None
+                if attempt >= self.retries:
+                    raise GitHubError(f"{why} ({attempt + 1} tries); try again later") from None
+                await self._back_off(attempt, why)
+                attempt += 1
+                continue
             except httpx.TransportError as error:
                 name = type(error).__name__
                 if not resend_on_lost and not isinstance(error, httpx.ConnectError):
@@ -327,6 +366,45 @@ class Transport:
                 self._say("")
             return response
 
+    async def _send(self, request: httpx.Request, limit: int | None) -> httpx.Response:
+        """One request and its whole answer; one over `limit` bytes is refused while it
+        arrives, never held whole (a check run's text is written by whatever ran in the job)."""
+        if limit is None:
+            return await self._client.send(request)
+        import httpx
+
+        response = await self._client.send(request, stream=True)
+        too_large = AnswerTooLarge(
+            cannot_read(f"its answer is over {limit // 1024} KB, more than it can be; not read")
+        )
+        try:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise too_large
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body.extend(chunk)
+                if len(body) > limit:
+                    raise too_large
+        finally:
+            await response.aclose()
+        kept = [
+            (key, value)
+            for key, value in response.headers.multi_items()
+            if key.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]  # the body is decoded already
+        return httpx.Response(response.status_code, headers=kept, content=bytes(body),
+                              request=request, extensions=response.extensions)  # fmt: skip
+
+    def _no_answer(self, error: Exception) -> str:
+        import httpx
+
+        if isinstance(error, asyncio.TimeoutError):  # not TimeoutError on 3.10
+            return f"no complete answer from {self.api_url} within {self.request_deadline:.0f}s"
+        if isinstance(error, httpx.InvalidURL):
+            return cannot_read("it redirects to something that is not a URL")
+        return cannot_read("its body does not decode")
+
     async def _unreadable(self, attempt: int, error: Unreadable) -> None:
         """An answer that cannot be read, like a 502: back off and ask again, or give up in
         words after the last try."""
@@ -335,10 +413,14 @@ class Transport:
         await self._back_off(attempt, cannot_read(error))
 
     async def get_json(
-        self, url: str, read: Callable[[object], T], params: dict[str, Any] | None = None
+        self,
+        url: str,
+        read: Callable[[object], T],
+        params: dict[str, Any] | None = None,
+        limit: int | None = None,
     ) -> tuple[T, bool]:
-        """GET with If-None-Match, the answer checked by `read`: (record, changed). Raises
-        GitHubError on failure."""
+        """GET with If-None-Match, the answer checked by `read`: (record, changed); an answer
+        over `limit` bytes is AnswerTooLarge. Raises GitHubError on failure."""
         key = url + "?" + "&".join(f"{k}={v}" for k, v in sorted((params or {}).items()))
         full_url = self._urls.get(key)
         if full_url is None:
@@ -347,7 +429,7 @@ class Transport:
         attempt = 0
         while True:
             headers = {"If-None-Match": cached[0]} if cached else None
-            response = await self.request("GET", full_url, headers=headers)
+            response = await self.request("GET", full_url, headers=headers, limit=limit)
             if response.status_code == 304 and cached:
                 return cached[1], False
             self._raise_for(response)
@@ -382,15 +464,81 @@ class Transport:
         read: Callable[[object], list[T]],
         params: dict[str, Any] | None = None,
     ) -> list[T]:
-        """Every page's records, each page checked by `read`, following Link rel="next"."""
+        """Every page's records, each page checked by `read`, following Link rel="next" on
+        the API's own origin (a next page elsewhere is an answer this tool cannot read)."""
         records: list[T] = []
         next_url: str | None = url
         next_params: dict[str, Any] | None = {"per_page": 100, **(params or {})}
         while next_url:
             page, response = await self.get_checked(next_url, read, next_params)
             records.extend(page)
-            next_url, next_params = parse_link_next(response.headers.get("link")), None
+            link = parse_link_next(response.headers.get("link"))
+            next_url, next_params = urljoin(str(response.url), link) if link else None, None
+            if next_url and not same_origin(next_url, self.api_url):
+                scheme, host, port = origin_of(next_url)
+                raise GitHubError(
+                    cannot_read(
+                        f"its next page is on another host ({scheme}://{host}:{port}); the "
+                        f"token goes to {self.api_url} only"
+                    )
+                )
         return records
+
+    async def open_stream(self, url: str) -> httpx.Response:
+        """A download's answer, its body still to be read (`read_body`), from a signed URL that
+        gets no token; its headers within the request deadline."""
+        import httpx
+
+        try:
+            request = self._blob_client.build_request("GET", url)
+        except httpx.InvalidURL:
+            raise GitHubError(cannot_read(f"a download link is not a URL ({url[:80]})")) from None
+        try:
+            return await asyncio.wait_for(
+                self._blob_client.send(request, stream=True), self.request_deadline
+            )
+        except asyncio.TimeoutError:
+            raise httpx.ReadTimeout("no answer within the deadline", request=request) from None
+
+    async def read_body(
+        self, response: httpx.Response, what: str, take: Callable[[bytes], None]
+    ) -> None:
+        """Hand a download's body to `take` as it arrives; GitHubError when it stalls (fewer
+        than `stall_bytes` in `stall_after` seconds): slow is fine, stuck is not. A timer
+        moved on with progress, not a deadline per chunk (that cost a tenth of the
+        throughput)."""
+        task = asyncio.current_task()
+        assert task is not None
+        loop = asyncio.get_running_loop()
+        stalled = False
+
+        def stall() -> None:
+            nonlocal stalled
+            stalled = True
+            task.cancel()
+
+        timer = loop.call_at(loop.time() + self.stall_after, stall)
+        since = 0
+        try:
+            async for chunk in response.aiter_bytes():
+                take(chunk)
+                since += len(chunk)
+                if since >= self.stall_bytes:
+                    since = 0
+                    timer.cancel()
+                    timer = loop.call_at(loop.time() + self.stall_after, stall)
+        except asyncio.CancelledError:
+            if not stalled:
+                raise
+            if sys.version_info >= (3, 11):
+                task.uncancel()
+            least = self.stall_bytes
+            amount = f"{least // 1024} KB" if least >= 1024 else f"{least} bytes"
+            raise GitHubError(
+                f"the download of {what} stalled: less than {amount} in {self.stall_after:.0f}s"
+            ) from None
+        finally:
+            timer.cancel()
 
     def _raise_for(self, response: httpx.Response) -> None:
         status = response.status_code

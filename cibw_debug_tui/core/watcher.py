@@ -12,11 +12,14 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
-from cibw_debug_tui.core import logs
+from cibw_debug_tui.core import channels, logs
 from cibw_debug_tui.core.budget import BEAT, LOOKING, ROUTINE, SSH_OPENING, RequestBudget, on_beat
+from cibw_debug_tui.core.channels import Channel
 from cibw_debug_tui.core.connection import (
+    Connection,
     ConnectionFileError,
     parse_connection_zip,
     stage_of_artifact,
@@ -31,16 +34,18 @@ from cibw_debug_tui.core.events import (
     StatusChanged,
     WatchEvent,
 )
-from cibw_debug_tui.core.github import GitHub, GitHubError
-from cibw_debug_tui.core.models import Artifact, Run, RunStatus, epoch_seconds
+from cibw_debug_tui.core.github import CONNECTION_LIMIT, AnswerTooLarge, GitHub, GitHubError
+from cibw_debug_tui.core.models import Artifact, Run, RunStatus, Step, epoch_seconds
 from cibw_debug_tui.core.session import LocalStatus, Session
 from cibw_debug_tui.core.workflow_contract import (
     AFTER_FAILURE,
     BEFORE_BUILD,
     BUILD_STEP_PREFIX,
+    OPEN_PREFIX,
     PUBLISH_PREFIX,
     SSH_SETUP_PREFIXES,
     UPLOAD_PREFIXES,
+    ssh_check_run,
     step_stage,
 )
 
@@ -67,6 +72,7 @@ class Watcher:
         pace: float = 1.0,
         now: Callable[[], float] = time.time,
         budget: RequestBudget | None = None,
+        tmate_hosts: tuple[str, ...] = (),
     ):
         self.now = now  # the clock sessions are timed by (the simulator's, in the demo)
         self.pace = pace  # scales every interval; tests and the fast demo clock use < 1
@@ -74,10 +80,16 @@ class Watcher:
         self.session = session
         self.on_event = on_event or (lambda event: None)
         self.log_dir = log_dir
+        self.tmate_hosts = tmate_hosts  # self-hosted tmate servers trusted besides tmate.io
         self.selected = False
         self.interval = FAST
         self._wake = asyncio.Event()
         self._fetched: set[int] = set()  # artifact ids already read as connection files
+        # Where the run publishes its SSH connections (channels.py): known for GHES at once,
+        # else from the run's workflow; the check runs are on the run's commit.
+        self.channel = channels.channel_for(github.api_url)
+        self.head_sha = ""
+        self._asking: set[str] = set()  # stages whose check run is being read
         self._explain_tries = 0  # of the failed job's log
         self._build_log_tries = 0  # of the build log artifact
         self.budget = budget
@@ -193,6 +205,8 @@ class Watcher:
                 self._emit(ArtifactsChanged(s.id, artifacts))
                 changed = True
         await self._read_connections()
+        if self.channel is Channel.CHECK_RUN:  # what the scout has not brought yet
+            await self._read_published_check_runs()
         if s.failure is None:
             await self._explain_failure()
         s.checked_at = self.now()
@@ -200,6 +214,8 @@ class Watcher:
 
     def _take_run(self, run: Run, run_changed: bool) -> bool:
         s = self.session
+        self.channel = channels.channel_for(self.github.api_url, run["name"])
+        self.head_sha = run["head_sha"] or self.head_sha
         if not run_changed:
             return False
         attempt = run["run_attempt"]
@@ -231,6 +247,7 @@ class Watcher:
             if step["name"].startswith(UPLOADING)
             and step.get("status") == "completed"
             and step.get("conclusion") != "skipped"
+            and not (self.channel is Channel.CHECK_RUN and step["name"].startswith(PUBLISH_PREFIX))
         )
 
     def _scouted(self, step_name: str) -> bool:
@@ -270,6 +287,7 @@ class Watcher:
         await self._read_connections()
 
     async def _read_connections(self) -> None:
+        """The connection files among the run's artifacts (the artifact channel)."""
         s = self.session
         for artifact in list(s.artifacts):
             stage = stage_of_artifact(artifact["name"])
@@ -281,17 +299,90 @@ class Watcher:
             self._fetched.add(artifact["id"])
             try:
                 blob = await self.github.artifact_bytes(s.spec.repo, artifact["id"])
-                connection = parse_connection_zip(blob)
-            except ConnectionFileError as error:
-                s.connection_errors[stage] = str(error)
-                self._emit(SshUnreadable(s.id, stage, str(error)))
-                continue
             except GitHubError as error:
                 self._fetched.discard(artifact["id"])  # try again on the next round
                 self._note(f"could not read the SSH connection yet: {error}")
                 continue
-            s.connections[stage] = connection
-            self._emit(SshConnectionRead(s.id, connection))
+            self._take_connection(stage, partial(parse_connection_zip, blob, self.tmate_hosts))
+
+    async def read_check_runs(self, stages: list[str]) -> None:
+        """The connection files of `stages` in their check runs (the check-run channel), each
+        asked for with a conditional request until it is there."""
+        s = self.session
+        for stage in stages:
+            if not self.head_sha or stage in self._asking:
+                continue
+            self._asking.add(stage)
+            run_id, name = s.run_id or 0, ssh_check_run(s.run_id or 0, stage, s.attempt)
+            try:
+                await self._spend(1, SSH_OPENING)
+                found, _ = await self.github.commit_check_runs(s.spec.repo, self.head_sha, name)
+            except AnswerTooLarge:  # made by something in the job: it will not shrink
+                kb = CONNECTION_LIMIT // 1024
+                self._unreadable(stage, f"the check runs for this SSH session are over {kb} KB, "
+                                 "where the workflow writes a few: not read")  # fmt: skip
+                continue
+            except GitHubError as error:
+                self._note(f"could not read the SSH connection yet: {error}")
+                continue
+            finally:
+                self._asking.discard(stage)
+            if stage not in s.connections and stage not in s.connection_errors:
+                read = partial(channels.connection_in, found, run_id, stage, s.attempt,
+                               self.head_sha, self.tmate_hosts)  # fmt: skip
+                self._take_connection(stage, read)
+
+    async def _read_published_check_runs(self) -> None:
+        """Each connection whose publish step has ended: read, or why it never will be."""
+        published = self._steps_reached(PUBLISH_PREFIX)
+        for stage, step in published.items():
+            if step.get("status") == "completed" and step.get("conclusion") == "failure":
+                self._unreadable(stage, f"the run could not publish it: its step {step['name']!r} "
+                                 "failed (the job's log says why)")  # fmt: skip
+        await self.read_check_runs([s for s, step in published.items()
+                                    if step.get("status") == "completed"])  # fmt: skip
+
+    def _take_connection(self, stage: str, read: Callable[[], Connection | None]) -> None:
+        """A connection file of `stage`, from either channel: read and told, or why not
+        (nothing while there is none yet)."""
+        try:
+            connection = read()
+        except ConnectionFileError as error:
+            self._unreadable(stage, str(error))
+            return
+        if connection is not None:
+            self.session.connections[stage] = connection
+            self._emit(SshConnectionRead(self.session.id, connection))
+
+    def _unreadable(self, stage: str, why: str) -> None:
+        if stage not in self.session.connection_errors:
+            self.session.connection_errors[stage] = why
+            self._emit(SshUnreadable(self.session.id, stage, why))
+
+    def _steps_reached(self, prefix: str) -> dict[str, Step]:
+        """The `prefix` steps (the open or publish step) of this attempt's SSH stages that have
+        started, by stage, for the stages whose connection is not read yet."""
+        s = self.session
+        done = set(s.connections) | set(s.connection_errors)
+        reached: dict[str, Step] = {}
+        for job in s.jobs:
+            if (job.get("run_attempt") or s.attempt) != s.attempt:
+                continue
+            for step in job.get("steps") or []:
+                stage = step_stage(step["name"])
+                if (
+                    stage is not None
+                    and stage not in done
+                    and step["name"].startswith(prefix)
+                    and step.get("status") in ("in_progress", "completed")
+                    and step.get("conclusion") != "skipped"
+                ):
+                    reached[stage] = step
+        return reached
+
+    def opening_stages(self) -> list[str]:
+        """The stages whose session is being opened now or was (for the scout)."""
+        return list(self._steps_reached(OPEN_PREFIX))
 
     async def _explain_failure(self) -> None:
         """Read and explain the failed build's log: the build log artifact as soon as it is

@@ -136,6 +136,23 @@ def connection_file(stage: str) -> str:
     return f"connection-{stage}.json"
 
 
+# -- the GitHub Enterprise Server variant ----------------------------------------------------
+# GHES refuses upload-artifact v4+ and lists v3's artifacts only once a run has completed, so
+# its variant (written by scripts/generate_workflow.py from the workflow) publishes each
+# connection file in a check run on the run's commit instead, which a client reads at once.
+
+GITHUB_COM, GHES = "github.com", "ghes"  # the variants, by the server each is for
+GHES_WORKFLOW_FILE = "cibuildwheel-debug-ghes.yml"  # as bundled; installed as WORKFLOW_FILE
+GHES_WORKFLOW_TITLE = f"{WORKFLOW_TITLE} (GHES)"
+SSH_CHECK_RUN_PREFIX = "cibw-debug-ssh "
+CHECK_RUN_JSON = ("```json\n", "\n```")  # around the connection file in the output's text
+
+
+def ssh_check_run(run_id: int | str, stage: str, attempt: int | str) -> str:
+    """The check run the GHES variant publishes the `stage` connection of a run attempt in."""
+    return f"{SSH_CHECK_RUN_PREFIX}{run_id} {stage} attempt {attempt}"
+
+
 # -- checking a dispatch, as the validate step does ------------------------------------------
 
 # Settings the workflow sets itself (to build one identifier, verbosely); a platform's own

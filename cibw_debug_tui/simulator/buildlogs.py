@@ -86,11 +86,18 @@ def failure_for(os: str, build: str) -> str:
 
 def job_log(start: datetime, steps: list[tuple[str, list[str]]]) -> str:
     """A job log as GitHub serves it: a timestamp on every line, a group per step."""
-    lines: list[str] = []
+    return "".join(step_logs(start, steps))
+
+
+def step_logs(start: datetime, steps: list[tuple[str, list[str]]]) -> list[str]:
+    """Each step's part of the job log, in order (a run's log archive has one file per step)."""
+    parts: list[str] = []
     moment = start
     for name, body in steps:
+        lines = []
         for text in (f"##[group]Run {name}", *body, "##[endgroup]"):
             stamp = moment.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
-            lines.append(f"{stamp} {text}")
+            lines.append(f"{stamp} {text}\n")
             moment += timedelta(milliseconds=37)
-    return "\n".join(lines) + "\n"
+        parts.append("".join(lines))
+    return parts

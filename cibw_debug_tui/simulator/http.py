@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from cibw_debug_tui.simulator import published, routes
-from cibw_debug_tui.simulator.routes import Reply, Request, error
+from cibw_debug_tui.simulator.request import Reply, Request, error, origin
 from cibw_debug_tui.simulator.state import RateLimited, SimulatedGitHub
 
 _WEB_PAGE = re.compile(
@@ -69,6 +69,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._handle("POST")
 
+    def do_PATCH(self) -> None:
+        self._handle("PATCH")
+
     def do_DELETE(self) -> None:
         self._handle("DELETE")
 
@@ -107,7 +110,9 @@ class Handler(BaseHTTPRequestHandler):
         raw_body = self._read_body()
         url = urlsplit(self.path)
         path = url.path
-        req = Request(self.sim, method, path, parse_qs(url.query), self.headers, raw_body, path)
+        asked = origin(self.path, self.headers, self.sim.base_url)
+        query = parse_qs(url.query)
+        req = Request(self.sim, method, path, query, self.headers, raw_body, path, asked)
         web = _WEB_PAGE.fullmatch(path)
         try:
             if web and method == "GET":
@@ -195,10 +200,16 @@ class Handler(BaseHTTPRequestHandler):
             raise Reply(410 if why == "expired" else 403, f"<Error>{why}</Error>".encode())
         with sim.lock:
             if kind == "artifact":
-                artifact = routes.find_artifact(sim, ident)
-                if artifact is None:
+                found = routes.find_artifact(sim, ident)
+                if found is None:
                     raise Reply(404, b"<Error>BlobNotFound</Error>")
-                data = artifact.content
+                data = found[1].content
+                ctype = "application/zip"
+            elif kind == "runlog":
+                run = sim.runs.get(ident)
+                if run is None:
+                    raise Reply(404, b"<Error>BlobNotFound</Error>")
+                data = published.run_logs_zip(run, sim.clock.now())
                 ctype = "application/zip"
             else:
                 run, job = routes.find_job(sim, ident)

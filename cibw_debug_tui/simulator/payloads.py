@@ -12,7 +12,10 @@ from cibw_debug_tui.core.workflow_contract import WORKFLOW_PATH, WORKFLOW_TITLE
 if TYPE_CHECKING:
     from cibw_debug_tui.simulator.published import Artifact
     from cibw_debug_tui.simulator.runs import Run
+    from cibw_debug_tui.simulator.state import CheckRun
     from cibw_debug_tui.simulator.steps import Job, Step
+
+ACTIONS_APP_ID = 15368  # the GitHub Actions app: its jobs and its token's check runs are its
 
 _REPO_URLS = (
     "archive_url/{archive_format}{/ref}",
@@ -176,12 +179,12 @@ def repository(api: str, web: str, full_name: str, full: bool = False) -> dict:
     return data
 
 
-def workflow(api: str, web: str, full_name: str, path: str) -> dict:
+def workflow(api: str, web: str, full_name: str, path: str, title: str = WORKFLOW_TITLE) -> dict:
     wid = number_for(f"workflow:{full_name}:{path}")
     return {
         "id": wid,
         "node_id": node_id("W", wid),
-        "name": WORKFLOW_TITLE,
+        "name": title,
         "path": path,
         "state": "active",
         "created_at": "2026-01-01T00:00:00Z",
@@ -209,7 +212,7 @@ def head_commit(sha: str, when: datetime) -> dict:
 
 def run(api: str, web: str, found: Run, now: float) -> dict[str, Any]:
     status, conclusion = found.status(now)
-    wf = workflow(api, web, found.repo, WORKFLOW_PATH)
+    wf = workflow(api, web, found.repo, WORKFLOW_PATH, found.title)
     base = f"{api}/repos/{found.repo}/actions/runs/{found.id}"
     created = found.clock.moment(found.created)
     updated = found.clock.moment(found.last_change(now))
@@ -312,7 +315,7 @@ def job(api: str, web: str, found_run: Run, found: Job, now: float) -> dict[str,
         "node_id": node_id("CR", found.id),
         "head_sha": found_run.head_sha,
         "head_branch": found_run.ref,
-        "workflow_name": WORKFLOW_TITLE,
+        "workflow_name": found_run.title,
         "url": f"{api}/repos/{repo}/actions/jobs/{found.id}",
         "html_url": f"{web}/{repo}/actions/runs/{run_id}/job/{found.id}",
         "status": status,
@@ -355,4 +358,70 @@ def artifact(api: str, found_run: Run, found: Artifact) -> dict[str, Any]:
             "head_branch": found_run.ref,
             "head_sha": found_run.head_sha,
         },
+    }
+
+
+# -- check runs --------------------------------------------------------------------------------
+
+
+def actions_app(api: str, web: str) -> dict[str, Any]:
+    """The GitHub Actions app, which owns a run's jobs and the check runs its token makes."""
+    return {
+        "id": ACTIONS_APP_ID,
+        "slug": "github-actions",
+        "node_id": "MDM6QXBwMTUzNjg=",
+        "owner": user(api, web, "github") | {"type": "Organization"},
+        "name": "GitHub Actions",
+        "description": "Automate your workflow from idea to production",
+        "external_url": "https://help.github.com/en/actions",
+        "html_url": f"{web}/apps/github-actions",
+        "created_at": "2018-07-30T09:30:17Z",
+        "updated_at": "2024-04-10T20:33:16Z",
+        "permissions": {"actions": "write", "checks": "write", "metadata": "read"},
+        "events": ["check_run", "check_suite", "push", "workflow_dispatch"],
+    }
+
+
+def check_run(api: str, web: str, found: CheckRun) -> dict[str, Any]:
+    url = f"{api}/repos/{found.repo}/check-runs/{found.id}"
+    page = f"{web}/{found.page or f'{found.repo}/runs/{found.id}'}"
+    return {
+        "id": found.id,
+        "head_sha": found.head_sha,
+        "node_id": node_id("CR", found.id),
+        "external_id": found.external_id,
+        "url": url,
+        "html_url": page,
+        "details_url": found.details_url or page,
+        "status": found.status,
+        "conclusion": found.conclusion,
+        "started_at": found.started_at,
+        "completed_at": found.completed_at,
+        "output": {
+            "title": found.title,
+            "summary": found.summary,
+            "text": found.text,
+            "annotations_count": len(found.annotations),
+            "annotations_url": f"{url}/annotations",
+        },
+        "name": found.name,
+        "check_suite": {"id": found.suite or number_for(f"suite:{found.repo}:{found.head_sha}")},
+        "app": actions_app(api, web),
+        "pull_requests": [],
+    }
+
+
+def annotation(web: str, found: CheckRun, given: dict[str, Any]) -> dict[str, Any]:
+    path = given["path"]
+    return {
+        "path": path,
+        "blob_href": f"{web}/{found.repo}/blob/{found.head_sha}/{path}",
+        "start_line": given["start_line"],
+        "end_line": given["end_line"],
+        "start_column": given.get("start_column"),
+        "end_column": given.get("end_column"),
+        "annotation_level": given["annotation_level"],
+        "title": given.get("title", ""),
+        "message": given["message"],
+        "raw_details": given.get("raw_details", ""),
     }

@@ -1,8 +1,11 @@
 """What a simulated run publishes, as the bundled workflow would: its artifacts (SSH connection
-files, the build log right after a failed build, the logs, the wheel) and its jobs' logs.
+files, the build log right after a failed build, the logs, the wheel), the check runs that
+hold its SSH connection files in the GHES variant, and its jobs' logs.
 
-Each artifact appears when the step that uploads it ends on the run's plan (runs.py); its
-content is made once and kept, so downloads and digests stay the same.
+Each artifact appears when the step that uploads it ends on the run's plan (runs.py), unless
+the server refuses that upload-artifact (GHES refuses v4+, github.com v3); GHES lists v3's
+artifacts only once the run has completed. An artifact's content is made once and kept, so
+downloads and digests stay the same.
 """
 
 from __future__ import annotations
@@ -10,10 +13,11 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import random
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +26,7 @@ from cibw_debug_tui.simulator import buildlogs
 
 if TYPE_CHECKING:
     from cibw_debug_tui.simulator.runs import Run
-    from cibw_debug_tui.simulator.steps import Job
+    from cibw_debug_tui.simulator.steps import Job, Step
 
 RUNNER_OS = {"linux": "Linux", "macos": "macOS", "windows": "Windows"}
 STAMP = "%Y-%m-%dT%H:%M:%SZ"
@@ -37,49 +41,105 @@ class Artifact:
     expired: bool = False
 
 
+@dataclass
+class CheckRun:
+    """A check run made through the API (`POST .../check-runs`); checks.py shows a run's jobs
+    as check runs too, as GitHub does, and a GHES-variant run makes one per SSH connection
+    (connection_checks)."""
+
+    id: int
+    repo: str
+    head_sha: str
+    name: str
+    status: str = "queued"
+    conclusion: str | None = None
+    started_at: str | None = None  # as GitHub shows them: YYYY-MM-DDTHH:MM:SSZ
+    completed_at: str | None = None
+    title: str | None = None
+    summary: str | None = None
+    text: str | None = None
+    annotations: list[dict[str, Any]] = field(default_factory=list)
+    external_id: str | None = ""
+    details_url: str | None = None
+    page: str = ""  # its web page, under the web host; the check run's own page by default
+    suite: int = 0  # its check suite's id: a run's, for its jobs; else one per commit
+
+
 def artifacts(run: Run, now: float) -> list[Artifact]:
     """The run's artifacts uploaded by `now` (this attempt's, plus earlier attempts')."""
     run.plan()
     found = list(run.old_artifacts)
     attempt = run.attempt
     ident = run.combo.identifier or "invalid"
+    # GHES lists the artifacts of upload-artifact v3 (its variant's) once the run has completed.
+    listed_from = (run.end() or math.inf) if run.variant == contract.GHES else 0.0
 
-    def add(kind: str, name: str, end: float | None, make: Callable[[], bytes]) -> None:
-        if end is not None and end <= now:
-            found.append(Artifact(run.artifact_id[kind], name, end, _cached(run, name, make)))
+    def add(kind: str, name: str, step: Step | None, make: Callable[[], bytes]) -> None:
+        if step is None or step.end is None or step.conclusion == "failure":
+            return  # not run (yet), or refused by the server
+        if max(step.end, listed_from) <= now:
+            found.append(Artifact(run.artifact_id[kind], name, step.end, _cached(run, name, make)))
 
-    for stage in contract.STAGES:
-        publish = run.step("publish", stage)
-        add(
-            f"ssh-{stage}",
-            contract.ssh_artifact(stage, attempt),
-            publish.end if publish else None,
-            partial(_connection_zip, run, stage),
-        )
+    if run.variant == contract.GITHUB_COM:  # the GHES variant makes check runs instead
+        for stage in contract.STAGES:
+            add(
+                f"ssh-{stage}",
+                contract.ssh_artifact(stage, attempt),
+                run.step("publish", stage),
+                partial(_connection_zip, run, stage),
+            )
     # Published right after a failed build, before the after-failure session.
-    buildlog = run.step("publish-buildlog")
     add(
         "buildlog",
         contract.buildlog_artifact(attempt),
-        buildlog.end if buildlog else None,
+        run.step("publish-buildlog"),
         lambda: _zip({contract.BUILD_LOG_FILE: build_log(run).encode()}),
     )
-    logs = run.step("upload-logs")
-    add(
-        "logs",
-        contract.logs_artifact(ident, attempt),
-        logs.end if logs else None,
-        partial(_logs_zip, run),
-    )
-    wheels, build = run.step("upload-wheels"), run.step("build")
-    if wheels and build and build.conclusion == "success":
+    add("logs", contract.logs_artifact(ident, attempt), run.step("upload-logs"),
+        partial(_logs_zip, run))  # fmt: skip
+    build = run.step("build")
+    if build and build.conclusion == "success":
         python, platform = ident.split("-", 1)
         wheel = f"pkg-1.0-{python}-{python}-{platform}.whl"
         add(
             "wheels",
             contract.wheels_artifact(ident, attempt),
-            wheels.end,
+            run.step("upload-wheels"),
             lambda: _zip({wheel: stand_in_wheel(ident)}),  # made once, when first listed
+        )
+    return found
+
+
+def connection_checks(run: Run, now: float) -> list[CheckRun]:
+    """The check runs a GHES-variant run has made by `now`: one per SSH session (refused and
+    failed ones too), holding its connection file, as the variant's publish step makes them."""
+    found = list(run.old_checks)
+    if run.variant != contract.GHES:
+        return found
+    start, end = contract.CHECK_RUN_JSON
+    for index, stage in enumerate(contract.STAGES):
+        publish = run.step("publish", stage)
+        if publish is None or publish.end is None or publish.end > now:
+            continue
+        data = connection_json(run, stage)
+        at = run.clock.moment(publish.end).strftime(STAMP)
+        found.append(
+            CheckRun(
+                run.debug.id + 1 + index,  # after the jobs' ids, which check runs share
+                run.repo,
+                run.head_sha,
+                contract.ssh_check_run(run.id, stage, run.attempt),
+                status="completed",
+                conclusion="neutral",
+                started_at=at,
+                completed_at=at,
+                title=f"SSH session {data['status']} ({stage})",
+                summary=data["message"],
+                text=start + json.dumps(data, indent=2) + end,
+                external_id="",
+                page=f"{run.repo}/actions/runs/{run.id}",
+                suite=run.id + 7,
+            )
         )
     return found
 
@@ -133,8 +193,27 @@ def build_log(run: Run) -> str:
 
 def job_log(run: Run, job: Job) -> str:
     """A job's log as GitHub serves it once the job is done: each step that ran, in a group."""
-    steps: list[tuple[str, list[str]]] = []
-    for step in job.steps:
+    return "".join(text for _, _, text in _step_logs(run, job))
+
+
+def run_logs_zip(run: Run, now: float) -> bytes:
+    """A run's log archive as GitHub serves it (and `gh run view --log` reads it): each job's
+    whole log as `N_JOB.txt`, and each step's part as `JOB/NUMBER_STEP.txt`."""
+    files: dict[str, bytes] = {}
+    jobs = [job for job in (run.validate, run.debug) if job.start is not None and job.start <= now]
+    for index, job in enumerate(jobs):
+        folder = _file_name(job.name)
+        parts = _step_logs(run, job)
+        files[f"{index}_{folder}.txt"] = "".join(text for _, _, text in parts).encode()
+        for number, name, text in parts:
+            files[f"{folder}/{number}_{_file_name(name)}.txt"] = text.encode()
+    return _zip(files)
+
+
+def _step_logs(run: Run, job: Job) -> list[tuple[int, str, str]]:
+    """(step number, step name, its part of the log) for each step of `job` that ran."""
+    steps: list[tuple[int, str, list[str]]] = []
+    for number, step in enumerate(job.steps, 1):
         if step.start is None:
             continue
         body: list[str] = []
@@ -147,8 +226,15 @@ def job_log(run: Run, job: Job) -> str:
             body = build_log(run).splitlines()
         if step.conclusion == "failure":
             body.append("##[error]Process completed with exit code 1.")
-        steps.append((step.name, body))
-    return buildlogs.job_log(run.clock.moment(job.start or run.created), steps)
+        steps.append((number, step.name, body))
+    start = run.clock.moment(job.start or run.created)
+    texts = buildlogs.step_logs(start, [(name, body) for _, name, body in steps])
+    return [(number, name, text) for (number, name, _), text in zip(steps, texts, strict=True)]
+
+
+def _file_name(name: str) -> str:
+    """A job's or step's name as a file name in the log archive: no path separators."""
+    return "".join(c for c in name if c not in '/\\:*?"<>|').strip()[:100] or "step"
 
 
 def stand_in_wheel(identifier: str, size: int = 2 * 1024 * 1024) -> bytes:

@@ -7,105 +7,21 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from email.message import Message
-from typing import Any
-from urllib.parse import urlencode
 
 from cibw_debug_tui.core.workflow_contract import WORKFLOW_FILE, WORKFLOW_PATH
-from cibw_debug_tui.simulator import SCENARIOS, payloads, published
+from cibw_debug_tui.simulator import SCENARIOS, checks, payloads, published
 from cibw_debug_tui.simulator.published import Artifact
-from cibw_debug_tui.simulator.runs import Run, check_inputs
+from cibw_debug_tui.simulator.request import Answer, Request, error
+from cibw_debug_tui.simulator.runs import Run, check_inputs, commit_of
 from cibw_debug_tui.simulator.state import SimulatedGitHub
 from cibw_debug_tui.simulator.steps import Job
 
-DOCS = "https://docs.github.com/rest"
 GHES_MAX_INPUTS = 10
 SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDemoKeyOfTheSimulatedUser0000000000000"
 
-Answer = tuple[int, Any, dict[str, Any] | None]
-
-
-class Reply(Exception):
-    """Raised to answer at once."""
-
-    def __init__(self, status: int, body: Any = None, headers: dict[str, Any] | None = None):
-        self.status, self.body, self.headers = status, body, headers or {}
-
-
-def error(status: int, message: str) -> Reply:
-    return Reply(status, {"message": message, "documentation_url": DOCS, "status": str(status)})
-
-
-@dataclass
-class Request:
-    """One request to answer."""
-
-    sim: SimulatedGitHub
-    method: str
-    path: str  # the API's path (without GHES's /api/v3)
-    query: dict[str, list[str]]
-    headers: Message
-    raw_body: bytes
-    full_path: str  # as requested, for Link headers
-
-    def body(self) -> Any:
-        import json
-
-        if not self.raw_body:
-            return None
-        try:
-            return json.loads(self.raw_body)
-        except ValueError:
-            raise error(400, "Problems parsing JSON") from None
-
-    def token(self) -> str:
-        auth = self.headers.get("Authorization", "")
-        scheme, _, token = auth.partition(" ")
-        if scheme.lower() not in ("bearer", "token") or not token.strip():
-            raise error(401, "Requires authentication")
-        token = token.strip()
-        if token in self.sim.revoked or token.startswith("revoked"):
-            raise error(401, "Bad credentials")
-        return token
-
-    @property
-    def urls(self) -> tuple[str, str]:
-        return self.sim.api_url, self.sim.base_url
-
-    def page(self) -> tuple[int, int]:
-        try:
-            page = max(1, int(self.query.get("page", ["1"])[0]))
-            per_page = min(100, max(1, int(self.query.get("per_page", ["30"])[0])))
-        except ValueError:
-            raise error(422, "Invalid page or per_page") from None
-        return page, per_page
-
-    def link(self, page: int, per_page: int, total: int) -> dict[str, Any]:
-        last = max(1, -(-total // per_page))
-        if last <= 1:
-            return {}
-
-        def page_url(n: int) -> str:
-            params = {k: v[0] for k, v in self.query.items()} | {"page": n, "per_page": per_page}
-            return f"{self.sim.base_url}{self.full_path}?{urlencode(params)}"
-
-        links = []
-        if page < last:
-            links += [f'<{page_url(page + 1)}>; rel="next"', f'<{page_url(last)}>; rel="last"']
-        if page > 1:
-            links += [f'<{page_url(1)}>; rel="first"', f'<{page_url(page - 1)}>; rel="prev"']
-        return {"Link": ", ".join(links)}
-
 
 # -- finding things --------------------------------------------------------------------------
-
-
-def _repo(req: Request, repo: str) -> str:
-    if repo in req.sim.missing_repos:
-        raise error(404, "Not Found")
-    return repo
 
 
 def _run(req: Request, repo: str, run_id: str) -> Run:
@@ -115,27 +31,32 @@ def _run(req: Request, repo: str, run_id: str) -> Run:
     return run
 
 
-def find_artifact(sim: SimulatedGitHub, artifact_id: int) -> Artifact | None:
+def find_artifact(sim: SimulatedGitHub, artifact_id: int) -> tuple[Run, Artifact] | None:
     now = sim.clock.now()
     for run in sim.runs.values():
         for artifact in published.artifacts(run, now):
             if artifact.id == artifact_id:
                 artifact.expired = artifact_id in run.expired_ids
-                return artifact
+                return run, artifact
     return None
 
 
+def _artifact(req: Request, repo: str, artifact_id: str) -> tuple[Run, Artifact]:
+    found = find_artifact(req.sim, int(artifact_id))
+    if found is None or found[0].repo != req.repo(repo):
+        raise error(404, "Not Found")
+    return found
+
+
 def find_job(sim: SimulatedGitHub, job_id: int) -> tuple[Run, Job]:
-    for run in sim.runs.values():
-        run.plan()
-        for job in (run.validate, run.debug):
-            if job.id == job_id:
-                return run, job
-    raise error(404, "Not Found")
+    found = sim.find_job(job_id)
+    if found is None:
+        raise error(404, "Not Found")
+    return found
 
 
 def _workflow_exists(req: Request, repo: str, wf: str) -> None:
-    _repo(req, repo)
+    req.repo(repo)
     names = {
         WORKFLOW_FILE,
         str(payloads.number_for(f"workflow:{repo}:{WORKFLOW_PATH}")),
@@ -173,13 +94,28 @@ def get_rate_limit(req: Request) -> Answer:
 
 def get_repo(req: Request, repo: str) -> Answer:
     api, web = req.urls
-    return 200, payloads.repository(api, web, _repo(req, repo), full=True), None
+    return 200, payloads.repository(api, web, req.repo(repo), full=True), None
+
+
+def get_workflows(req: Request, repo: str) -> Answer:
+    """The repository's workflows: the debug workflow, where the repository has it."""
+    req.repo(repo)
+    api, web = req.urls
+    found = [] if repo in req.sim.repos_without_workflow else [WORKFLOW_PATH]
+    chosen, links = req.paginate(found)
+    body = {
+        "total_count": len(found),
+        "workflows": [
+            payloads.workflow(api, web, repo, path, req.sim.workflow_title) for path in chosen
+        ],
+    }
+    return 200, body, links
 
 
 def get_workflow(req: Request, repo: str, wf: str) -> Answer:
     _workflow_exists(req, repo, wf)
     api, web = req.urls
-    return 200, payloads.workflow(api, web, repo, WORKFLOW_PATH), None
+    return 200, payloads.workflow(api, web, repo, WORKFLOW_PATH, req.sim.workflow_title), None
 
 
 def post_dispatch(req: Request, repo: str, wf: str) -> Answer:
@@ -193,7 +129,7 @@ def post_dispatch(req: Request, repo: str, wf: str) -> Answer:
     raw_inputs = body.get("inputs") or {}
     if ghes and isinstance(raw_inputs, dict) and len(raw_inputs) > GHES_MAX_INPUTS:
         raise error(422, f"you may only define up to {GHES_MAX_INPUTS} `inputs`")
-    if body["ref"] not in ("main", "develop") and not body["ref"].startswith("v"):
+    if commit_of(repo, body["ref"]) is None:
         raise error(422, f"No ref found for: {body['ref']}")
     inputs, why = check_inputs(raw_inputs)
     if why or inputs is None:
@@ -217,7 +153,7 @@ def get_runs(req: Request, repo: str, wf: str | None = None) -> Answer:
     if wf is not None:
         _workflow_exists(req, repo, wf)
     else:
-        _repo(req, repo)
+        req.repo(repo)
     sim = req.sim
     now = sim.clock.now()
     event = req.query.get("event", [None])[0]
@@ -239,25 +175,24 @@ def get_runs(req: Request, repo: str, wf: str | None = None) -> Answer:
             and (event in (None, "workflow_dispatch"))
             and (since is None or r.clock.moment(r.created) >= since)
         ]
-        page, per_page = req.page()
-        chosen = runs[(page - 1) * per_page : page * per_page]
+        chosen, links = req.paginate(runs)
         body = {
             "total_count": len(runs),
             "workflow_runs": [payloads.run(api, web, r, now) for r in chosen],
         }
-    return 200, body, req.link(page, per_page, len(runs))
+    return 200, body, links
 
 
 def get_run(req: Request, repo: str, run: str) -> Answer:
     api, web = req.urls
     with req.sim.lock:
-        found = _run(req, _repo(req, repo), run)
+        found = _run(req, req.repo(repo), run)
         return 200, payloads.run(api, web, found, req.sim.clock.now()), None
 
 
 def delete_run(req: Request, repo: str, run: str) -> Answer:
     with req.sim.lock:
-        found = _run(req, _repo(req, repo), run)
+        found = _run(req, req.repo(repo), run)
         req.sim.runs.pop(found.id, None)
     return 204, None, None
 
@@ -265,70 +200,90 @@ def delete_run(req: Request, repo: str, run: str) -> Answer:
 def get_jobs(req: Request, repo: str, run: str) -> Answer:
     api, web = req.urls
     with req.sim.lock:
-        found = _run(req, _repo(req, repo), run)
+        found = _run(req, req.repo(repo), run)
         now = req.sim.clock.now()
-        found.plan()
-        jobs = [payloads.job(api, web, found, found.validate, now)]
-        if found.validate.end is not None and now >= found.validate.end:
-            jobs.append(payloads.job(api, web, found, found.debug, now))
-    return 200, {"total_count": len(jobs), "jobs": jobs}, None
+        jobs = found.jobs(now)
+        chosen, links = req.paginate(jobs)
+        body = {
+            "total_count": len(jobs),
+            "jobs": [payloads.job(api, web, found, job, now) for job in chosen],
+        }
+    return 200, body, links
 
 
 def get_artifacts(req: Request, repo: str, run: str) -> Answer:
     api, _ = req.urls
     with req.sim.lock:
-        found = _run(req, _repo(req, repo), run)
+        found = _run(req, req.repo(repo), run)
         artifacts = published.artifacts(found, req.sim.clock.now())
-        page, per_page = req.page()
-        chosen = artifacts[(page - 1) * per_page : page * per_page]
+        chosen, links = req.paginate(artifacts)
         body = {
             "total_count": len(artifacts),
             "artifacts": [payloads.artifact(api, found, a) for a in chosen],
         }
-    return 200, body, req.link(page, per_page, len(artifacts))
+    return 200, body, links
 
 
 def get_repo_artifacts(req: Request, repo: str) -> Answer:
     """Every run's artifacts in the repository, newest first, as GitHub lists them."""
     api, _ = req.urls
     with req.sim.lock:
-        _repo(req, repo)
+        req.repo(repo)
         now = req.sim.clock.now()
         found = [(run, a) for run in req.sim.runs.values() if run.repo == repo
                  for a in published.artifacts(run, now)]  # fmt: skip
         found.sort(key=lambda pair: (pair[1].created, pair[1].id), reverse=True)
-        page, per_page = req.page()
-        chosen = found[(page - 1) * per_page : page * per_page]
+        chosen, links = req.paginate(found)
         body = {
             "total_count": len(found),
             "artifacts": [payloads.artifact(api, run, a) for run, a in chosen],
         }
-    return 200, body, req.link(page, per_page, len(found))
+    return 200, body, links
+
+
+def get_artifact(req: Request, repo: str, artifact: str) -> Answer:
+    api, _ = req.urls
+    with req.sim.lock:
+        return 200, payloads.artifact(api, *_artifact(req, repo, artifact)), None
 
 
 def get_artifact_zip(req: Request, repo: str, artifact: str) -> Answer:
     with req.sim.lock:
-        _repo(req, repo)
-        found = find_artifact(req.sim, int(artifact))
-        if found is None:
-            raise error(404, "Not Found")
+        _, found = _artifact(req, repo, artifact)
         if found.expired:
             raise error(410, "Artifact has expired")
-    return 302, None, {"Location": req.sim.sign("artifact", found.id)}
+    return 302, None, {"Location": req.sim.sign("artifact", found.id, req.origin)}
+
+
+def get_job(req: Request, repo: str, job: str) -> Answer:
+    api, web = req.urls
+    with req.sim.lock:
+        run, found = find_job(req.sim, int(job))
+        if run.repo != req.repo(repo):
+            raise error(404, "Not Found")
+        return 200, payloads.job(api, web, run, found, req.sim.clock.now()), None
 
 
 def get_job_logs(req: Request, repo: str, job: str) -> Answer:
     with req.sim.lock:
-        _repo(req, repo)
+        req.repo(repo)
         _, found = find_job(req.sim, int(job))
         if found.end is None or req.sim.clock.now() < found.end:
             raise error(404, "Not Found")  # GitHub serves logs only once the job is done
-    return 302, None, {"Location": req.sim.sign("log", found.id)}
+    return 302, None, {"Location": req.sim.sign("log", found.id, req.origin)}
+
+
+def get_run_logs(req: Request, repo: str, run: str) -> Answer:
+    with req.sim.lock:
+        found = _run(req, req.repo(repo), run)
+        if found.status(req.sim.clock.now())[0] != "completed":
+            raise error(404, "Not Found")  # as for a job's logs: once the run is done
+    return 302, None, {"Location": req.sim.sign("runlog", found.id, req.origin)}
 
 
 def _act(req: Request, repo: str, run: str, action: Callable[[Run, float], Answer]) -> Answer:
     with req.sim.lock:
-        found = _run(req, _repo(req, repo), run)
+        found = _run(req, req.repo(repo), run)
         return action(found, req.sim.clock.now())
 
 
@@ -369,6 +324,7 @@ _TABLE: list[tuple[str, str, Callable[..., Answer]]] = [
     ("GET", r"/users/(?P<login>[\w-]+)/keys", get_keys),
     ("GET", r"/rate_limit", get_rate_limit),
     ("GET", _REPO, get_repo),
+    ("GET", _REPO + "/actions/workflows", get_workflows),
     ("GET", _WORKFLOW, get_workflow),
     ("POST", _WORKFLOW + "/dispatches", post_dispatch),
     ("GET", _WORKFLOW + "/runs", get_runs),
@@ -377,14 +333,18 @@ _TABLE: list[tuple[str, str, Callable[..., Answer]]] = [
     ("DELETE", _RUN, delete_run),
     ("GET", _RUN + "/jobs", get_jobs),
     ("GET", _RUN + "/artifacts", get_artifacts),
+    ("GET", _RUN + "/logs", get_run_logs),
     ("POST", _RUN + "/rerun", post_rerun),
     ("POST", _RUN + "/rerun-failed-jobs", post_rerun_failed),
     ("POST", _RUN + "/cancel", post_cancel),
     ("POST", _RUN + "/force-cancel", post_force_cancel),
+    ("GET", _REPO + r"/actions/jobs/(?P<job>\d+)", get_job),
     ("GET", _REPO + r"/actions/jobs/(?P<job>\d+)/logs", get_job_logs),
     ("GET", _REPO + r"/actions/artifacts", get_repo_artifacts),
+    ("GET", _REPO + r"/actions/artifacts/(?P<artifact>\d+)", get_artifact),
     ("GET", _REPO + r"/actions/artifacts/(?P<artifact>\d+)/zip", get_artifact_zip),
 ]
+_TABLE += checks.TABLE
 ROUTES = [(method, re.compile(pattern + r"\Z"), handler) for method, pattern, handler in _TABLE]
 
 

@@ -33,6 +33,14 @@ AUTO_CONTINUE_SECONDS = 180.0  # the simulated person lets the build go on after
 TMATE_REGIONS = ("nyc1", "sfo2", "lon1", "fra1", "sgp1")
 
 
+def commit_of(repo: str, ref: str) -> str | None:
+    """The commit a branch or tag names in a simulated repository (its branches are `main` and
+    `develop`, its tags `v...`), or None when it has no such ref."""
+    if ref not in ("main", "develop") and not ref.startswith("v"):
+        return None
+    return hashlib.sha1(f"{repo}@{ref}".encode()).hexdigest()
+
+
 class Clock:
     """Simulated time: starts at the real time and runs `speed` times faster."""
 
@@ -46,6 +54,11 @@ class Clock:
 
     def moment(self, at: float | None = None) -> datetime:
         return datetime.fromtimestamp(self.now() if at is None else at, timezone.utc)
+
+    def monotonic(self, at: float) -> float:
+        """The `time.monotonic()` at which simulated time reaches `at`: for tests that time
+        what a client saw against what happened."""
+        return self._start + (at - self._wall) / self.speed
 
 
 class Run:
@@ -64,6 +77,9 @@ class Run:
         clock: Clock,
         artifact_ids: Iterator[int],
         rng: random.Random | None = None,
+        *,
+        variant: str = contract.GITHUB_COM,
+        on_ghes: bool = False,
     ) -> None:
         self.id = run_id
         self.number = number
@@ -72,15 +88,18 @@ class Run:
         self.inputs = inputs
         self.actor = actor
         self.scenario = scenario
+        self.variant = variant  # the workflow it runs: github.com's or GHES's
+        self.on_ghes = on_ghes  # the server it runs on
         self.clock = clock
         self._artifact_ids = artifact_ids
-        self.head_sha = hashlib.sha1(f"{repo}@{ref}".encode()).hexdigest()
+        self.head_sha = commit_of(repo, ref) or ""
         self.combo = matrix.check(inputs["runner"], inputs["python"], inputs["arch"])
         self.rng = rng or random.Random()
         if scenario == "demo":
             self.scenario = demo_scenario(self.combo)
         self.attempt = 0
         self.old_artifacts: list[published.Artifact] = []
+        self.old_checks: list[published.CheckRun] = []
         self.deleted = False
         self.contents: dict[str, bytes] = {}  # each artifact's, made once (published.py)
         self.expired_ids: set[int] = set()
@@ -96,18 +115,32 @@ class Run:
             f"({i['debug-mode']}) [{i.get('session-id', '')}]"
         )
 
+    @property
+    def title(self) -> str:
+        """The name of the workflow it runs, as GitHub shows it."""
+        ghes = self.variant == contract.GHES
+        return contract.GHES_WORKFLOW_TITLE if ghes else contract.WORKFLOW_TITLE
+
+    @property
+    def uploads_refused(self) -> bool:
+        """Whether the server refuses the workflow's upload-artifact: GHES refuses v4+ (the
+        github.com variant's), github.com v3 (the GHES variant's)."""
+        return self.on_ghes != (self.variant == contract.GHES)
+
     def start_attempt(self, created: float, rerun_failed: bool = False) -> None:
         if self.attempt:
-            self.old_artifacts += published.artifacts(self, self.clock.now())
+            self.old_artifacts = published.artifacts(self, self.clock.now())  # theirs too
+            self.old_checks = published.connection_checks(self, self.clock.now())
         self.attempt += 1
         self.created = created
         self.continued: dict[str, float] = {}
         self.cancelled_at: float | None = None
         self.force_cancelled = False
         base = self.id * 100 + self.attempt * 10
-        self.validate = Job(base + 1, contract.VALIDATE_JOB, validate_steps())
+        self.validate = Job(base + 1, contract.VALIDATE_JOB, validate_steps(self.variant))
         ident = self.combo.identifier or "invalid"
-        self.debug = Job(base + 2, f"{ident} on {self.inputs['runner']}", debug_steps())
+        name = f"{ident} on {self.inputs['runner']}"
+        self.debug = Job(base + 2, name, debug_steps(self.variant))
         for step in self.debug.steps:
             step.name = step.name.replace("${{ needs.validate.outputs.identifier }}", ident)
         kinds = [*(f"ssh-{stage}" for stage in contract.STAGES), "buildlog", "logs", "wheels"]
@@ -173,6 +206,8 @@ class Run:
         self.debug.runner_name = f"GitHub Actions {1000000000 + self.id % 1000}"
         self.debug.labels = [self.inputs["runner"]]
         build_ok = True
+        job_failed = False  # a step failed that has no continue-on-error
+        opened: set[str] = set()  # the stages whose session was opened (or tried)
         for step in self.debug.steps:
             run_it = {
                 "always": True,
@@ -182,11 +217,16 @@ class Run:
                 "emulated": self.combo.build == "emulated",
                 "failure": not build_ok,
             }[step.when]
+            run_it = run_it and (step.always or not job_failed)
+            if step.stage is not None and step.kind != "open":
+                run_it = run_it and step.stage in opened
             if not run_it:
                 step.start = step.end = None
                 step.conclusion = "skipped"
                 continue
             step.start = t
+            if step.kind == "open":
+                opened.add(step.stage or "")
             if step.kind == "wait":
                 assert step.stage is not None  # a session's wait has its stage
                 step.end = self._session_end(step.stage, t)
@@ -201,9 +241,12 @@ class Run:
                 step.conclusion = "failure"
             if step.name == contract.REPORT_STEP and not build_ok:
                 step.conclusion = "failure"
+            if step.uploads and self.uploads_refused:  # GHESNotSupportedError, at once
+                step.end, step.conclusion = t + 1.0, "failure"
+            job_failed |= step.conclusion == "failure" and not step.continue_on_error
             t = step.end
         self.debug.end = t
-        self.debug.conclusion = "success" if build_ok else "failure"
+        self.debug.conclusion = "success" if build_ok and not job_failed else "failure"
         if self.scenario == "cancelled" and self.cancelled_at is None:
             build = self.step("build")
             self.cancelled_at = (build.start if build and build.start else t) + 10
@@ -264,6 +307,14 @@ class Run:
         if self.cancelled_at is not None and self.cancelled_at <= now:
             moments.append(self.cancelled_at)
         return max(moments)
+
+    def jobs(self, now: float) -> list[Job]:
+        """The jobs listed by `now`: validate from the start, the debug job once validate is
+        done (it `needs` validate's outputs)."""
+        self.plan()
+        if self.validate.end is not None and now >= self.validate.end:
+            return [self.validate, self.debug]
+        return [self.validate]
 
     def conclusion(self) -> str:
         if self.cancelled_at is not None:

@@ -3,14 +3,17 @@
 It serves any OWNER/REPO as a repository whose default branch `main` holds the bundled debug
 workflow, runs dispatched workflows on a scaled clock (runs.py), and behaves like GitHub where a
 client can tell: ETags and 304s, rate-limit headers and exhaustion, Link pagination, 401, 404,
-410, 302s to signed download URLs. `--ghes` behaves like GitHub Enterprise Server 3.17-3.19.
+410, 302s to signed download URLs, URLs on the host the client asked (also through an HTTP
+proxy), check runs. `--ghes` behaves like GitHub Enterprise Server 3.17-3.19. Real clients that
+we did not write (the GitHub CLI, octokit.js) are tested against it.
 
 Tests and benchmarks steer it through `/_sim/...` endpoints (no token), or in-process through
 the methods of its state: inject faults, press "continue" in an SSH session, delete a run,
 expire an artifact, read request counts.
 
-The parts: state.py (what it knows), http.py (requests in, answers out), routes.py (what each
-endpoint answers), payloads.py (GitHub-shaped JSON).
+The parts: state.py (what it knows), http.py (requests in, answers out), request.py (one
+request: its token, paging and the host its URLs name), routes.py (what each endpoint answers),
+checks.py (check runs), payloads.py (GitHub-shaped JSON).
 """
 
 from __future__ import annotations

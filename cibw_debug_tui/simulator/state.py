@@ -18,8 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from cibw_debug_tui.core import workflow_contract as contract
 from cibw_debug_tui.simulator import SCENARIOS, published
+from cibw_debug_tui.simulator.published import CheckRun
 from cibw_debug_tui.simulator.runs import Clock, Run
+from cibw_debug_tui.simulator.steps import Job
 
 SIGNED_URL_SECONDS = 60
 
@@ -59,6 +62,7 @@ class SimulatedGitHub:
         speed: float = 1.0,
         scenario: str = "success",
         ghes: bool = False,
+        variant: str | None = None,
         login: str = "octocat",
         rate_limit: int = 5000,
         rate_window: float = 3600.0,
@@ -73,6 +77,11 @@ class SimulatedGitHub:
         self.rng = random.Random(seed)
         self.scenario = scenario
         self.ghes = ghes
+        # The debug workflow its repositories hold: by default the variant `install-workflow`
+        # writes for this server (GHES's on GHES); the other one, to see what it does there.
+        self.variant = variant or (contract.GHES if ghes else contract.GITHUB_COM)
+        if self.variant not in (contract.GITHUB_COM, contract.GHES):
+            raise ValueError(f"unknown workflow variant {variant!r}")
         self.login = login
         self.rate_limit = rate_limit
         self.rate_window = rate_window
@@ -81,6 +90,7 @@ class SimulatedGitHub:
         self.users_without_keys = set(users_without_keys)
         self.revoked: set[str] = set()
         self.runs: dict[int, Run] = {}
+        self.check_runs: dict[int, CheckRun] = {}
         self.faults: list[Fault] = []
         self.lock = threading.RLock()
         self.requests = 0
@@ -91,6 +101,7 @@ class SimulatedGitHub:
         self._rate_blocked_kind = ""
         self._run_ids = itertools.count(21_000_000_001)
         self._artifact_ids = itertools.count(4_100_000_001)
+        self.check_run_ids = itertools.count(31_000_000_001)  # jobs' ids are far above these
         self._run_numbers: dict[str, itertools.count[int]] = {}
         self._secret = secrets.token_bytes(16)
         self.base_url = ""  # where the server listens, once it does (server.py)
@@ -98,6 +109,12 @@ class SimulatedGitHub:
     @property
     def api_url(self) -> str:
         return self.base_url + ("/api/v3" if self.ghes else "")
+
+    @property
+    def workflow_title(self) -> str:
+        """The debug workflow's name, as its repositories' variant has it."""
+        ghes = self.variant == contract.GHES
+        return contract.GHES_WORKFLOW_TITLE if ghes else contract.WORKFLOW_TITLE
 
     # -- steering (also used in-process by tests) --------------------------------------------
 
@@ -157,9 +174,20 @@ class SimulatedGitHub:
             run_id = next(self._run_ids)
             numbers = self._run_numbers.setdefault(repo, itertools.count(1))
             run = Run(run_id, next(numbers), repo, ref, inputs, self.login, self.scenario,
-                      self.clock.now(), self.clock, self._artifact_ids, self.rng)  # fmt: skip
+                      self.clock.now(), self.clock, self._artifact_ids, self.rng,
+                      variant=self.variant, on_ghes=self.ghes)  # fmt: skip
             self.runs[run_id] = run
             return run
+
+    def find_job(self, job_id: int) -> tuple[Run, Job] | None:
+        """The job with this id (its run's current attempt), and its run."""
+        with self.lock:
+            for run in self.runs.values():
+                run.plan()
+                for job in (run.validate, run.debug):
+                    if job.id == job_id:
+                        return run, job
+        return None
 
     # -- the rate limit ----------------------------------------------------------------------
 
@@ -182,10 +210,11 @@ class SimulatedGitHub:
         }
 
     def refund(self, token: str) -> None:
-        """A 304 is free: give back what `spend` took."""
+        """A 304 is free: give back what `spend` took (nothing on GHES: no rate limit there)."""
         with self.lock:
-            start, used = self._rate[token]
-            self._rate[token] = (start, max(0, used - 1))
+            if token in self._rate:
+                start, used = self._rate[token]
+                self._rate[token] = (start, max(0, used - 1))
 
     def spend(self, token: str, path: str) -> dict[str, Any]:
         """Count this request against the token's limit and return the rate headers; raise
@@ -219,12 +248,14 @@ class SimulatedGitHub:
 
     # -- signed URLs -------------------------------------------------------------------------
 
-    def sign(self, kind: str, ident: int) -> str:
+    def sign(self, kind: str, ident: int, origin: str = "") -> str:
+        """A download URL for `kind` `ident` on `origin` (the host the client asked; by default
+        the address the server listens on), good for a minute."""
         expires = int(time.time()) + SIGNED_URL_SECONDS
         message = f"{kind}:{ident}:{expires}".encode()
         signature = hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:32]
         query = urlencode({"expires": expires, "sig": signature})
-        return f"{self.base_url}/_sim/blob/{kind}/{ident}?{query}"
+        return f"{origin or self.base_url}/_sim/blob/{kind}/{ident}?{query}"
 
     def check_signature(self, kind: str, ident: int, query: dict[str, list[str]]) -> str | None:
         """None when the signed URL is good, else why not."""

@@ -1,5 +1,6 @@
 """The debug workflow's jobs and steps as the simulator plays them: read from the bundled
-workflow by the contract's names, each with how long it takes and when it runs."""
+workflow (github.com's or GHES's variant) by the contract's names, each with how long it takes,
+when it runs, and what happens when it fails."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ class Step:
     stage: str | None = None
     # "step", "open", "publish", "wait", "build", "publish-buildlog", "upload-logs", "upload-wheels"
     kind: str = "step"
+    uploads: bool = False  # with actions/upload-artifact (which a server may refuse)
+    continue_on_error: bool = False  # its failure does not fail the job
+    always: bool = False  # it runs after a failure of the job too (`if: always()`)
     # Filled in by the plan:
     start: float | None = None
     end: float | None = None
@@ -36,7 +40,7 @@ class Job:
     labels: list[str] = field(default_factory=list)
 
 
-def debug_steps() -> list[Step]:
+def debug_steps(variant: str = contract.GITHUB_COM) -> list[Step]:
     """The debug job's steps, named as in the bundled workflow (with expressions filled later)."""
     durations = {
         "Check out the repository": 2,
@@ -56,7 +60,7 @@ def debug_steps() -> list[Step]:
     }
     when_stage = {contract.BEFORE_BUILD: "ssh-before", contract.AFTER_FAILURE: "ssh-after"}
     steps = [Step("Set up job", 3)]
-    for raw in bundled.workflow()["jobs"]["debug"]["steps"]:
+    for raw in bundled.workflow(variant)["jobs"]["debug"]["steps"]:
         name = raw["name"]
         stage = contract.step_stage(name)
         if name.startswith(contract.BUILD_STEP_PREFIX):
@@ -77,17 +81,21 @@ def debug_steps() -> list[Step]:
             steps.append(
                 Step(name, durations.get(name, 2), when=when, kind=kinds.get(name, "step"))
             )
+        added = steps[-1]
+        added.uploads = raw.get("uses", "").startswith("actions/upload-artifact@")
+        added.continue_on_error = raw.get("continue-on-error", False) is True
+        added.always = "always()" in raw.get("if", "")
     steps += [
-        Step("Post Set up Python for cibuildwheel", 1),
-        Step("Post Check out the repository", 1),
-        Step("Complete job", 1),
+        Step("Post Set up Python for cibuildwheel", 1, always=True),
+        Step("Post Check out the repository", 1, always=True),
+        Step("Complete job", 1, always=True),
     ]
     return steps
 
 
-def validate_steps() -> list[Step]:
+def validate_steps(variant: str = contract.GITHUB_COM) -> list[Step]:
     """The validate job's steps, as in the bundled workflow."""
     when = {contract.SESSION_ID_STEP: "session-id"}
-    named = bundled.workflow()["jobs"]["validate"]["steps"]
+    named = bundled.workflow(variant)["jobs"]["validate"]["steps"]
     middle = [Step(s["name"], 2, when=when.get(s["name"], "always")) for s in named]
     return [Step("Set up job", 2), *middle, Step("Complete job", 1)]

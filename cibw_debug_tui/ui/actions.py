@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.markup import escape
 from textual.screen import Screen
 
+from cibw_debug_tui.core.safe_text import one_line
 from cibw_debug_tui.ui.format import status_words
 
 if TYPE_CHECKING:
@@ -83,9 +85,12 @@ class Actions(App[None]):
             )
         for number, session in enumerate(self._ordered(), start=1):
             key = f" ({number})" if number <= 9 else ""
+            spec = session.spec  # the palette reads markup: names are made words
+            name = one_line(f"{session.identifier} on {spec.runner}")
+            about = one_line(f"{status_words(session)} · {spec.repo} · {spec.debug_mode}")
             yield SystemCommand(
-                f"Select session {number}: {session.identifier} on {session.spec.runner}{key}",
-                f"{status_words(session)} · {session.spec.repo} · {session.spec.debug_mode}",
+                f"Select session {number}: {escape(name)}{key}",
+                escape(about),
                 partial(self.action_select, number - 1),
             )
 
@@ -199,6 +204,15 @@ class Actions(App[None]):
         session = self.current
         conn = session.open_connection() if session else None
         if conn is None or not conn.ssh:
+            if session is not None and session.connection_errors and not session.done:
+                from cibw_debug_tui.core.connection import UNTRUSTED
+
+                errors = session.connection_errors.values()
+                untrusted = any(error.startswith(UNTRUSTED) for error in errors)
+                why = "is not trusted" if untrusted else "could not be read"
+                self.notify(f"The runner's SSH connection {why}: nothing was copied",
+                            severity="error")  # fmt: skip
+                return
             self.notify("No SSH session is open for this session", severity="warning")
             return
         self.copy_to_clipboard(conn.ssh)
@@ -206,10 +220,12 @@ class Actions(App[None]):
 
     def action_open_browser(self) -> None:
         session = self.current
-        if session is None or not session.html_url:
+        url = None
+        if session is not None and self.github is not None:
+            url = self.github.run_page(session.spec.repo, session.run_id, session.html_url)
+        if session is None or not url:
             self.notify("Nothing to open yet", severity="warning")
             return
-        url = session.html_url
         if self.focused is not None and self.focused.id == "artifact-table":
             artifact = self.artifacts_pane.highlighted()
             if artifact:

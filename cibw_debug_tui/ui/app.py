@@ -22,10 +22,12 @@ from typing import TYPE_CHECKING
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.notifications import SeverityLevel
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Header
 
+from cibw_debug_tui.core.safe_text import one_line, terminal_safe
 from cibw_debug_tui.ui.actions import Actions
 from cibw_debug_tui.ui.backend import Backend, Client
 from cibw_debug_tui.ui.keys import BINDINGS, NEEDS_CLIENT
@@ -94,6 +96,7 @@ class DebugApp(Actions, App[None]):
         self._news: list[News] = []  # notified with the next tick
         self.news_gap = NEWS_GAP
         self._told_at = -math.inf  # when the last toast of news went up (monotonic seconds)
+        self.tmate_hosts = backend.tmate_hosts
 
     @property
     def sessions(self) -> dict[str, Session]:
@@ -204,7 +207,8 @@ class DebugApp(Actions, App[None]):
         self.fleet = Fleet(self.github, self.history, log_dir=self.log_dir,
                            on_event=self.show_event, problem=self.problem, pace=self.pace,
                            now=self.backend.now, follow_runs=self.follow_runs,
-                           connecting=self.backend.connect is not None)  # fmt: skip
+                           connecting=self.backend.connect is not None,
+                           tmate_hosts=self.tmate_hosts)  # fmt: skip
         held, self._held = self._held, []
         for session in held:
             self.fleet.adopt(session)
@@ -344,6 +348,21 @@ class DebugApp(Actions, App[None]):
         news = news_of(event, session, selected=session.id == self.selected)
         if news is not None:
             self._news.append(news)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast of the app and its widgets: what it says often quotes the outside (a
+        name, GitHub's message, a URL), so it is made safe for the terminal and never read as
+        markup (a `[link=...]` in a 422 message ended the app)."""
+        super().notify(terminal_safe(message, multiline=True), title=one_line(title),
+                       severity=severity, timeout=timeout, markup=False)  # fmt: skip
 
     def _tell_news(self) -> None:
         """Notify what happened since the last toast: one toast, and the bell once. News of

@@ -41,3 +41,4 @@ class Backend:
     connect: Callable[[], Client] | None = None  # run in a thread after the first frame
     now: Callable[[], float] | None = None  # None: the server's clock (ServerClock)
     start_with: tuple[SessionSpec, ...] = ()  # dispatched on start (the demo's sessions)
+    tmate_hosts: tuple[str, ...] = ()  # self-hosted tmate servers (`tmate_hosts:` in the config)

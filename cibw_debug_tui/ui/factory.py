@@ -116,6 +116,7 @@ def make_app(
             download_dir=downloads,
             log_dir=logs,
             connect=client,
+            tmate_hosts=config.tmate_hosts(cfg),
         )
 
     def cleanup() -> None:

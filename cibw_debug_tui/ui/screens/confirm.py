@@ -21,7 +21,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm"):
-            yield Static(self.question, id="question")
+            yield Static(self.question, id="question", markup=False)  # it names the session
             with Horizontal(id="confirm-buttons"):
                 yield Button("Yes  y", variant="error", id="yes")
                 yield Button("No  n", id="no")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,6 +14,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, ProgressBar, Static
 
+from cibw_debug_tui.core.safe_text import one_line
 from cibw_debug_tui.core.session import Session
 from cibw_debug_tui.core.units import size
 from cibw_debug_tui.core.workflow_contract import SSH_ARTIFACT_PREFIX
@@ -71,11 +73,12 @@ class ArtifactsPane(Vertical):
         keys = [str(a["id"]) for a in artifacts]
         if keys != [str(k.value) for k in table.rows]:
             table.clear()
-            for artifact in artifacts:
+            for artifact in artifacts:  # Text: a DataTable reads a str cell as markup
+                page = self.link(artifact).split("://", 1)[-1].split("/", 1)[-1]
                 table.add_row(
-                    artifact["name"],
-                    size(artifact["size_in_bytes"]),
-                    self.link(artifact).split("://", 1)[-1].split("/", 1)[-1],
+                    Text(one_line(artifact["name"])),
+                    Text(size(artifact["size_in_bytes"])),
+                    Text(one_line(page)),
                     key=str(artifact["id"]),
                 )
         table.display = bool(artifacts)

@@ -8,6 +8,7 @@ from rich.console import Group
 from rich.text import Text
 from textual.widgets import Static
 
+from cibw_debug_tui.core.safe_text import one_line
 from cibw_debug_tui.core.session import Session
 
 
@@ -27,10 +28,10 @@ class FailurePane(Static):
 
         causes = {c.line for c in result.cause}
         width = len(str(result.excerpt_start + len(result.excerpt)))
-        excerpt = [
+        excerpt = [  # clean_line made the log's lines safe; one_line keeps them one line each
             Text.assemble(
                 (f"{n:>{width}} ", "dim"),
-                (line, "bold red" if n in causes else ""),
+                (one_line(line), "bold red" if n in causes else ""),
                 no_wrap=True,
                 overflow="ellipsis",
             )
@@ -42,7 +43,7 @@ class FailurePane(Static):
         self.update(
             Group(
                 title,
-                *(Text(f"line {c.line}: {c.text}", style="bold") for c in result.cause),
+                *(Text(f"line {c.line}: {one_line(c.text)}", style="bold") for c in result.cause),
                 Text(""),
                 *excerpt,
                 Text(""),

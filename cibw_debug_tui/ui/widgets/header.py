@@ -1,12 +1,14 @@
 """The selected session in a few lines: its state, what it builds where, its run's page and
-what is happening to it now."""
+what is happening to it now. Built as Text, never markup: the run's page, its conclusion and
+the note come from outside (a `[link=...]` in them must stay words)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
+from rich.text import Text
 
+from cibw_debug_tui.core.safe_text import one_line
 from cibw_debug_tui.ui.format import status_words
 from cibw_debug_tui.ui.widgets.pane import Pane
 
@@ -17,19 +19,23 @@ if TYPE_CHECKING:
 class SessionHeader(Pane):
     def show(self, session: Session | None) -> None:
         if session is None:
-            self.show_text("No sessions yet: press [b]n[/b] to start one.")
+            self.show_text(
+                Text.assemble("No sessions yet: press ", ("n", "bold"), " to start one.")
+            )
             return
         spec = session.spec
         words = status_words(session)
         if session.status == "completed" and session.conclusion not in ("success", "failure"):
-            words = session.conclusion or words
+            words = one_line(session.conclusion) or words
         words = words[0].upper() + words[1:]
+        where = f" on {spec.runner} · {spec.repo}@{spec.ref} · {spec.debug_mode}"
         lines = [
-            f"[b]{words}[/b] · [b]{session.identifier}[/b] on {spec.runner} · "
-            f"{spec.repo}@{spec.ref} · {spec.debug_mode}"
+            Text.assemble(
+                (words, "bold"), " · ", (one_line(session.identifier), "bold"), one_line(where)
+            )
         ]
         if session.html_url:
-            lines.append(f"[dim]{session.html_url}[/dim]")
+            lines.append(Text(one_line(session.html_url), style="dim"))
         if session.note:
-            lines.append(f"[yellow]⚠ {escape(session.note)}[/yellow]")
-        self.show_text("\n".join(lines))
+            lines.append(Text(f"⚠ {one_line(session.note)}", style="yellow"))
+        self.show_text(Text("\n").join(lines))

@@ -18,6 +18,7 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
+from cibw_debug_tui.core.safe_text import one_line
 from cibw_debug_tui.core.session import Session
 from cibw_debug_tui.ui.format import span
 
@@ -39,6 +40,8 @@ Row = tuple[str, str, str, str, str, str]
 
 
 def _rows(session: Session, now: datetime) -> list[Row]:
+    """The lines to draw. Job and step names come from GitHub and are drawn as segments,
+    straight to the terminal: each is made one safe line first."""
     if not session.jobs:
         waiting = WAITING.get(session.status, "Waiting for a runner to pick up the first job…")
         return [("", "", waiting, "italic", "", "")]
@@ -46,14 +49,14 @@ def _rows(session: Session, now: datetime) -> list[Row]:
     for job in session.jobs:
         icon, color = STEP_ICONS.get((job["status"], job.get("conclusion")), ("◌", "grey50"))
         took = span(job.get("started_at"), job.get("completed_at"), now)
-        rows.append((icon, color, job["name"], "bold", took, ""))
+        rows.append((icon, color, one_line(job["name"]), "bold", took, ""))
         for step in job.get("steps") or []:
             icon, color = STEP_ICONS.get((step["status"], step.get("conclusion")), ("◌", "grey50"))
             skipped = step.get("conclusion") == "skipped"
             running = step["status"] == "in_progress"
             style = "grey42" if skipped else ("bold" if running else "")
             took = span(step.get("started_at"), step.get("completed_at"), now)
-            rows.append((icon, color, "  " + step["name"], style, took, style))
+            rows.append((icon, color, "  " + one_line(step["name"]), style, took, style))
     return rows
 
 

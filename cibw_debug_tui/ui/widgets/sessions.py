@@ -24,6 +24,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from cibw_debug_tui.core.safe_text import one_line
 from cibw_debug_tui.ui.format import STATUS_ICONS, age, status_key
 
 if TYPE_CHECKING:
@@ -70,13 +71,13 @@ class SessionList(ScrollView, can_focus=True):
 
     def _row(self, index: int, session: Session) -> tuple[str, ...]:
         spec = session.spec
-        cells = {
+        cells = {  # drawn as segments, straight to the terminal: one safe line each
             "number": str(index + 1),
             "icon": STATUS_ICONS[status_key(session)][0],
-            "build": session.identifier,
-            "runner": spec.runner,
-            "repo": spec.repo,
-            "mode": str(spec.debug_mode),
+            "build": one_line(session.identifier),
+            "runner": one_line(spec.runner),
+            "repo": one_line(spec.repo),
+            "mode": one_line(spec.debug_mode),
             "elapsed": age(session.elapsed(self.now())),
         }
         return tuple(cells[c] for c in self.columns)

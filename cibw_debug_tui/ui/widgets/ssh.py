@@ -11,6 +11,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
+from cibw_debug_tui.core.connection import UNTRUSTED
+from cibw_debug_tui.core.safe_text import one_line
 from cibw_debug_tui.core.session import DebugMode, Session
 from cibw_debug_tui.core.units import duration
 from cibw_debug_tui.core.workflow_contract import STAGE_WORDS
@@ -67,24 +69,31 @@ class SshPane(Vertical):
                     (duration(left), "bold"),
                 )
             )
-            self.query_one("#ssh-command", Pane).show_text(Text(conn.ssh or ""))
+            command = one_line(conn.ssh)  # rebuilt from checked parts by connection.py
+            self.query_one("#ssh-command", Pane).show_text(Text(command))
             lines = [
                 Text("press c to copy", style="dim italic"),
                 Text(""),
-                Text.assemble(("let the build go on  ", "dim"), conn.continue_command or ""),
+                Text.assemble(("let the build go on  ", "dim"), one_line(conn.continue_command)),
             ]
             if conn.docker_exec:
-                lines.append(Text.assemble(("enter the container  ", "dim"), conn.docker_exec))
+                lines.append(
+                    Text.assemble(("enter the container  ", "dim"), one_line(conn.docker_exec))
+                )
             if conn.claude:
-                lines.append(Text.assemble(("AI help              ", "dim"), conn.claude))
+                lines.append(Text.assemble(("AI help              ", "dim"), one_line(conn.claude)))
             self.query_one("#ssh-body", Pane).show_text(Text("\n").join(lines))
             return
         refused = [c for c in session.connections.values() if not c.is_open]
         errors = list(session.connection_errors.values())
         if refused:
-            self.show_text(Text.assemble(("✗ refused  ", "bold red"), refused[-1].message))
+            self.show_text(
+                Text.assemble(("✗ refused  ", "bold red"), one_line(refused[-1].message))
+            )
         elif errors:
-            self.show_text(Text.assemble(("✗ unreadable connection  ", "bold red"), errors[-1]))
+            untrusted = errors[-1].startswith(UNTRUSTED)  # it says so itself
+            what = "✗ " if untrusted else "✗ unreadable connection  "
+            self.show_text(Text.assemble((what, "bold red"), one_line(errors[-1])))
         elif session.connections:
             self.show_text(Text("\n").join(_ended(session, stage) for stage in session.connections))
         else:
