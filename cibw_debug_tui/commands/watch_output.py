@@ -166,6 +166,7 @@ class WatchPrinter:
         if s.status == "gone":
             text = "the run was deleted on GitHub"
         self.emit("status", text, status=str(s.status), conclusion=s.conclusion)
+        self._ssh_ends(s)  # a session cancelled before its step started ends with the run
 
     def _jobs(self, s: Session, jobs: list[Job]) -> None:
         """Every job and step whose state changed since the last list, in the run's order."""

@@ -244,9 +244,14 @@ class Session:
                 name = step["name"]
                 if not (name.startswith(SESSION_STEP_PREFIX) and step_stage(name) == stage):
                     continue
-                if step.get("status") != "completed" or step.get("conclusion") == "skipped":
+                if step.get("status") != "completed":
                     return None
                 conn = self.connections.get(stage)
+                if step.get("conclusion") == "skipped":
+                    # cancelled between opening the session and its step: it was open all the same
+                    if conn is None or self.conclusion != "cancelled":
+                        return None
+                    return SshEnd(stage, "cancelled", None, conn.timeout_minutes)
                 end = epoch_seconds(step.get("completed_at"))
                 expires = conn.expires_at.timestamp() if conn and conn.expires_at else None
                 opened = conn.opened_at.timestamp() if conn and conn.opened_at else None
