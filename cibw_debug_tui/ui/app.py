@@ -189,8 +189,9 @@ class DebugApp(Actions, App[None]):
         else:
             self._update_status("connecting…")
             # Once the first frame is written (a thread writes it): importing the fleet and
-            # mounting the panes meanwhile would hold it back.
-            self.set_timer(AFTER_FIRST_FRAME, self._after_first_frame)
+            # mounting the panes meanwhile would hold it back. Counted from that refresh, not
+            # from now: on a loaded machine the form can take longer than the timer to mount.
+            self.call_after_refresh(self.set_timer, AFTER_FIRST_FRAME, self._after_first_frame)
 
     async def _after_first_frame(self) -> None:
         await self._start()
