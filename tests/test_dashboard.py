@@ -395,6 +395,8 @@ def test_the_palette_selects_a_session_by_its_name(tmp_path):
     async def go():
         async with app.run_test(size=SIZE) as pilot:
             commands = {c.title: c for c in app.get_system_commands(app.screen)}
+            for action in ("Download (d)", "Download all (D)", "Help (?)", "Full log (l)"):
+                assert action in commands, sorted(commands)  # every action, by its name
             title = "Select session 2: cp313-macosx_x86_64 on macos-15-intel (2)"
             assert title in commands
             commands[title].callback()  # as the palette calls it
