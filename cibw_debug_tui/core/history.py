@@ -23,8 +23,6 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cibw_debug_tui.core.files import open_private, write_private
-
 if TYPE_CHECKING:  # imported when a session is read: a new user's first frame needs none
     from cibw_debug_tui.core.session import Session
 
@@ -56,6 +54,8 @@ def history_path() -> Path:
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """An advisory lock beside the file, where the platform has one."""
+    from cibw_debug_tui.core.files import open_private  # with the first write, as tempfile
+
     handle = open_private(path.with_name(path.name + ".lock"))
     try:
         try:
@@ -200,6 +200,8 @@ class History:
             merged = sorted([*mine.values(), *others], key=_newest_first)[:KEEP]
             data = {"version": VERSION, "last_form": self.last_form, "sessions": merged}
             text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"  # YAML reads it too
+            from cibw_debug_tui.core.files import write_private
+
             write_private(self.path, text)
 
     def _read_quietly(self) -> dict[str, Any]:
