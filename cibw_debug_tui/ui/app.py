@@ -154,6 +154,8 @@ class DebugApp(Actions, App[None]):
         self.artifacts_pane = ArtifactsPane(self.download_dir, id="artifacts")
         panes = (self.ssh_pane, self.failure_pane, self.jobs_pane, self.artifacts_pane)
         await self.query_one("#right").mount(*panes)
+        if self._leaving:
+            return
         self.panes_ready = True
         self._show_selected()
 
@@ -193,9 +195,18 @@ class DebugApp(Actions, App[None]):
             # from now: on a loaded machine the form can take longer than the timer to mount.
             self.call_after_refresh(self.set_timer, AFTER_FIRST_FRAME, self._after_first_frame)
 
+    @property
+    def _leaving(self) -> bool:
+        """The app is exiting (q within the first frames): start-up stops where it is, instead
+        of mounting into screens that are being taken down."""
+        return self._exit or not self.is_running
+
     async def _after_first_frame(self) -> None:
+        if self._leaving:
+            return
         await self._start()
-        self._connect()
+        if not self._leaving:
+            self._connect()
 
     async def _start(self) -> None:
         """The fleet, with the sessions made meanwhile (dispatched once the client is there),
@@ -204,6 +215,8 @@ class DebugApp(Actions, App[None]):
 
         if self.opens_on_form:
             await self.screen_stack[0].mount_all(self._dashboard())
+            if self._leaving:
+                return
             self._fit(self.size.width)
         self.fleet = Fleet(self.github, self.history, log_dir=self.log_dir,
                            on_event=self.show_event, problem=self.problem, pace=self.pace,
@@ -216,6 +229,8 @@ class DebugApp(Actions, App[None]):
             if not session.done:
                 self._dispatch(session)
         await self._mount_panes()
+        if self._leaving:
+            return
         self._refresh_list()
         if not self.ready:
             self._update_status("connecting…")
