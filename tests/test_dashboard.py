@@ -270,12 +270,11 @@ def test_the_form_scrolls_on_a_small_terminal_and_its_keys_stay_in_view(sim, tmp
             body, keys = form.query_one("#form"), form.query_one("#form-keys")
             assert body.max_scroll_y > 0  # taller than the terminal: it scrolls
             form.query_one("#cibw_settings").focus()
-            await pilot.pause()
-            assert body.scroll_y > 0  # the focused field is scrolled into view
+            await until(pilot, lambda: body.scroll_y > 0)  # the focused field is scrolled to
             assert "ctrl+s Dispatch" in text_of(keys)
             assert app.screen.region.contains_region(keys.region)  # the keys too
             await pilot.click("#form-keys", offset=(keys.region.width - 3, 1))  # "Cancel"
-            assert not isinstance(app.screen, DispatchScreen)
+            await until(pilot, lambda: not isinstance(app.screen, DispatchScreen))
 
     asyncio.run(go())
 
