@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from cibw_debug_tui.core.github import GitHub
     from cibw_debug_tui.core.history import History
     from cibw_debug_tui.core.session import Session, SessionSpec
+    from cibw_debug_tui.ui.screens.dispatch import DispatchScreen
     from cibw_debug_tui.ui.widgets.artifacts import ArtifactsPane
 
 PALETTE_SKIPS = {"quit", "select", "command_palette"}  # Textual's own commands hold these
@@ -109,12 +110,14 @@ class Actions(App[None]):
         repo = self.repo or (current.spec.repo if current else None)
         problem = self.problem if self.github is None else ""  # the client's comes later
         form = DispatchScreen(repo, values, problem, warnings, alone=not self.sessions)
-        self.push_screen(form, self._dispatch_from_form)
+        self.push_screen(form, partial(self._dispatch_from_form, form))
 
-    def _dispatch_from_form(self, spec: SessionSpec | None) -> None:
+    def _dispatch_from_form(self, form: DispatchScreen, spec: SessionSpec | None) -> None:
         if spec is None:
             return
-        self.history.remember_form({k: v for k, v in asdict(spec).items() if k != "repo"})
+        # The form's own settings are remembered, not the main build's it sent with them.
+        remembered = {**asdict(spec), "cibw_settings": form.own_settings}
+        self.history.remember_form({k: v for k, v in remembered.items() if k != "repo"})
         self.repo = spec.repo
         self.dispatch(spec)
 

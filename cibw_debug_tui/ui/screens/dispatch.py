@@ -7,6 +7,8 @@ settings do to the tests) is said where it is chosen.
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -15,7 +17,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
@@ -23,6 +24,7 @@ from cibw_debug_tui.core import matrix
 from cibw_debug_tui.core.config import ConfigError, validate_repo
 from cibw_debug_tui.core.workflow_contract import DEBUG_MODES, DEFAULT_DEBUG_MODE, InputError
 from cibw_debug_tui.ui.choices import MODE_WORDS, arch_after_change, preview
+from cibw_debug_tui.ui.screens.form_settings import FormSettings
 from cibw_debug_tui.ui.widgets.choice import Choice
 
 if TYPE_CHECKING:
@@ -88,9 +90,9 @@ def _arches(
 NOTES = ("refused", "form-problem", "form-error")  # under the summary, in this order
 
 
-def _summary(combo: matrix.Combination, settings: str) -> Text:
-    """What will be built, what the tests will do, what an emulated or cross-compiled build
-    costs; or why it cannot be."""
+def _summary(combo: matrix.Combination, settings: str, sent: str = "") -> Text:
+    """What will be built with these settings (JSON), what the tests will do, what an emulated
+    or cross-compiled build costs, `sent`: how many settings are sent; or why it cannot be."""
     if not combo.valid:
         return Text(combo.reason or "", style="red")
     try:
@@ -100,10 +102,25 @@ def _summary(combo: matrix.Combination, settings: str) -> Text:
     text = Text.assemble(("→ ", "bold"), (shown.identifier, "bold"), f"   {shown.words}")
     if shown.cost:
         text.append(f"\n  {shown.cost}", style="dim")
+    if sent:
+        text.append(f"\n  {sent}", style="dim")
     return text
 
 
-class DispatchScreen(ModalScreen["SessionSpec | None"]):
+def _sent_words(sent: dict[str, str], own: str) -> str:
+    """`sends 4 CIBW settings: 3 of the main build, 1 of the form's`."""
+    from cibw_debug_tui.core.build_settings.effective import parse_own
+
+    try:
+        mine = parse_own(own)
+    except ValueError:
+        mine = {}
+    inherited = len([n for n in sent if n not in mine])
+    return (f"sends {len(sent)} CIBW setting{'s' * (len(sent) != 1)}: {inherited} of the main "
+            f"build, {len(sent) - inherited} of the form's (below)")  # fmt: skip
+
+
+class DispatchScreen(FormSettings):
     """A new session. ctrl+s dispatches from any field; escape leaves."""
 
     BINDINGS = [
@@ -121,6 +138,7 @@ class DispatchScreen(ModalScreen["SessionSpec | None"]):
         self.problem = problem
         self.said = said or []
         self._filled_for: tuple[str, str] = (values["runner"], values["python"])
+        self.own_settings = values["cibw_settings"]  # the field, as dispatched: remembered
 
     def compose(self) -> ComposeResult:
         v = self.values
@@ -166,11 +184,13 @@ class DispatchScreen(ModalScreen["SessionSpec | None"]):
         if self.repo:
             self.query_one("#runner").focus()
 
-    def on_dispatch_screen_fields_ready(self) -> None:
+    async def on_dispatch_screen_fields_ready(self) -> None:
         """A new user starts with the repository, once its field is there (unless typing
-        elsewhere already)."""
+        elsewhere already). The main build's settings come once the fields are there."""
         if not self.repo and self.query("#repo") and not isinstance(self.focused, Input):
             self.query_one("#repo").focus()
+        if not self.query(LaterInput):
+            await self.start_settings()
 
     def _text(self, name: str) -> str:
         """A text field's value (the value given, until its Input is there)."""
@@ -228,6 +248,7 @@ class DispatchScreen(ModalScreen["SessionSpec | None"]):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.has_focus:  # the person is fixing it: the old complaint goes
             self._say("form-error", "")
+        self.follow_input(event.input)
         if event.input.id == "cibw_settings":
             self._summarise()
 
@@ -238,9 +259,17 @@ class DispatchScreen(ModalScreen["SessionSpec | None"]):
         return matrix.check(self._chosen("runner"), self._chosen("python"), str(arch))
 
     def _summarise(self) -> None:
+        self.follow_combination(self._combo())
+        self._show_summary()
+
+    def _show_summary(self) -> None:
+        """What will be built: with the settings sent, once the panel says them."""
         combo = self._combo()
-        settings = self._text("cibw_settings")
-        self.query_one("#summary", Static).update(_summary(combo, settings) if combo else "")
+        own, sent = self._text("cibw_settings"), self.sent_settings()
+        summary = _summary(combo, own) if combo else Text()
+        if combo is not None and sent is not None and not summary.plain.startswith("✗"):
+            summary = _summary(combo, json.dumps(sent) if sent else "", _sent_words(sent, own))
+        self.query_one("#summary", Static).update(summary)
 
     def _spec(self) -> SessionSpec:
         """The form as a SessionSpec, or ValueError with what to fix."""
@@ -260,14 +289,19 @@ class DispatchScreen(ModalScreen["SessionSpec | None"]):
         ref = self._text("ref").strip() or "main"
         if any(c.isspace() for c in ref) or ref.startswith("-") or ".." in ref:
             raise ValueError(f'"{ref}" is not a branch or tag name')
-        settings = self._text("cibw_settings").strip()
+        own = self._text("cibw_settings").strip()
         try:
-            preview(combo, settings)
+            preview(combo, own)  # the form's own, as the person wrote them
         except InputError as error:
             raise ValueError(str(error)) from None
+        from cibw_debug_tui.core.build_settings import SettingsError, settings_input
         from cibw_debug_tui.core.session import DebugMode, SessionSpec
 
-        return SessionSpec(
+        package_dir = self._text("package_dir").strip() or "."
+        if package_dir == ".":  # not chosen: the main build's
+            package_dir = self.inherited_package_dir() or "."
+        sent = self.sent_settings()
+        spec = SessionSpec(
             repo=repo,
             runner=combo.runner,
             python=combo.python,
@@ -275,9 +309,16 @@ class DispatchScreen(ModalScreen["SessionSpec | None"]):
             debug_mode=DebugMode(self._chosen("debug_mode")),
             ref=ref,
             session_timeout=int(timeout),
-            package_dir=self._text("package_dir").strip() or ".",
-            cibw_settings=settings,
+            package_dir=package_dir,
+            cibw_settings=own,
         )
+        if sent is None:
+            return spec
+        try:
+            text = settings_input(sent, {**spec.inputs(), "session-id": "0" * 12})
+        except SettingsError as error:
+            raise ValueError(f"the settings cannot be sent: {error}") from None
+        return replace(spec, cibw_settings=text)
 
     def action_dispatch(self) -> None:
         try:
@@ -285,6 +326,10 @@ class DispatchScreen(ModalScreen["SessionSpec | None"]):
         except ValueError as error:
             self._say("form-error", Text(f"✗ {error}", style="bold red"))
             return
+        if self.waiting_for_settings():  # the form is right: it goes once they are read
+            self.hold_dispatch()
+            return
+        self.own_settings = self._text("cibw_settings").strip()
         self.dismiss(spec)
 
     def action_leave(self) -> None:
