@@ -286,3 +286,31 @@ def test_the_rows_say_each_settings_origin_in_few_words():
     assert table_words("[tool.cibuildwheel.linux]") == "linux"
     assert table_words("[[tool.cibuildwheel.overrides]] #2 (select = 'cp314t-*')") == "override #2"
     assert table_words("[tool.cibuildwheel]") == ""
+
+
+def test_a_dispatch_at_once_still_sends_the_main_builds_settings(sim, tmp_path):
+    async def go():
+        app = make_app(sim, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("ctrl+s")  # before the fields, and the panel, are there
+            await until(pilot, lambda: sim.runs)
+
+    asyncio.run(go())
+    assert sent(sim) == INHERITED
+
+
+def test_a_new_user_is_told_the_settings_come_with_the_repository(sim, tmp_path):
+    async def go():
+        app = make_app(sim, tmp_path)
+        app.repo = None
+        async with app.run_test(size=SIZE) as pilot:
+            form = app.screen
+            await until(pilot, lambda: form.panel is not None)
+            await pilot.pause()
+            heading = text_of(form.query_one("#settings-heading"))
+            assert "read once the repository is filled in" in heading
+            form.query_one("#repo", Input).value = "octo/pkg"
+            await settings_read(pilot, form)
+            assert "job build_wheels" in text_of(form.query_one("#settings-heading"))
+
+    asyncio.run(go())

@@ -59,6 +59,7 @@ class FormSettings(ModalScreen[Any]):
             await self.query_one("#form", VerticalScroll).mount(MainBuildPanel(id="main-build"))
             self.own_changed()
             self.client_ready()
+            self._release()
 
     def client_ready(self) -> None:
         """Read the main build, if there is a client to read it with (the app calls this once
@@ -72,6 +73,7 @@ class FormSettings(ModalScreen[Any]):
         try:
             validate_repo(repo)
         except ConfigError:
+            panel.idle("Settings: the main build's are read once the repository is filled in")
             return
         if (repo, ref) == self._read_for and github is self._read_with:
             return  # read already (a field's value set again, not changed)
@@ -81,12 +83,14 @@ class FormSettings(ModalScreen[Any]):
         panel.load(github, read, repo, ref)
 
     def waiting_for_settings(self) -> bool:
-        """Whether a dispatch now would miss the main build's settings that are on their way."""
+        """Whether a dispatch now would miss the main build's settings that are on their way
+        (none are when there can be no client: the form says why)."""
+        if self.problem:
+            return False
         panel = self.panel
-        if panel is not None and panel.loading:
+        if panel is None or panel.loading:  # the panel comes with the fields, a moment after
             return True
-        connecting = getattr(self.app, "github", None) is None and not self.problem
-        return connecting and (panel is None or panel.files is None)
+        return getattr(self.app, "github", None) is None and panel.files is None
 
     def hold_dispatch(self) -> None:
         self._pending = True
@@ -118,8 +122,13 @@ class FormSettings(ModalScreen[Any]):
 
     def on_main_build_panel_changed(self) -> None:
         self._show_summary()
+        self._release()
+
+    def _release(self) -> None:
+        """Send a held dispatch once the settings are there (not when they could not be read:
+        then the person says so)."""
         panel = self.panel
-        if self._pending and panel is not None and not panel.loading:
+        if self._pending and panel is not None and not self.waiting_for_settings():
             self._pending = False
             if panel.failed:  # not without the person's word: the settings differ from CI's
                 self._say("form-error", Text("✗ the main build could not be read (below): "

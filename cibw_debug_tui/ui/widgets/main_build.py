@@ -77,6 +77,7 @@ class MainBuildPanel(Vertical):
         self.read_from = ""
         self.loading = False
         self.failed = ""  # why the main build could not be read
+        self.waiting = ""  # why nothing is read yet, in words
 
     def compose(self) -> ComposeResult:
         yield Static(id="settings-heading")
@@ -88,8 +89,15 @@ class MainBuildPanel(Vertical):
     def load(self, github: GitHub, read: ReadFiles | None, repo: str, ref: str) -> None:
         """Read the main build of `repo` at `ref` (again: the requests are conditional)."""
         self.loading, self.failed, self.read_from = True, "", f"{repo} at {ref}"
+        self.waiting = ""
         self._show()
         self._read(github, read, repo, ref)
+
+    def idle(self, why: str) -> None:
+        """Nothing to read yet (no repository): say why, send the form's own alone."""
+        self.files, self.build, self.loading, self.failed = None, None, False, ""
+        self.waiting = why
+        self._show()
 
     def set_combination(self, combo: Combination | None) -> None:
         self.combo = combo
@@ -150,7 +158,8 @@ class MainBuildPanel(Vertical):
             title = Text(f"⚠ could not read the main build ({self.failed}): only the form's "
                          "settings are sent", style="yellow")  # fmt: skip
         elif self.build is None:
-            title = Text("Settings: only the form's (no combination chosen)", style="dim")
+            title = Text(self.waiting or "Settings: the form's own only (no combination chosen)",
+                         style="dim")  # fmt: skip
         else:
             title = heading(self.build, self.read_from)
             if self.build.package_dir not in ("", "."):
