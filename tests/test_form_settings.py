@@ -314,3 +314,20 @@ def test_a_new_user_is_told_the_settings_come_with_the_repository(sim, tmp_path)
             assert "job build_wheels" in text_of(form.query_one("#settings-heading"))
 
     asyncio.run(go())
+
+
+def test_why_the_main_build_could_not_be_read_reaches_the_form_as_words_only(sim, tmp_path):
+    async def refused(github, repo, ref):
+        raise GitHubError("GitHub answered 422: \x1b]52;c;cHduZWQ=\x07bad\u202e ref", 422)
+
+    async def go():
+        app = make_app(sim, tmp_path, read_main_build=refused)
+        async with app.run_test(size=SIZE) as pilot:
+            form = app.screen
+            await until(pilot, lambda: form.panel is not None and form.panel.failed)
+            await pilot.pause()
+            heading = text_of(form.query_one("#settings-heading"))
+            assert "could not read the main build (GitHub answered 422: bad ref)" in heading
+            assert not any(c in heading for c in "\x1b\x07\u202e")
+
+    asyncio.run(go())

@@ -21,6 +21,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from cibw_debug_tui.core.safe_text import one_line
 from cibw_debug_tui.ui.settings_view import FORM, Row, heading, notes, rows
 from cibw_debug_tui.ui.widgets.settings_table import SettingsTable
 
@@ -153,10 +154,12 @@ class MainBuildPanel(Vertical):
 
     def _show(self) -> None:
         if self.loading:
-            title = Text(f"Settings: reading the main build of {self.read_from}…", style="dim")
+            title = Text(f"Settings: reading the main build of {one_line(self.read_from)}…",
+                         style="dim")  # fmt: skip
         elif self.failed:
-            title = Text(f"⚠ could not read the main build ({self.failed}): only the form's "
-                         "settings are sent", style="yellow")  # fmt: skip
+            why = one_line(self.failed)
+            title = Text(f"⚠ could not read the main build ({why}): only the form's settings "
+                         "are sent", style="yellow")  # fmt: skip
         elif self.build is None:
             title = Text(self.waiting or "Settings: the form's own only (no combination chosen)",
                          style="dim")  # fmt: skip
