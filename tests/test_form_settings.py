@@ -331,3 +331,21 @@ def test_why_the_main_build_could_not_be_read_reaches_the_form_as_words_only(sim
             assert not any(c in heading for c in "\x1b\x07\u202e")
 
     asyncio.run(go())
+
+
+def test_settings_over_githubs_inputs_limit_are_refused_in_the_form(sim, tmp_path):
+    async def go():
+        app = make_app(sim, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            form = app.screen
+            await settings_read(pilot, form)
+            huge = json.dumps({"CIBW_ENVIRONMENT": "X=" + "y" * 66_000})
+            form.query_one("#cibw_settings", Input).value = huge
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: form.query("#form-error"))
+            said = text_of(form.query_one("#form-error"))
+            assert "the settings cannot be sent" in said and "at most 65,535" in said
+            assert app.screen is form
+
+    asyncio.run(go())
+    assert not sim.runs
