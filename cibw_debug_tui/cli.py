@@ -71,16 +71,24 @@ def build_parser() -> argparse.ArgumentParser:
     d = commands.add_parser(
         "dispatch",
         help="dispatch the debug workflow, and optionally follow its run",
-        description="Dispatch the debug workflow for one (runner, python, arch). The "
+        description="Dispatch the debug workflow for one (runner, python, arch), or for the "
+        "one a failed CI job was building (--from-run). The "
         "combination is checked before any request (exit 2 with the reason). Prints the run "
         "URL; with --watch follows the run to its end, printing status changes and the SSH "
         "command, and exits 0 on success, 1 on failure or cancel.",
     )
     d.add_argument("--repo", help="OWNER/NAME (default: this checkout's GitHub remote)")
     d.add_argument("--ref", default="main", help="branch or tag to build (default: main)")
-    d.add_argument("--runner", required=True, help="GitHub-hosted runner label")
-    d.add_argument("--python", required=True, help="CPython tag, e.g. cp312")
-    d.add_argument("--arch", required=True, help="cibuildwheel architecture, e.g. x86_64")
+    d.add_argument("--runner", help="GitHub-hosted runner label")
+    d.add_argument("--python", help="CPython tag, e.g. cp312")
+    d.add_argument("--arch", help="cibuildwheel architecture, e.g. x86_64")
+    d.add_argument(
+        "--from-run",
+        metavar="RUN",
+        help="start from a failed CI run (its URL or number): the runner, CPython and arch of "
+        "its failed cibuildwheel job, instead of --runner/--python/--arch",
+    )
+    d.add_argument("--job", help="with --from-run: the failed job (id or name; default: the first)")
     d.add_argument(
         "--debug-mode",
         default=DEFAULT_DEBUG_MODE,

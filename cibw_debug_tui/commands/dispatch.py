@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cibw_debug_tui.commands import CommandError
+from cibw_debug_tui.commands import CommandError, from_run
 from cibw_debug_tui.core import config, matrix
 from cibw_debug_tui.core.connection import UNTRUSTED
 from cibw_debug_tui.core.events import (
@@ -167,7 +167,12 @@ async def _dispatch(
                 run_id=session.run_id,
                 url=session.html_url,
                 session_id=session.id,
+                runner=spec.runner,
+                python=spec.python,
+                arch=spec.arch,
                 identifier=session.identifier,
+                debug_mode=str(spec.debug_mode),
+                **({"from_run": found.to_json()} if (found := args.from_run_found) else {}),
             )
             printer.dispatched = True
             if not args.watch:
@@ -183,17 +188,33 @@ async def _dispatch(
 
 
 def run(args: argparse.Namespace) -> int:
-    combo = matrix.check(args.runner, args.python, args.arch)
-    if not combo.valid:
-        raise CommandError(combo.reason or "not a valid combination")
+    args.from_run_found = None
+    if args.from_run:
+        if args.runner or args.python or args.arch:
+            raise CommandError("--from-run takes the runner, python and arch from the failed "
+                               "job; leave out --runner, --python and --arch")  # fmt: skip
+        args.repo, args.run_id, args.job = from_run.repo_and_run(args)
+    elif not (args.runner and args.python and args.arch):
+        raise CommandError("give --runner, --python and --arch, or --from-run RUN")
+    elif args.job:
+        raise CommandError("--job goes with --from-run")
     if not 1 <= args.session_timeout <= 60:
         raise CommandError("--session-timeout must be from 1 to 60 minutes")
     try:
         args.repo = config.repo_from(args.repo, config.load_config())
     except config.ConfigError as error:
         raise CommandError(str(error)) from None
-    args.arch = combo.arch
     api_url, token, tmate_hosts = _client_settings(args)
+    if args.from_run:
+        try:
+            args.from_run_found = from_run.resolve(args, api_url, token)
+        except from_run.NotDispatchable as error:
+            print(f"error: {one_line(str(error))}", file=sys.stderr)
+            return 1
+    combo = matrix.check(args.runner, args.python, args.arch)
+    if not combo.valid:
+        raise CommandError(combo.reason or "not a valid combination")
+    args.arch = combo.arch
     try:
         return asyncio.run(_dispatch(args, api_url, token, tmate_hosts))
     except GitHubError as error:

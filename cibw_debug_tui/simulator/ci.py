@@ -53,6 +53,7 @@ jobs:
 """
 
 WORKFLOW_TEXTS = {WHEELS_PATH: WHEELS_WORKFLOW, TESTS_PATH: TESTS_WORKFLOW}
+TITLES = {WHEELS_PATH: "Build wheels", TESTS_PATH: "Tests"}
 
 # pypa/cibuildwheel#1982 (tests/data/build-logs/07-auditwheel-too-recent-symbols-aarch64.log)
 AUDITWHEEL_AARCH64 = """\

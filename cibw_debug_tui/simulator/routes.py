@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 from cibw_debug_tui import bundled
-from cibw_debug_tui.core.workflow_contract import WORKFLOW_FILE, WORKFLOW_PATH
+from cibw_debug_tui.core.workflow_contract import WORKFLOW_PATH
 from cibw_debug_tui.simulator import SCENARIOS, checks, ci, payloads, published
 from cibw_debug_tui.simulator.published import Artifact
 from cibw_debug_tui.simulator.request import Answer, Request, error
@@ -63,14 +63,29 @@ def find_job(sim: SimulatedGitHub, job_id: int) -> tuple[Run, Job]:
     return found
 
 
-def _workflow_exists(req: Request, repo: str, wf: str) -> None:
+def _workflow_paths(req: Request, repo: str) -> list[str]:
+    """The repository's workflow files: the debug workflow (where it has it), and its CI's."""
     req.repo(repo)
-    names = {
-        WORKFLOW_FILE,
-        str(payloads.number_for(f"workflow:{repo}:{WORKFLOW_PATH}")),
-    }
-    if repo in req.sim.repos_without_workflow or wf not in names:
+    debug = [] if repo in req.sim.repos_without_workflow else [WORKFLOW_PATH]
+    return [*debug, *ci.WORKFLOW_TEXTS]
+
+
+def _workflow_path(req: Request, repo: str, wf: str) -> str:
+    """The file of the workflow named by its file name or id; 404 when there is none."""
+    for path in _workflow_paths(req, repo):
+        if wf in (path.rsplit("/", 1)[-1], str(payloads.number_for(f"workflow:{repo}:{path}"))):
+            return path
+    raise error(404, "Not Found")
+
+
+def _workflow_exists(req: Request, repo: str, wf: str) -> None:
+    """The debug workflow, which is dispatched; 404 for another (its CI has no dispatch)."""
+    if _workflow_path(req, repo, wf) != WORKFLOW_PATH:
         raise error(404, "Not Found")
+
+
+def _workflow_title(req: Request, path: str) -> str:
+    return req.sim.workflow_title if path == WORKFLOW_PATH else ci.TITLES[path]
 
 
 # -- the API ---------------------------------------------------------------------------------
@@ -107,23 +122,22 @@ def get_repo(req: Request, repo: str) -> Answer:
 
 def get_workflows(req: Request, repo: str) -> Answer:
     """The repository's workflows: the debug workflow, where the repository has it."""
-    req.repo(repo)
     api, web = req.urls
-    found = [] if repo in req.sim.repos_without_workflow else [WORKFLOW_PATH]
+    found = _workflow_paths(req, repo)
     chosen, links = req.paginate(found)
     body = {
         "total_count": len(found),
         "workflows": [
-            payloads.workflow(api, web, repo, path, req.sim.workflow_title) for path in chosen
+            payloads.workflow(api, web, repo, path, _workflow_title(req, path)) for path in chosen
         ],
     }
     return 200, body, links
 
 
 def get_workflow(req: Request, repo: str, wf: str) -> Answer:
-    _workflow_exists(req, repo, wf)
+    path = _workflow_path(req, repo, wf)
     api, web = req.urls
-    return 200, payloads.workflow(api, web, repo, WORKFLOW_PATH, req.sim.workflow_title), None
+    return 200, payloads.workflow(api, web, repo, path, _workflow_title(req, path)), None
 
 
 def post_dispatch(req: Request, repo: str, wf: str) -> Answer:
@@ -158,10 +172,8 @@ def post_dispatch(req: Request, repo: str, wf: str) -> Answer:
 
 
 def get_runs(req: Request, repo: str, wf: str | None = None) -> Answer:
-    if wf is not None:
-        _workflow_exists(req, repo, wf)
-    else:
-        req.repo(repo)
+    path = None if wf is None else _workflow_path(req, repo, wf)
+    req.repo(repo)
     sim = req.sim
     now = sim.clock.now()
     event = req.query.get("event", [None])[0]
@@ -177,13 +189,12 @@ def get_runs(req: Request, repo: str, wf: str | None = None) -> Answer:
     status = req.query.get("status", [None])[0]
     api, web = req.urls
     with sim.lock:
-        every: list[Run | ci.CiRun] = [*sim.runs.values()]
-        if wf is None:  # the repository's own CI is listed with every workflow's runs
-            every += sim.ci_runs(repo)
+        every: list[Run | ci.CiRun] = [*sim.runs.values(), *sim.ci_runs(repo)]
         runs = [
             r
             for r in sorted(every, key=lambda r: -r.created)
             if r.repo == repo
+            and (path is None or r.path == path)
             and (event is None or r.event == event)
             and (since is None or r.clock.moment(r.created) >= since)
             and (status is None or status in r.status(now))
