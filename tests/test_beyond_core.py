@@ -72,8 +72,8 @@ def test_the_config_file_turns_them_off(tmp_path):
 def test_one_session_per_valid_combination_grouped_by_name():
     planned = batch.plan("macos-15", ["cp314", "cp39", "cp310", "cp311", "cp312", "cp313"],
                          ["arm64"])  # fmt: skip
-    assert [c.identifier for c in planned.combinations] == [
-        f"{p}-macosx_arm64" for p in ("cp39", "cp310", "cp311", "cp312", "cp313", "cp314")]  # fmt: skip
+    tags = ("cp39", "cp310", "cp311", "cp312", "cp313", "cp314")
+    assert [c.identifier for c in planned.combinations] == [f"{p}-macosx_arm64" for p in tags]
     assert planned.name == "cp39-cp314 on macos-15" and not planned.problem
     assert batch.tally(["success"] * 4 + ["failure"] * 2) == "6 sessions: 4 ✓ 2 ✗"
     assert batch.tally(["success", None]) == "2 sessions: 1 ✓ 1 running"
