@@ -80,8 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--repo", help="OWNER/NAME (default: this checkout's GitHub remote)")
     d.add_argument("--ref", default="main", help="branch or tag to build (default: main)")
     d.add_argument("--runner", help="GitHub-hosted runner label")
-    d.add_argument("--python", help="CPython tag, e.g. cp312")
-    d.add_argument("--arch", help="cibuildwheel architecture, e.g. x86_64")
+    d.add_argument(
+        "--python",
+        help="CPython tag, e.g. cp312; several at once as a list (cp39,cp312) or a range "
+        "(cp39-cp314): one session each, at most 20",
+    )
+    d.add_argument("--arch", help="cibuildwheel architecture, e.g. x86_64 (several: x86_64,i686)")
     d.add_argument(
         "--from-run",
         metavar="RUN",

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cibw_debug_tui.commands import CommandError, from_run
+from cibw_debug_tui.commands import CommandError, dispatch_many, from_run
 from cibw_debug_tui.core import config, matrix
 from cibw_debug_tui.core.connection import UNTRUSTED
 from cibw_debug_tui.core.events import (
@@ -211,6 +211,10 @@ def run(args: argparse.Namespace) -> int:
         except from_run.NotDispatchable as error:
             print(f"error: {one_line(str(error))}", file=sys.stderr)
             return 1
+    if dispatch_many.is_many(args):
+        if args.from_run:
+            raise CommandError("--from-run dispatches the one combination the job built")
+        return dispatch_many.run(args, api_url, token, tmate_hosts)
     combo = matrix.check(args.runner, args.python, args.arch)
     if not combo.valid:
         raise CommandError(combo.reason or "not a valid combination")
