@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from cibw_debug_tui.core import channels
+from cibw_debug_tui.core import channels, logs
 from cibw_debug_tui.core.budget import BEAT, LOOKING, ROUTINE, SSH_OPENING, RequestBudget, on_beat
 from cibw_debug_tui.core.channels import Channel
 from cibw_debug_tui.core.connection import (
@@ -34,9 +34,8 @@ from cibw_debug_tui.core.events import (
     StatusChanged,
     WatchEvent,
 )
-from cibw_debug_tui.core.files import safe_file_name, whole_number
 from cibw_debug_tui.core.github import CONNECTION_LIMIT, AnswerTooLarge, GitHub, GitHubError
-from cibw_debug_tui.core.models import Artifact, Run, RunStatus, Step
+from cibw_debug_tui.core.models import Artifact, Run, RunStatus, Step, epoch_seconds
 from cibw_debug_tui.core.session import LocalStatus, Session
 from cibw_debug_tui.core.workflow_contract import (
     AFTER_FAILURE,
@@ -91,7 +90,8 @@ class Watcher:
         self.channel = channels.channel_for(github.api_url)
         self.head_sha = ""
         self._asking: set[str] = set()  # stages whose check run is being read
-        self._explain_tries = 0
+        self._explain_tries = 0  # of the failed job's log
+        self._build_log_tries = 0  # of the build log artifact
         self.budget = budget
         self._want_run = True
         self._uploads_seen: frozenset[str] = frozenset()
@@ -207,8 +207,9 @@ class Watcher:
         await self._read_connections()
         if self.channel is Channel.CHECK_RUN:  # what the scout has not brought yet
             await self._read_published_check_runs()
-        if s.status == RunStatus.COMPLETED and s.conclusion == "failure" and s.failure is None:
+        if s.failure is None:
             await self._explain_failure()
+        s.checked_at = self.now()
         return changed
 
     def _take_run(self, run: Run, run_changed: bool) -> bool:
@@ -224,6 +225,8 @@ class Watcher:
             s.connection_errors.clear()
             s.failure = None
             s.failure_log = None
+            s.started_at = epoch_seconds(run["run_started_at"]) or self.now()
+            self._explain_tries = self._build_log_tries = 0
             self._uploads_seen = frozenset()
             self._final_artifacts = False
         s.html_url = run["html_url"] or s.html_url
@@ -382,22 +385,30 @@ class Watcher:
         return list(self._steps_reached(OPEN_PREFIX))
 
     async def _explain_failure(self) -> None:
+        """Read and explain the failed build's log: the build log artifact as soon as it is
+        published (the job may hold an SSH session for half an hour yet), else the failed job's
+        own log once the run has ended."""
         s = self.session
+        artifact = logs.build_log_artifact(s) if logs.build_failed(s) else None
+        if artifact is not None and self._build_log_tries >= 3:
+            artifact = None  # three tries failed: the job's own log, at the end
         failed = [j for j in s.jobs if j.get("conclusion") == "failure"]
-        if not failed:
+        ended = s.status == RunStatus.COMPLETED and s.conclusion == "failure"
+        if artifact is None and not (ended and failed):
             return
-        job = failed[-1]
-        self._explain_tries += 1
-        name = f"{s.spec.repo}-{whole_number(s.run_id)}-{whole_number(job['id'])}"
-        dest = self.log_dir / (safe_file_name(name) + ".log")
         try:
-            await self.github.job_log(s.spec.repo, job["id"], dest)
+            if artifact is not None:
+                self._build_log_tries += 1
+                path = await logs.fetch_build_log(self.github, s, artifact, self.log_dir)
+            else:
+                self._explain_tries += 1
+                path = await logs.fetch_job_log(self.github, s, failed[-1], self.log_dir)
         except GitHubError as error:
-            self._note(f"could not fetch the failed job's log: {error}")
+            self._note(f"could not fetch the failed build's log: {error}")
             return
-        from cibw_debug_tui.core import explain
-
-        with open(dest, "rb") as stream:
-            s.failure = explain.explain_stream(stream)
-        s.failure_log = dest
-        self._emit(FailureExplained(s.id, s.failure, dest))
+        except OSError as error:
+            self._note(f"could not save the failed build's log in {self.log_dir}: {error.strerror}")
+            return
+        s.failure = logs.explain_file(path)
+        s.failure_log = path
+        self._emit(FailureExplained(s.id, s.failure, path))
