@@ -156,7 +156,9 @@ def test_dispatch_from_run_json_first_event_is_what_it_dispatched(served, tmp_pa
     assert proc.returncode == 0, proc.stderr
     events = [json.loads(line) for line in proc.stdout.splitlines()]
     first = events[0]
-    assert first["event"] == "dispatched" and len(events) == 1  # no --watch: it ends here
+    assert first["event"] == "dispatched"
+    # No --watch: it ends once dispatched (having said the run's status then, if it knew it).
+    assert all(e["event"] == "status" and e["status"] == "queued" for e in events[1:])
     assert {k: first[k] for k in ("runner", "python", "arch", "identifier", "debug_mode")} == {
         "runner": "ubuntu-24.04-arm", "python": "cp310", "arch": "aarch64",
         "identifier": "cp310-manylinux_aarch64", "debug_mode": "after-failure"}  # fmt: skip
