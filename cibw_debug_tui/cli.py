@@ -105,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--cibw-settings", help='extra settings as JSON, e.g. \'{"CIBW_TEST_SKIP": "*"}\''
     )
     d.add_argument("--watch", action="store_true", help="follow the run to its end")
+    d.add_argument(
+        "--ssh",
+        action="store_true",
+        help="with --watch: connect to the SSH session when it opens (in a new tmux window "
+        "inside tmux, else here; the watch goes on when ssh ends)",
+    )
     d.add_argument("--json", action="store_true", help="print one JSON event per line")
     d.add_argument(
         "--log-dir",

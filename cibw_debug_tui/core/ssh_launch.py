@@ -49,3 +49,11 @@ def tmux_argv(argv: list[str], identifier: str) -> list[str]:
     if tmux is None:
         raise CannotConnect("$TMUX is set but there is no tmux program on PATH")
     return [tmux, "new-window", "-n", window_name(identifier), "--", *argv]
+
+
+def launch(argv: list[str], identifier: str, env: Mapping[str, str]) -> tuple[list[str], bool]:
+    """What to run for `argv`: a new tmux window inside tmux (True: it returns at once), else
+    `argv` itself, in this terminal."""
+    if inside_tmux(env):
+        return tmux_argv(argv, identifier), True
+    return argv, False
