@@ -182,3 +182,73 @@ def test_an_ssh_session_opening_sends_a_desktop_notification(sim, tmp_path, monk
     assert all(s.count("\x1b") == 2 for s in sent)  # one OSC and its ST, nothing else
     assert notify.protocol({"TERM": "foot"}) == notify.OSC777
     assert asyncio.run(go(False)) == []
+
+
+def test_hostile_run_and_job_names_are_words_and_a_malformed_answer_is_said(tmp_path):
+    """`f` against a GitHub whose names hold escape sequences and markup, whose job labels
+    are not runners, and whose jobs answer of one run is malformed."""
+    import base64
+
+    from hostile_github import Answer, HostileGitHub
+    from test_hostile_text import HOSTILE, MARKUP
+
+    from cibw_debug_tui.core.config import Token
+    from cibw_debug_tui.core.github import GitHub
+    from cibw_debug_tui.core.history import History
+    from cibw_debug_tui.ui.app import DebugApp
+    from cibw_debug_tui.ui.backend import Backend
+
+    def run(run_id: int) -> dict:
+        return {"id": run_id, "name": f"Build wheels {MARKUP}{HOSTILE}", "status": "completed",
+                "conclusion": "failure", "path": ".github/workflows/wheels.yml",
+                "html_url": f"https://github.com/octo/pkg/actions/runs/{run_id}",
+                "head_branch": HOSTILE, "display_title": HOSTILE,
+                "created_at": HOSTILE}  # fmt: skip
+
+    job = {"id": 9, "name": f"wheels {MARKUP}{HOSTILE}", "status": "completed",
+           "conclusion": "failure", "labels": ["ubuntu-latest", HOSTILE]}  # fmt: skip
+    log = (f"Building cp312-manylinux_x86_64 wheel\nerror: {HOSTILE}\n"
+           "fatal error: ffi.h: No such file or directory\n")  # fmt: skip
+
+    async def go():
+        with HostileGitHub() as gh:
+            gh.on("GET", r"/repos/octo/pkg/actions/runs", {"workflow_runs": [run(5), run(6)]})
+            wheels = base64.b64encode(b"uses: pypa/cibuildwheel@v4.2.0\n").decode()
+            gh.on("GET", r"/repos/octo/pkg/contents/.*",
+                  {"type": "file", "encoding": "base64", "content": wheels})  # fmt: skip
+            gh.on("GET", r"/repos/octo/pkg/actions/runs/5/jobs", {"jobs": [job]})
+            gh.on("GET", r"/repos/octo/pkg/actions/runs/6/jobs", {"jobs": None})
+            gh.on("GET", r"/repos/octo/pkg/actions/jobs/9/logs",
+                  Answer(302, headers={"Location": f"{gh.api_url}/blob/9"}))  # fmt: skip
+            gh.on("GET", r"/blob/9", Answer(body=log.encode()))
+            github = GitHub(gh.api_url, Token("ghp_hostile", "test"), backoff=0.01, retries=1)
+            backend = Backend(github=github, history=History(tmp_path / "h.yaml"),
+                              download_dir=tmp_path, log_dir=tmp_path, repo="octo/pkg")  # fmt: skip
+            app = DebugApp(backend, pace=0.02)
+            async with app.run_test(size=SIZE) as pilot:
+                await pilot.press("escape", "f")
+                screen = app.screen
+                listed = screen.query_one("#runs-list")
+                await until(pilot, lambda: listed.option_count == 2)
+                shown = [str(o.prompt) for o in listed.options]
+                listed.highlighted = 1  # the run whose jobs answer is malformed
+                await pilot.press("enter")
+                said = screen.query_one("#runs-said")
+                await until(pilot, lambda: "Could not read its jobs" in text_of(said), timeout=30)
+                malformed = text_of(said)
+                listed.highlighted = 0
+                await pilot.press("enter")
+                await until(pilot, lambda: listed.option_count == 1
+                            and "wheels" in str(listed.options[0].prompt))  # fmt: skip
+                await pilot.press("enter")
+                await until(pilot, lambda: isinstance(app.screen, DispatchScreen))
+                origin = text_of(app.screen.query_one("#form-origin"))
+                return shown, malformed, origin, app.is_running
+
+    shown, malformed, origin, running = asyncio.run(go())
+    assert running
+    for text in (*shown, malformed, origin):
+        assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text
+    assert MARKUP in shown[0]  # markup stays words
+    assert "jobs is null" in malformed
+    assert "it failed building cp312-manylinux_x86_64" in origin and "ffi.h" in origin

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import SuspendNotSupported
 
-from cibw_debug_tui.core.ssh_launch import CannotConnect, inside_tmux, ssh_argv, tmux_argv
+from cibw_debug_tui.core.ssh_launch import CannotConnect, launch, ssh_argv
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -27,11 +27,11 @@ def step_in(app: App[None], session: Session | None, tmate_hosts: tuple[str, ...
     says why nothing was run."""
     if session is None:
         raise CannotConnect("no session is selected")
-    conn = session.open_connection()
-    argv = ssh_argv(conn, tmate_hosts)
-    if inside_tmux(os.environ):
-        opened = subprocess.run(tmux_argv(argv, session.identifier), capture_output=True,
-                                text=True, timeout=10, check=False)  # fmt: skip
+    argv = ssh_argv(session.open_connection(), tmate_hosts)
+    command, windowed = launch(argv, session.identifier, os.environ)
+    if windowed:
+        opened = subprocess.run(command, capture_output=True, text=True, timeout=10,
+                                check=False)  # fmt: skip
         if opened.returncode != 0:
             raise CannotConnect(f"tmux could not open a window (exit {opened.returncode})")
         return f"SSH session of {session.identifier} opened in a new tmux window"
