@@ -192,3 +192,15 @@ def test_dispatch_from_run_refuses_what_it_cannot_rebuild_with_the_reason(served
     mixed = run(tmp_path, "dispatch", "--from-run", url, "--runner", "ubuntu-latest",
                 "--api-url", served)  # fmt: skip
     assert mixed.returncode == 2 and "leave out --runner" in mixed.stderr
+
+
+def test_dispatch_from_run_watch_follows_the_run_to_its_end(served, tmp_path):  # noqa: F811
+    url = failed_runs(served, "octo/pkg")[0]["html_url"]
+    proc = run(tmp_path, "dispatch", "--from-run", url, "--debug-mode", "disabled", "--watch",
+               "--json", "--api-url", served, "--log-dir", str(tmp_path / "logs"))  # fmt: skip
+    events = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert events[0]["event"] == "dispatched" and events[0]["runner"] == "ubuntu-24.04-arm"
+    assert events[0]["debug_mode"] == "disabled"
+    assert events[-1]["event"] == "summary"
+    assert any(e["event"] == "status" and e.get("conclusion") == "success" for e in events)
+    assert proc.returncode == 0, proc.stderr
