@@ -204,3 +204,16 @@ def test_dispatch_from_run_watch_follows_the_run_to_its_end(served, tmp_path):  
     assert events[-1]["event"] == "summary"
     assert any(e["event"] == "status" and e.get("conclusion") == "success" for e in events)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_without_the_workflow_files_the_runs_are_told_apart_by_their_names(sim, tmp_path):
+    """A token that cannot read contents (403): "Build wheels" is still offered, "Tests" not."""
+    sim.inject("status", count=10, status=403, path=r"/contents/",
+               body='{"message": "Resource not accessible by personal access token"}')  # fmt: skip
+
+    async def go():
+        async with GitHub(sim.api_url, Token("ghp_fromrun", "test"), retries=0) as github:
+            return await from_run.failed_runs(github, "octo/pkg", {})
+
+    assert [r["name"] for r in asyncio.run(go())] == ["Build wheels"]
+    assert sim.faults[0].count == 8  # both workflow files were asked for, and refused
