@@ -9,9 +9,10 @@ from hypothesis import strategies as st
 
 from cibw_debug_tui.core.build_settings import BuildSettings, extract, settings_input
 from cibw_debug_tui.core.build_settings.run_scripts import find_invocation
+from cibw_debug_tui.core.contents import read_file_content, read_folder
 from cibw_debug_tui.core.main_build import file_text
 from cibw_debug_tui.core.matrix import check
-from cibw_debug_tui.core.models import Unreadable, read_file_content, read_folder
+from cibw_debug_tui.core.models import Unreadable
 
 COMBOS = [
     check("ubuntu-latest", "cp312", "x86_64"),

@@ -42,12 +42,12 @@ def test_auto_sends_the_main_builds_settings_and_says_where_each_comes_from(sim,
     assert sent(sim) == INHERITED
     out = proc.stdout
     assert (
-        "settings of the main build (octo/pkg at main): .github/workflows/build-wheels.yml"
+        "settings of the main build (octo/pkg at main): .github/workflows/wheels.yml"
         " job build_wheels, because it builds cp312-manylinux_x86_64" in out
     )
-    assert "CIBW_TEST_REQUIRES = pytest   (.github/workflows/build-wheels.yml, workflow env)" in out
+    assert "CIBW_TEST_REQUIRES = pytest   (.github/workflows/wheels.yml, workflow env)" in out
     assert (
-        "CIBW_BEFORE_ALL_LINUX = yum install -y libffi-devel   (.github/workflows/build-"
+        "CIBW_BEFORE_ALL_LINUX = yum install -y libffi-devel   (.github/workflows/"
         'wheels.yml, job build_wheels, env of step "Build wheels")' in out
     )
     assert "set by the debug workflow instead: CIBW_SKIP, CIBW_BUILD_VERBOSITY, output-dir" in out

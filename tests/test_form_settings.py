@@ -47,7 +47,7 @@ def test_the_form_shows_where_each_setting_comes_from_and_sends_them(sim, tmp_pa
             form = app.screen
             await settings_read(pilot, form)
             heading = text_of(form.query_one("#settings-heading"))
-            assert "Settings from build-wheels.yml job build_wheels  (octo/pkg at main" in heading
+            assert "Settings from wheels.yml job build_wheels  (octo/pkg at main" in heading
             table = text_of(form.query_one(SettingsTable))
             assert "[x] CIBW_TEST_REQUIRES = pytest  (workflow env)" in table
             assert "[x] CIBW_BUILD_FRONTEND = build  (job env)" in table

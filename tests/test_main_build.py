@@ -11,7 +11,7 @@ from cibw_debug_tui.core.config import Token
 from cibw_debug_tui.core.github import GitHub, GitHubError
 from cibw_debug_tui.core.main_build import local_build_files, read_build_files
 from cibw_debug_tui.core.matrix import check
-from cibw_debug_tui.simulator.contents import WHEELS_PATH
+from cibw_debug_tui.simulator.ci import TESTS_PATH, WHEELS_PATH
 
 TOKEN = Token("ghp_test0000000000000000000000000000000", "test")
 REPO = "octo/pkg"
@@ -41,7 +41,8 @@ def read(sim, repo=REPO, ref="main", combo=LINUX, **kwargs):
 
 def test_the_simulated_wheel_workflow_gives_its_settings_and_the_debug_workflow_is_left_out(sim):
     files, settings, _ = read(sim)
-    assert list(files.workflows) == [WHEELS_PATH]  # not cibuildwheel-debug.yml, which it holds
+    # the CI's two workflows, not cibuildwheel-debug.yml, which it holds too
+    assert sorted(files.workflows) == [TESTS_PATH, WHEELS_PATH]
     assert settings.chosen.job == "build_wheels"
     assert settings.values["CIBW_BEFORE_ALL_LINUX"] == "yum install -y libffi-devel"
     assert [a.name for a in settings.attention] == ["CIBW_ENVIRONMENT"]
@@ -61,12 +62,12 @@ def test_reading_again_is_conditional_and_costs_no_rate_limit(sim):
 
     first, again, counted, gh = asyncio.run(go())
     assert again.workflows == first.workflows
-    assert counted == 3  # the folder, the wheel workflow, pyproject.toml
-    assert gh.counted == counted and gh.requests == 2 * counted  # three 304s
+    assert counted == 4  # the folder, the two workflows, pyproject.toml
+    assert gh.counted == counted and gh.requests == 2 * counted  # four 304s
 
 
 def test_a_repository_without_workflows_has_no_main_build_and_that_is_said(sim):
-    sim.repos_without_workflow.add("octo/bare")
+    sim.repo_files["octo/bare"] = {"pyproject.toml": "[project]\nname = 'bare'\n"}
     files, settings, _ = read(sim, repo="octo/bare")
     assert files.workflows == {}
     assert settings.values == {}
@@ -76,7 +77,7 @@ def test_a_repository_without_workflows_has_no_main_build_and_that_is_said(sim):
 
 def test_a_commit_ref_works_and_a_missing_ref_has_no_workflows(sim):
     files, _, _ = read(sim, ref="a" * 40)
-    assert list(files.workflows) == [WHEELS_PATH]
+    assert sorted(files.workflows) == [TESTS_PATH, WHEELS_PATH]
     files, _, _ = read(sim, ref="no-such-branch")
     assert files.workflows == {} and "no-such-branch" in files.problems[0]
 
@@ -113,9 +114,9 @@ def test_hostile_files_are_left_out_in_words_and_never_fetched_when_too_large(si
 def test_an_answer_that_is_not_base64_is_a_problem_and_is_not_asked_again(sim):
     body = json.dumps({"type": "file", "path": WHEELS_PATH, "sha": "0" * 40, "size": 10,
                        "encoding": "base64", "content": "%%% not base64 %%%"})  # fmt: skip
-    sim.inject("malformed", path="build-wheels.yml", body=body, count=5)
+    sim.inject("malformed", path="workflows/wheels.yml", body=body, count=5)
     files, _, _ = read(sim)
-    assert files.workflows == {}
+    assert list(files.workflows) == [TESTS_PATH]
     assert f"left out {WHEELS_PATH} came as content that is not base64" in files.problems
     assert sim.stats()["by_path"][f"/repos/{REPO}/contents/{WHEELS_PATH}"] == 1
 
@@ -164,7 +165,7 @@ def test_the_simulator_serves_a_folder_listing_and_files_as_github_does(sim):
     headers = {"Authorization": f"Bearer {TOKEN.value}"}
     url = f"{sim.api_url}/repos/{REPO}/contents/.github/workflows"
     listing = httpx.get(url, headers=headers, params={"ref": "main"}).json()
-    assert [e["name"] for e in listing] == ["build-wheels.yml", "cibuildwheel-debug.yml"]
+    assert [e["name"] for e in listing] == ["cibuildwheel-debug.yml", "tests.yml", "wheels.yml"]
     assert {e["type"] for e in listing} == {"file"}
     root = httpx.get(f"{sim.api_url}/repos/{REPO}/contents", headers=headers).json()
     assert [(e["name"], e["type"]) for e in root] == [(".github", "dir"), ("pyproject.toml",

@@ -130,7 +130,7 @@ async def simulated_main_build(github: GitHub, repo: str, ref: str) -> BuildFile
     from importlib.resources import files
 
     data = files("cibw_debug_tui.simulator") / "data"
-    workflow = {".github/workflows/build-wheels.yml": (data / "build-wheels.yml").read_text()}
+    workflow = {".github/workflows/wheels.yml": (data / "build-wheels.yml").read_text()}
 
     async def pyproject(folder: str) -> str | None:
         return (data / "pyproject.toml").read_text() if folder == "." else None

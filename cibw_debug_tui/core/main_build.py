@@ -21,8 +21,8 @@ from urllib.parse import quote
 
 from cibw_debug_tui.core.build_settings import BuildSettings, extract
 from cibw_debug_tui.core.build_settings.documents import MAX_FILE_CHARS
+from cibw_debug_tui.core.contents import read_file_content, read_folder
 from cibw_debug_tui.core.matrix import Combination
-from cibw_debug_tui.core.models import read_file_content, read_folder
 from cibw_debug_tui.core.safe_text import one_line
 from cibw_debug_tui.core.transport import GitHubError, Transport
 from cibw_debug_tui.core.workflow_contract import (

@@ -2,11 +2,11 @@
 is a list of entries, a file an object with its bytes in base64, a file over 1 MB an object
 with no content (`encoding: none`), a path or ref that is not there a 404.
 
-Every repository holds the same wheel workflow (data/build-wheels.yml: the "Build wheels"
-workflow whose settings the debug build takes), the debug workflow of its variant, and a
-`pyproject.toml` with a `[tool.cibuildwheel]` table; a repository without the debug workflow
-has no `.github/workflows` at all. Tests give a repository other files through
-`SimulatedGitHub.repo_files`.
+Every repository holds the workflows of its CI (ci.py: the "Build wheels" workflow of
+data/build-wheels.yml, whose failed run it seeds and whose settings the debug build takes,
+and a "Tests" workflow), the debug workflow of its variant (unless it is one without it), and
+a `pyproject.toml` with a `[tool.cibuildwheel]` table. Tests give a repository other files
+through `SimulatedGitHub.repo_files`.
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ from urllib.parse import quote, unquote
 
 from cibw_debug_tui import bundled
 from cibw_debug_tui.core.workflow_contract import WORKFLOW_PATH
+from cibw_debug_tui.simulator import ci
 from cibw_debug_tui.simulator.request import Answer, Request, error
 from cibw_debug_tui.simulator.runs import commit_of
 
-WHEELS_PATH = ".github/workflows/build-wheels.yml"
+WHEELS_PATH = ci.WHEELS_PATH
 INLINE_LIMIT = 1024 * 1024  # larger files come without their content
 _SHA = re.compile(r"[0-9a-f]{40}")
 
@@ -40,14 +41,10 @@ def files_of(req: Request, repo: str) -> dict[str, bytes]:
     given = req.sim.repo_files.get(repo)
     if given is not None:
         return {path: t.encode() if isinstance(t, str) else t for path, t in given.items()}
-    if repo in req.sim.repos_without_workflow:
-        return {"pyproject.toml": _data("pyproject.toml")}
-    variant = bundled.workflow_text(req.sim.variant).encode()
-    return {
-        WHEELS_PATH: _data("build-wheels.yml"),
-        WORKFLOW_PATH: variant,
-        "pyproject.toml": _data("pyproject.toml"),
-    }
+    found = {path: text.encode() for path, text in ci.WORKFLOW_TEXTS.items()}
+    if repo not in req.sim.repos_without_workflow:
+        found[WORKFLOW_PATH] = bundled.workflow_text(req.sim.variant).encode()
+    return {**found, "pyproject.toml": _data("pyproject.toml")}
 
 
 def _git_sha(data: bytes) -> str:

@@ -211,6 +211,12 @@ class Handler(BaseHTTPRequestHandler):
                     raise Reply(404, b"<Error>BlobNotFound</Error>")
                 data = published.run_logs_zip(run, sim.clock.now())
                 ctype = "application/zip"
+            elif kind == "cilog":
+                found_ci = sim.find_ci_job(ident)
+                if found_ci is None:
+                    raise Reply(404, b"<Error>BlobNotFound</Error>")
+                data = found_ci[0].logs[ident].encode()
+                ctype = "text/plain; charset=utf-8"
             else:
                 run, job = routes.find_job(sim, ident)
                 data = published.job_log(run, job).encode()

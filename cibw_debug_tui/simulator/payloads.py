@@ -7,9 +7,10 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from cibw_debug_tui.core.workflow_contract import WORKFLOW_PATH, WORKFLOW_TITLE
+from cibw_debug_tui.core.workflow_contract import WORKFLOW_TITLE
 
 if TYPE_CHECKING:
+    from cibw_debug_tui.simulator.ci import CiRun
     from cibw_debug_tui.simulator.published import Artifact
     from cibw_debug_tui.simulator.runs import Run
     from cibw_debug_tui.simulator.state import CheckRun
@@ -210,9 +211,9 @@ def head_commit(sha: str, when: datetime) -> dict:
 # -- runs, jobs, steps and artifacts -------------------------------------------------------------
 
 
-def run(api: str, web: str, found: Run, now: float) -> dict[str, Any]:
+def run(api: str, web: str, found: Run | CiRun, now: float) -> dict[str, Any]:
     status, conclusion = found.status(now)
-    wf = workflow(api, web, found.repo, WORKFLOW_PATH, found.title)
+    wf = workflow(api, web, found.repo, found.path, found.title)
     base = f"{api}/repos/{found.repo}/actions/runs/{found.id}"
     created = found.clock.moment(found.created)
     updated = found.clock.moment(found.last_change(now))
@@ -224,11 +225,11 @@ def run(api: str, web: str, found: Run, now: float) -> dict[str, Any]:
         "node_id": node_id("WFR", found.id),
         "head_branch": found.ref,
         "head_sha": found.head_sha,
-        "path": WORKFLOW_PATH,
+        "path": found.path,
         "display_title": found.display_title,
         "run_number": found.number,
         "run_attempt": found.attempt,
-        "event": "workflow_dispatch",
+        "event": found.event,
         "status": status,
         "conclusion": conclusion,
         "workflow_id": wf["id"],
@@ -295,7 +296,7 @@ def step(
     }
 
 
-def job(api: str, web: str, found_run: Run, found: Job, now: float) -> dict[str, Any]:
+def job(api: str, web: str, found_run: Run | CiRun, found: Job, now: float) -> dict[str, Any]:
     moment = found_run.clock.moment
     if found.start is None or now < found.start:
         status, conclusion = "queued", None

@@ -10,8 +10,8 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from cibw_debug_tui.core.workflow_contract import WORKFLOW_FILE, WORKFLOW_PATH
-from cibw_debug_tui.simulator import SCENARIOS, checks, contents, payloads, published
+from cibw_debug_tui.core.workflow_contract import WORKFLOW_PATH
+from cibw_debug_tui.simulator import SCENARIOS, checks, ci, contents, payloads, published
 from cibw_debug_tui.simulator.published import Artifact
 from cibw_debug_tui.simulator.request import Answer, Request, error
 from cibw_debug_tui.simulator.runs import Run, check_inputs, commit_of
@@ -31,6 +31,13 @@ def _run(req: Request, repo: str, run_id: str) -> Run:
     if run is None or run.repo != repo:
         raise error(404, "Not Found")
     return run
+
+
+def _any_run(req: Request, repo: str, run_id: str) -> Run | ci.CiRun:
+    """A debug workflow's run, or one of the repository's own CI runs."""
+    wanted = int(run_id)
+    found = next((r for r in req.sim.ci_runs(req.repo(repo)) if r.id == wanted), None)
+    return found or _run(req, repo, run_id)
 
 
 def find_artifact(sim: SimulatedGitHub, artifact_id: int) -> tuple[Run, Artifact] | None:
@@ -57,14 +64,29 @@ def find_job(sim: SimulatedGitHub, job_id: int) -> tuple[Run, Job]:
     return found
 
 
-def _workflow_exists(req: Request, repo: str, wf: str) -> None:
+def _workflow_paths(req: Request, repo: str) -> list[str]:
+    """The repository's workflow files: the debug workflow (where it has it), and its CI's."""
     req.repo(repo)
-    names = {
-        WORKFLOW_FILE,
-        str(payloads.number_for(f"workflow:{repo}:{WORKFLOW_PATH}")),
-    }
-    if repo in req.sim.repos_without_workflow or wf not in names:
+    debug = [] if repo in req.sim.repos_without_workflow else [WORKFLOW_PATH]
+    return [*debug, *ci.WORKFLOW_TEXTS]
+
+
+def _workflow_path(req: Request, repo: str, wf: str) -> str:
+    """The file of the workflow named by its file name or id; 404 when there is none."""
+    for path in _workflow_paths(req, repo):
+        if wf in (path.rsplit("/", 1)[-1], str(payloads.number_for(f"workflow:{repo}:{path}"))):
+            return path
+    raise error(404, "Not Found")
+
+
+def _workflow_exists(req: Request, repo: str, wf: str) -> None:
+    """The debug workflow, which is dispatched; 404 for another (its CI has no dispatch)."""
+    if _workflow_path(req, repo, wf) != WORKFLOW_PATH:
         raise error(404, "Not Found")
+
+
+def _workflow_title(req: Request, path: str) -> str:
+    return req.sim.workflow_title if path == WORKFLOW_PATH else ci.TITLES[path]
 
 
 # -- the API ---------------------------------------------------------------------------------
@@ -101,23 +123,22 @@ def get_repo(req: Request, repo: str) -> Answer:
 
 def get_workflows(req: Request, repo: str) -> Answer:
     """The repository's workflows: the debug workflow, where the repository has it."""
-    req.repo(repo)
     api, web = req.urls
-    found = [] if repo in req.sim.repos_without_workflow else [WORKFLOW_PATH]
+    found = _workflow_paths(req, repo)
     chosen, links = req.paginate(found)
     body = {
         "total_count": len(found),
         "workflows": [
-            payloads.workflow(api, web, repo, path, req.sim.workflow_title) for path in chosen
+            payloads.workflow(api, web, repo, path, _workflow_title(req, path)) for path in chosen
         ],
     }
     return 200, body, links
 
 
 def get_workflow(req: Request, repo: str, wf: str) -> Answer:
-    _workflow_exists(req, repo, wf)
+    path = _workflow_path(req, repo, wf)
     api, web = req.urls
-    return 200, payloads.workflow(api, web, repo, WORKFLOW_PATH, req.sim.workflow_title), None
+    return 200, payloads.workflow(api, web, repo, path, _workflow_title(req, path)), None
 
 
 def post_dispatch(req: Request, repo: str, wf: str) -> Answer:
@@ -154,10 +175,8 @@ def post_dispatch(req: Request, repo: str, wf: str) -> Answer:
 
 
 def get_runs(req: Request, repo: str, wf: str | None = None) -> Answer:
-    if wf is not None:
-        _workflow_exists(req, repo, wf)
-    else:
-        req.repo(repo)
+    path = None if wf is None else _workflow_path(req, repo, wf)
+    req.repo(repo)
     sim = req.sim
     now = sim.clock.now()
     event = req.query.get("event", [None])[0]
@@ -170,14 +189,18 @@ def get_runs(req: Request, repo: str, wf: str | None = None) -> Answer:
             )
         except ValueError:
             raise error(422, "Invalid created filter") from None
+    status = req.query.get("status", [None])[0]
     api, web = req.urls
     with sim.lock:
+        every: list[Run | ci.CiRun] = [*sim.runs.values(), *sim.ci_runs(repo)]
         runs = [
             r
-            for r in sorted(sim.runs.values(), key=lambda r: -r.id)
+            for r in sorted(every, key=lambda r: -r.created)
             if r.repo == repo
-            and (event in (None, "workflow_dispatch"))
+            and (path is None or r.path == path)
+            and (event is None or r.event == event)
             and (since is None or r.clock.moment(r.created) >= since)
+            and (status is None or status in r.status(now))
         ]
         chosen, links = req.paginate(runs)
         body = {
@@ -190,7 +213,7 @@ def get_runs(req: Request, repo: str, wf: str | None = None) -> Answer:
 def get_run(req: Request, repo: str, run: str) -> Answer:
     api, web = req.urls
     with req.sim.lock:
-        found = _run(req, req.repo(repo), run)
+        found = _any_run(req, repo, run)
         return 200, payloads.run(api, web, found, req.sim.clock.now()), None
 
 
@@ -204,7 +227,7 @@ def delete_run(req: Request, repo: str, run: str) -> Answer:
 def get_jobs(req: Request, repo: str, run: str) -> Answer:
     api, web = req.urls
     with req.sim.lock:
-        found = _run(req, req.repo(repo), run)
+        found = _any_run(req, repo, run)
         now = req.sim.clock.now()
         jobs = found.jobs(now)
         chosen, links = req.paginate(jobs)
@@ -262,7 +285,8 @@ def get_artifact_zip(req: Request, repo: str, artifact: str) -> Answer:
 def get_job(req: Request, repo: str, job: str) -> Answer:
     api, web = req.urls
     with req.sim.lock:
-        run, found = find_job(req.sim, int(job))
+        req.sim.ci_runs(req.repo(repo))
+        run, found = req.sim.find_ci_job(int(job)) or find_job(req.sim, int(job))
         if run.repo != req.repo(repo):
             raise error(404, "Not Found")
         return 200, payloads.job(api, web, run, found, req.sim.clock.now()), None
@@ -270,7 +294,11 @@ def get_job(req: Request, repo: str, job: str) -> Answer:
 
 def get_job_logs(req: Request, repo: str, job: str) -> Answer:
     with req.sim.lock:
-        req.repo(repo)
+        in_ci = req.sim.find_ci_job(int(job)) if req.sim.ci_runs(req.repo(repo)) else None
+        if in_ci is not None:
+            if in_ci[0].repo != repo:
+                raise error(404, "Not Found")
+            return 302, None, {"Location": req.sim.sign("cilog", in_ci[1].id, req.origin)}
         _, found = find_job(req.sim, int(job))
         if found.end is None or req.sim.clock.now() < found.end:
             raise error(404, "Not Found")  # GitHub serves logs only once the job is done

@@ -36,7 +36,7 @@ def short(text: str, width: int = SHOWN) -> str:
 
 
 def _file(path: str) -> str:
-    """`build-wheels.yml` for `.github/workflows/build-wheels.yml`: the rows are narrow."""
+    """`wheels.yml` for `.github/workflows/wheels.yml`: the rows are narrow."""
     return path.rpartition("/")[2] or path
 
 

@@ -8,7 +8,7 @@ settings do to the tests) is said where it is chosen.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from cibw_debug_tui.core import matrix
+from cibw_debug_tui.core import batch, matrix
 from cibw_debug_tui.core.config import ConfigError, validate_repo
 from cibw_debug_tui.core.workflow_contract import DEBUG_MODES, DEFAULT_DEBUG_MODE, InputError
 from cibw_debug_tui.ui.choices import MODE_WORDS, arch_after_change, preview
@@ -40,8 +40,41 @@ KEYS = Content.from_markup(
 # written (a thread writes it, and mounting five Inputs meanwhile would hold it back).
 SWAP_AFTER = 0.05
 SETTINGS_EXAMPLE = 'JSON, e.g. {"CIBW_TEST_SKIP": "*"}'
-LABELS = ("Repository", "Runner", "CPython", "Arch", "Debug mode", "", "Ref",
+LABELS = ("Repository", "Runner", "CPython", "Arch", "Also build", "Debug mode", "", "Ref",
           "SSH timeout (min)", "Package dir", "CIBW settings")  # fmt: skip
+ALSO_EXAMPLE = "more CPythons or arches: cp39-cp314, i686"
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """What the form asks for: one session, or several dispatched at once as a group."""
+
+    specs: tuple[SessionSpec, ...]
+    group: str | None = None
+
+
+def _also(runner: str, python: str, arch: str, text: str) -> batch.Batch | None:
+    """The batch that `text` (more CPythons, ranges of them, arches) makes with the chosen
+    combination; None when it names nothing more. ValueError says what is wrong."""
+    words = text.replace(",", " ").split()
+    if not words:
+        return None
+    tags = [p.tag for p in matrix.PYTHONS]
+    os_arches = {a.lower(): a for a in matrix.ARCHES[matrix.RUNNERS_BY_LABEL[runner].os]}
+    pythons, arches = [python], [arch]
+    for word in words:
+        first, dash, last = word.partition("-")
+        if word in tags:
+            pythons.append(word)
+        elif dash and first in tags and last in tags:
+            low, high = sorted((tags.index(first), tags.index(last)))
+            pythons += tags[low : high + 1]
+        elif word.lower() in os_arches:
+            arches.append(os_arches[word.lower()])
+        else:
+            raise ValueError(f'"{word}" in Also build is neither a CPython (cp311, cp39-cp314) '
+                             f"nor an arch of {runner}")  # fmt: skip
+    return batch.plan(runner, pythons, arches)
 
 
 class LaterInput(Static):
@@ -120,6 +153,19 @@ def _sent_words(sent: dict[str, str], own: str) -> str:
             f"build, {len(sent) - inherited} of the form's (below)")  # fmt: skip
 
 
+def _batch_summary(planned: batch.Batch) -> Text:
+    """What several combinations at once will dispatch, or why not."""
+    if planned.problem:
+        return Text(f"✗ {planned.problem}", style="red")
+    count = len(planned.combinations)
+    text = Text.assemble(("→ ", "bold"), (f"{count} sessions: {planned.name}", "bold"))
+    text.append("\n  " + " ".join(c.identifier or "" for c in planned.combinations), style="dim")
+    if planned.refused:
+        left_out = ", ".join(f"{c.python} {c.arch}" for c in planned.refused)
+        text.append(f"\n  left out (not buildable there): {left_out}", style="dim")
+    return text
+
+
 class DispatchScreen(FormSettings):
     """A new session. ctrl+s dispatches from any field; escape leaves."""
 
@@ -129,10 +175,13 @@ class DispatchScreen(FormSettings):
     ]
 
     def __init__(self, repo: str | None, values: dict[str, str], problem: str = "",
-                 said: list[str] | None = None, alone: bool = False) -> None:  # fmt: skip
+                 said: list[str] | None = None, alone: bool = False,
+                 origin: str = "") -> None:  # fmt: skip
         """`values` as choices.usable_values makes them; `said`: what it had to change;
-        `alone`: nothing to see behind it (no sessions yet), so nothing is drawn there."""
+        `alone`: nothing to see behind it (no sessions yet), so nothing is drawn there;
+        `origin`: where the values come from (a failed CI job)."""
         super().__init__(classes="-alone" if alone else "")
+        self.origin = origin
         self.repo = repo
         self.values = values
         self.problem = problem
@@ -149,6 +198,8 @@ class DispatchScreen(FormSettings):
         summary = _summary(matrix.check(v["runner"], v["python"], arch or ""), v["cibw_settings"])
         with VerticalScroll(id="form"):
             yield Static("New debug session", id="form-title")
+            if self.origin:
+                yield Static(Text(self.origin), id="form-origin", classes="explain")
             with Horizontal(id="form-fields"):
                 yield Static("\n".join(LABELS), id="form-labels")
                 with Vertical(id="form-inputs"):
@@ -157,6 +208,8 @@ class DispatchScreen(FormSettings):
                     yield Choice(_runner_options(), v["runner"], id="runner")
                     yield Choice(pythons, v["python"], id="python")
                     yield Choice(arches, arch, prompt="choose an arch", id="arch")
+                    yield LaterInput(Input(v.get("also", ""), placeholder=ALSO_EXAMPLE,
+                                           id="also", compact=True))  # fmt: skip
                     yield Choice([(m, m) for m in MODES], v["debug_mode"], id="debug_mode")
                     yield Static(MODE_WORDS[v["debug_mode"]], id="mode-words", classes="explain")
                     yield LaterInput(Input(v["ref"], placeholder="main", id="ref", compact=True))
@@ -197,7 +250,7 @@ class DispatchScreen(FormSettings):
         found = self.query(f"#{name}")
         if found and isinstance(found.first(), Input):
             return found.first(Input).value
-        return self.repo or "" if name == "repo" else self.values[name]
+        return self.repo or "" if name == "repo" else self.values.get(name, "")
 
     def show_problem(self, problem: str) -> None:
         """Why nothing can be dispatched (no token...), known once the client was looked for."""
@@ -249,7 +302,7 @@ class DispatchScreen(FormSettings):
         if event.input.has_focus:  # the person is fixing it: the old complaint goes
             self._say("form-error", "")
         self.follow_input(event.input)
-        if event.input.id == "cibw_settings":
+        if event.input.id in ("cibw_settings", "also"):
             self._summarise()
 
     def _combo(self) -> matrix.Combination | None:
@@ -266,13 +319,20 @@ class DispatchScreen(FormSettings):
         """What will be built: with the settings sent, once the panel says them."""
         combo = self._combo()
         own, sent = self._text("cibw_settings"), self.sent_settings()
-        summary = _summary(combo, own) if combo else Text()
+        summary = _summary(combo, own) if combo else Text("")
         if combo is not None and sent is not None and not summary.plain.startswith("✗"):
             summary = _summary(combo, json.dumps(sent) if sent else "", _sent_words(sent, own))
+        if combo is not None and combo.valid:
+            try:
+                planned = _also(combo.runner, combo.python, combo.arch, self._text("also"))
+            except ValueError as error:
+                planned, summary = None, Text(f"✗ {error}", style="red")
+            if planned is not None:
+                summary = _batch_summary(planned)
         self.query_one("#summary", Static).update(summary)
 
-    def _spec(self) -> SessionSpec:
-        """The form as a SessionSpec, or ValueError with what to fix."""
+    def _spec(self) -> Dispatch:
+        """The form as the sessions to dispatch, or ValueError with what to fix."""
         repo = self._text("repo").strip()
         try:
             validate_repo(repo)
@@ -301,24 +361,32 @@ class DispatchScreen(FormSettings):
         if package_dir == ".":  # not chosen: the main build's
             package_dir = self.inherited_package_dir() or "."
         sent = self.sent_settings()
-        spec = SessionSpec(
-            repo=repo,
-            runner=combo.runner,
-            python=combo.python,
-            arch=combo.arch,
-            debug_mode=DebugMode(self._chosen("debug_mode")),
-            ref=ref,
-            session_timeout=int(timeout),
-            package_dir=package_dir,
-            cibw_settings=own,
+
+        planned = _also(combo.runner, combo.python, combo.arch, self._text("also"))
+        if planned is not None and planned.problem:
+            raise ValueError(planned.problem)
+        combos = planned.combinations if planned is not None else (combo,)
+        specs = tuple(
+            SessionSpec(
+                repo=repo,
+                runner=chosen.runner,
+                python=chosen.python,
+                arch=chosen.arch,
+                debug_mode=DebugMode(self._chosen("debug_mode")),
+                ref=ref,
+                session_timeout=int(timeout),
+                package_dir=package_dir,
+                cibw_settings=own,
+            )
+            for chosen in combos
         )
-        if sent is None:
-            return spec
-        try:
-            text = settings_input(sent, {**spec.inputs(), "session-id": "0" * 12})
-        except SettingsError as error:
-            raise ValueError(f"the settings cannot be sent: {error}") from None
-        return replace(spec, cibw_settings=text)
+        if sent is not None:  # the main build's, worked out for the combination shown
+            try:
+                text = settings_input(sent, {**specs[0].inputs(), "session-id": "0" * 12})
+            except SettingsError as error:
+                raise ValueError(f"the settings cannot be sent: {error}") from None
+            specs = tuple(replace(spec, cibw_settings=text) for spec in specs)
+        return Dispatch(specs, planned.name if planned and len(specs) > 1 else None)
 
     def action_dispatch(self) -> None:
         try:
