@@ -59,19 +59,19 @@ async def _dispatch(
     api_url: str,
     token: config.Token,
     tmate_hosts: tuple[str, ...],
-    found: dispatch_settings.Plan,
+    plan: dispatch_settings.Plan,
 ) -> int:
     log_dir = Path(args.log_dir).expanduser() if args.log_dir else config.log_dir()
     async with GitHub(api_url, token) as github:
         printer = WatchPrinter(args.json, now=github.server_now)
         combo = matrix.check(args.runner, args.python, args.arch)
-        await dispatch_settings.resolve(found, github, args.repo, args.ref, combo)
-        inherited = found.build.package_dir if found.build else "."
+        await dispatch_settings.resolve(plan, github, args.repo, args.ref, combo)
+        inherited = plan.build.package_dir if plan.build else "."
         spec = _spec(args, args.package_dir or inherited)
-        spec = replace(spec, cibw_settings=dispatch_settings.checked_input(found, _inputs(spec)))
-        where = found.source if found.local else f"{args.repo} at {args.ref}"
-        printer.emit("settings", dispatch_settings.describe(found, where),
-                     **dispatch_settings.event(found, where))  # fmt: skip
+        spec = replace(spec, cibw_settings=dispatch_settings.checked_input(plan, _inputs(spec)))
+        where = plan.source if plan.local else f"{args.repo} at {args.ref}"
+        printer.emit("settings", dispatch_settings.describe(plan, where),
+                     **dispatch_settings.event(plan, where))  # fmt: skip
         on_event = _stepping_in(printer, tmate_hosts) if args.ssh else printer
         fleet = Fleet(github, History(persist=False), log_dir=log_dir.absolute(),
                       on_event=on_event, tmate_hosts=tmate_hosts)  # fmt: skip
@@ -169,9 +169,9 @@ def run(args: argparse.Namespace) -> int:
     if not combo.valid:
         raise CommandError(combo.reason or "not a valid combination")
     args.arch = combo.arch
-    found = dispatch_settings.plan(args, _inputs(_spec(args, args.package_dir or ".")))
+    plan = dispatch_settings.plan(args, _inputs(_spec(args, args.package_dir or ".")))
     try:
-        return asyncio.run(_dispatch(args, api_url, token, tmate_hosts, found))
+        return asyncio.run(_dispatch(args, api_url, token, tmate_hosts, plan))
     except GitHubError as error:
         print(f"error: {one_line(str(error))}", file=sys.stderr)
         return 1
