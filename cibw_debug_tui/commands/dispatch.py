@@ -22,6 +22,7 @@ from cibw_debug_tui.core.events import (
     FleetEvent,
     JobsChanged,
     NoteChanged,
+    RepositoryMoved,
     SshConnectionRead,
     SshUnreadable,
     StatusChanged,
@@ -71,7 +72,7 @@ class _Printer:
             print(f"[{_stamp()}] {terminal_safe(words, multiline=True)}", flush=True)
 
     def __call__(self, event: FleetEvent) -> None:
-        if isinstance(event, ClientSaid | NoteChanged):
+        if isinstance(event, ClientSaid | NoteChanged | RepositoryMoved):
             if event.text:
                 self.emit("note", one_line(event.text), text=event.text)
             return

@@ -17,6 +17,7 @@ import contextlib
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from cibw_debug_tui.core.budget import RequestBudget
@@ -24,6 +25,7 @@ from cibw_debug_tui.core.events import (
     ClientSaid,
     FleetEvent,
     NoteChanged,
+    RepositoryMoved,
     StatusChanged,
     WatchEnded,
     WatchEvent,
@@ -77,6 +79,7 @@ class Fleet:
         self._save: asyncio.TimerHandle | None = None
         if github is not None:
             github.on_status = self._client_said
+            github.moved.on_moved = self._repository_moved
 
     # -- sessions ----------------------------------------------------------------------------
 
@@ -222,6 +225,17 @@ class Fleet:
         if text:
             self.said.append(text)
         self._emit(ClientSaid(text))
+
+    def _repository_moved(self, old: str, new: str) -> None:
+        """GitHub redirected `old` to `new`: every session of it says `new` from now on, in
+        the history file too."""
+        for session in self.sessions.values():
+            if session.spec.repo == old:
+                session.spec = replace(session.spec, repo=new)
+        self.history.save()
+        event = RepositoryMoved(old, new)
+        self.said.append(event.text)
+        self._emit(event)
 
     def _emit(self, event: FleetEvent) -> None:
         self.on_event(event)

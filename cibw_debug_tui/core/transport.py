@@ -32,8 +32,16 @@ from urllib.parse import urljoin
 
 from cibw_debug_tui import __version__
 from cibw_debug_tui.core.config import Token, web_url
-from cibw_debug_tui.core.models import Unreadable
+from cibw_debug_tui.core.models import Unreadable, read_repository
 from cibw_debug_tui.core.origin import TokenAuth, origin_of, same_origin
+from cibw_debug_tui.core.redirects import (
+    MAX_REDIRECTS,
+    MovedRepositories,
+    api_path,
+    repository_id_in,
+    repository_in,
+    to_follow,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -195,6 +203,7 @@ class Transport:
         self.max_backoff = max_backoff
         self.max_rate_wait = max_rate_wait
         self.rate = RateLimit()
+        self.moved = MovedRepositories()  # repositories renamed or transferred
         self.status = ""
         self.on_status = on_status  # told each time `status` changes
         self._etags: dict[str, tuple[str, Any]] = {}  # URL -> (ETag, the record read)
@@ -248,7 +257,51 @@ class Transport:
         limit: int | None = None,
     ) -> httpx.Response:
         """Send with retries; the final response may still be an error status. With `limit`,
-        the answer is read as it arrives and refused (AnswerTooLarge) past `limit` bytes."""
+        the answer is read as it arrives and refused (AnswerTooLarge) past `limit` bytes.
+        A repository that moved is followed, with the method and body (redirects.py)."""
+        if isinstance(url, str):
+            url = self.moved.route(url)
+        for _ in range(MAX_REDIRECTS + 1):
+            response = await self._tries(method, url, params=params, json=json,
+                                         headers=headers, resend_on_lost=resend_on_lost,
+                                         limit=limit)  # fmt: skip
+            target = to_follow(response, self.api_url, method)
+            if target is None:
+                return response
+            await self._learn_move(response, target)
+            url, params = target, None
+        raise GitHubError(cannot_read(f"it redirects more than {MAX_REDIRECTS} times"))
+
+    async def _learn_move(self, response: httpx.Response, target: str) -> None:
+        """The new name of the repository a redirect moved, from the redirect's URL or, for
+        GitHub's `/repositories/<id>`, from the repository's own answer."""
+        old = repository_in(api_path(response.request.url, self.api_url) or "")
+        path = api_path(target, self.api_url) or ""
+        if old is None or old in self.moved.names:
+            return
+        new = repository_in(path)
+        rid = repository_id_in(path)
+        if new is None and rid is not None:
+            try:
+                found, _ = await self.get_checked(f"/repositories/{rid}", read_repository)
+            except GitHubError:
+                return  # followed all the same; the name is learned another time
+            new = found["full_name"]
+        if new is not None:
+            self.moved.learn(old, new)
+
+    async def _tries(
+        self,
+        method: str,
+        url: str | httpx.URL,
+        *,
+        params: dict[str, Any] | None,
+        json: Any,
+        headers: dict[str, str] | None,
+        resend_on_lost: bool,
+        limit: int | None,
+    ) -> httpx.Response:
+        """One request, tried again after network errors, 5xx and rate limits."""
         import httpx
 
         attempt = 0
@@ -373,6 +426,7 @@ class Transport:
     ) -> tuple[T, bool]:
         """GET with If-None-Match, the answer checked by `read`: (record, changed); an answer
         over `limit` bytes is AnswerTooLarge. Raises GitHubError on failure."""
+        url = self.moved.route(url)
         key = url + "?" + "&".join(f"{k}={v}" for k, v in sorted((params or {}).items()))
         full_url = self._urls.get(key)
         if full_url is None:
@@ -494,8 +548,14 @@ class Transport:
 
     def _raise_for(self, response: httpx.Response) -> None:
         status = response.status_code
-        if status < 400:
+        if status < 300 or status == 304:
             return
+        if status < 400:  # a redirect not followed: to another host, or not a move
+            scheme, host, port = origin_of(response.headers.get("location", ""))
+            raise GitHubError(cannot_read(
+                f"it sends {response.request.url.path} elsewhere ({status} to "
+                f"{scheme}://{host}:{port}), which is not followed: the token goes to "
+                f"{self.api_url} only"), status)  # fmt: skip
         message = message_of(response)
         if status == 401:
             raise GitHubError(

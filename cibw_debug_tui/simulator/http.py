@@ -109,7 +109,7 @@ class Handler(BaseHTTPRequestHandler):
         asked = origin(self.path, self.headers, self.sim.base_url)
         query = parse_qs(url.query)
         req = Request(self.sim, method, path, query, self.headers, raw_body, path, asked)
-        web = _WEB_PAGE.fullmatch(path)
+        web = None if path.startswith("/repositories/") else _WEB_PAGE.fullmatch(path)
         try:
             if web and method == "GET":
                 self._web_page(web)
@@ -166,6 +166,9 @@ class Handler(BaseHTTPRequestHandler):
             raise Reply(limited.status, body, limited.headers) from None
         if fault and fault.kind == "unauthorized":
             raise error(401, "Bad credentials")
+        api = req.origin + ("/api/v3" if sim.ghes else "")
+        sim.quirks.redirect(req.method, req.path, urlsplit(self.path).query, api)
+        req.path = sim.quirks.by_id(req.path, sim.repo_names())
         status, body, extra = routes.answer(req)
         headers = {**rate_headers, **(extra or {})}
         if fault and fault.kind == "drop-after":

@@ -373,6 +373,18 @@ def control(req: Request) -> Answer:
         else:
             sim.inject(**body)
         return 201, {"ok": True}, None
+    if path == "/_sim/quirks" and req.method == "POST":
+        if not isinstance(body, dict):
+            raise error(422, "quirks are an object")
+        renamed = body.pop("renamed", {})
+        try:
+            with sim.lock:
+                sim.quirks.change(body)
+        except (TypeError, ValueError) as why:
+            raise error(422, str(why)) from None
+        for old, new in dict(renamed).items():
+            sim.rename(str(old), str(new))
+        return 200, {"ok": True}, None
     if path == "/_sim/scenario" and req.method == "POST":
         scenario = (body or {}).get("scenario")
         if scenario not in SCENARIOS:

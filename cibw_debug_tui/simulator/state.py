@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 from cibw_debug_tui.core import workflow_contract as contract
 from cibw_debug_tui.simulator import SCENARIOS, published
 from cibw_debug_tui.simulator.published import CheckRun
+from cibw_debug_tui.simulator.quirks import Quirks
 from cibw_debug_tui.simulator.runs import Clock, Run
 from cibw_debug_tui.simulator.steps import Job
 
@@ -92,6 +93,7 @@ class SimulatedGitHub:
         self.runs: dict[int, Run] = {}
         self.check_runs: dict[int, CheckRun] = {}
         self.faults: list[Fault] = []
+        self.quirks = Quirks()  # how real GitHub is harder on a client (quirks.py)
         self.lock = threading.RLock()
         self.requests = 0
         self.counted = 0
@@ -138,6 +140,18 @@ class SimulatedGitHub:
         with self.lock:
             self._rate_blocked_until = time.time() + seconds
             self._rate_blocked_kind = kind
+
+    def rename(self, old: str, new: str) -> None:
+        """Rename (or transfer) a repository: its runs go with it, its old name redirects."""
+        with self.lock:
+            self.quirks.renamed[old] = new
+            for run in self.runs.values():
+                if run.repo == old:
+                    run.repo = new
+
+    def repo_names(self) -> set[str]:
+        with self.lock:
+            return {run.repo for run in self.runs.values()}
 
     def continue_session(self, run_id: int, stage: str | None = None) -> bool:
         with self.lock:

@@ -295,6 +295,10 @@ class DebugApp(App[None]):
             if self.is_running and self.screen.query("#status"):
                 self._update_status()
             return
+        if isinstance(event, events.RepositoryMoved):  # told once, when GitHub redirects
+            self.repo = event.new if self.repo == event.old else self.repo
+            self.notify(event.text, title="Repository moved", timeout=15)
+            return
         session = self.sessions.get(event.session_id)
         if session is None or not self.session_list.is_attached:
             return  # unknown, or the app is closing and its widgets are gone
