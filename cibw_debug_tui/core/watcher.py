@@ -181,7 +181,9 @@ class Watcher:
             changed = True
         jobs_done = bool(jobs) and all(j.get("status") == "completed" for j in jobs)
         started = s.status == RunStatus.QUEUED and any(j.get("status") != "queued" for j in jobs)
-        rerun = any((j.get("run_attempt") or s.attempt) != s.attempt for j in jobs)
+        # After "re-run failed jobs" the list holds the new attempt's jobs beside the ones
+        # that succeeded before, with their old attempt: the newest says whether it is new.
+        rerun = max((j.get("run_attempt") or s.attempt for j in jobs), default=0) > s.attempt
         if self._want_run or jobs_done or started or rerun:
             await self._spend(1, priority)
             changed |= self._take_run(*await self.github.run(repo, run_id))

@@ -7,6 +7,7 @@ edits the plan from that moment on.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import random
@@ -128,19 +129,26 @@ class Run:
         return self.on_ghes != (self.variant == contract.GHES)
 
     def start_attempt(self, created: float, rerun_failed: bool = False) -> None:
+        """A new attempt. "Re-run failed jobs" keeps the jobs that succeeded, listed with
+        their own attempt beside the new attempt's (as GitHub's `filter=latest` does)."""
+        self.kept: list[Job] = []
         if self.attempt:
             self.old_artifacts = published.artifacts(self, self.clock.now())  # theirs too
             self.old_checks = published.connection_checks(self, self.clock.now())
+            self.plan()
+            if rerun_failed and self.validate.conclusion == "success":
+                self.kept = [copy.deepcopy(self.validate)]
         self.attempt += 1
         self.created = created
         self.continued: dict[str, float] = {}
         self.cancelled_at: float | None = None
         self.force_cancelled = False
         base = self.id * 100 + self.attempt * 10
-        self.validate = Job(base + 1, contract.VALIDATE_JOB, validate_steps(self.variant))
+        self.validate = Job(base + 1, contract.VALIDATE_JOB, validate_steps(self.variant),
+                            attempt=self.attempt)  # fmt: skip
         ident = self.combo.identifier or "invalid"
         name = f"{ident} on {self.inputs['runner']}"
-        self.debug = Job(base + 2, name, debug_steps(self.variant))
+        self.debug = Job(base + 2, name, debug_steps(self.variant), attempt=self.attempt)
         for step in self.debug.steps:
             step.name = step.name.replace("${{ needs.validate.outputs.identifier }}", ident)
         kinds = [*(f"ssh-{stage}" for stage in contract.STAGES), "buildlog", "logs", "wheels"]
@@ -312,6 +320,8 @@ class Run:
         """The jobs listed by `now`: validate from the start, the debug job once validate is
         done (it `needs` validate's outputs)."""
         self.plan()
+        if self.kept:  # the debug job uses the outputs of the validate job that succeeded
+            return [*self.kept, self.debug]
         if self.validate.end is not None and now >= self.validate.end:
             return [self.validate, self.debug]
         return [self.validate]

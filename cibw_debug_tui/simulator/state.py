@@ -198,7 +198,7 @@ class SimulatedGitHub:
         with self.lock:
             for run in self.runs.values():
                 run.plan()
-                for job in (run.validate, run.debug):
+                for job in (*run.kept, run.validate, run.debug):
                     if job.id == job_id:
                         return run, job
         return None

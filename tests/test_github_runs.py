@@ -1,0 +1,50 @@
+"""How real GitHub's runs differ from a plain reading of its docs (issue 22), played by the
+simulator and followed by the real client: re-run attempts, late logs, transient 404s, a
+failed run without a failed job, statuses beyond queued/in_progress/completed, slow cancels."""
+
+import asyncio
+
+from helpers import until
+from test_client import REPO, client, spec
+
+from cibw_debug_tui.core.fleet import Fleet
+from cibw_debug_tui.core.history import History
+from cibw_debug_tui.simulator.server import Simulator
+
+
+def fleet_of(github, tmp_path, told=None):
+    tell = told.append if told is not None else lambda event: None
+    return Fleet(github, History(persist=False), log_dir=tmp_path, on_event=tell, pace=0.02)
+
+
+def reads(sim, run_id):
+    by_path = sim.stats()["by_path"]
+    base = f"/repos/{REPO}/actions/runs/{run_id}"
+    return by_path.get(base, 0), by_path.get(base + "/jobs", 0)
+
+
+def test_rerun_failed_jobs_mixes_attempts_and_the_run_is_not_read_every_poll(tmp_path):
+    """After R, the jobs list holds the re-run job (attempt 2) beside the validate job that
+    succeeded in attempt 1: the newest attempt decides, so the run is read when it changes,
+    not on every poll."""
+    with Simulator(speed=200, scenario="build-failure") as sim:
+
+        async def go():
+            async with client(sim) as github:
+                fleet = fleet_of(github, tmp_path)
+                session = fleet.add(spec(debug_mode="disabled"))
+                await fleet.dispatch(session)
+                await fleet.wait(session)
+                before = reads(sim, session.run_id)
+                await fleet.rerun_failed(session)
+                await until(None, lambda: session.attempt == 2 and session.done, timeout=30)
+                await fleet.wait(session)
+                after = reads(sim, session.run_id)
+                await fleet.aclose()
+                return session, before, after
+
+        session, before, after = asyncio.run(go())
+    assert session.conclusion == "failure" and session.failure is not None
+    assert sorted(j["run_attempt"] for j in session.jobs) == [1, 2]
+    runs, jobs = after[0] - before[0], after[1] - before[1]
+    assert jobs >= 5 and runs <= jobs / 2, (runs, jobs)
