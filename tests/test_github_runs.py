@@ -48,3 +48,46 @@ def test_rerun_failed_jobs_mixes_attempts_and_the_run_is_not_read_every_poll(tmp
     assert sorted(j["run_attempt"] for j in session.jobs) == [1, 2]
     runs, jobs = after[0] - before[0], after[1] - before[1]
     assert jobs >= 5 and runs <= jobs / 2, (runs, jobs)
+
+
+def test_a_log_written_late_is_waited_for_and_then_explained(tmp_path):
+    """The logs endpoint redirects, but storage answers 404 for 3 s after the job ended
+    (the old watcher gave up after three tries in well under that): the session says it is
+    reading the log meanwhile, and explains the failure once it is there."""
+    with Simulator(speed=200, scenario="build-failure") as sim:
+        sim.quirks.log_delay = 3.0
+        told = []
+
+        async def go():
+            async with client(sim) as github:
+                fleet = fleet_of(github, tmp_path, told)
+                session = fleet.add(spec(debug_mode="disabled"))
+                await fleet.dispatch(session)
+                await asyncio.wait_for(fleet.wait(session), 60)
+                await fleet.aclose()
+                return session
+
+        session = asyncio.run(go())
+    notes = [e.text for e in told if getattr(e, "kind", "") == "note"]
+    assert any(n.startswith("reading the log…") for n in notes), notes
+    assert session.failure is not None and session.failure_log.exists()
+
+
+def test_a_failed_run_whose_job_timed_out_is_explained_and_the_watch_ends(tmp_path):
+    """The run concludes "failure" while its only unsuccessful job says "timed_out": that
+    job's log is read and the watch ends (it was polled every 10 s forever)."""
+    with Simulator(speed=200, scenario="timed-out") as sim:
+
+        async def go():
+            async with client(sim) as github:
+                fleet = fleet_of(github, tmp_path)
+                session = fleet.add(spec(debug_mode="disabled"))
+                await fleet.dispatch(session)
+                await asyncio.wait_for(fleet.wait(session), 30)
+                await fleet.aclose()
+                return session
+
+        session = asyncio.run(go())
+    assert session.conclusion == "failure"
+    assert [j["conclusion"] for j in session.jobs] == ["success", "timed_out"]
+    assert session.failure is not None

@@ -355,6 +355,8 @@ class GitHub(Transport):
                 try:
                     if response.status_code == 410:
                         raise GitHubError(f"the download link for {what} expired; try again", 410)
+                    if response.status_code == 404:  # a log GitHub has not written yet
+                        raise GitHubError(f"{what} is not in GitHub's storage yet (404)", 404)
                     if response.status_code != 200:
                         raise GitHubError(f"download of {what} failed: HTTP {response.status_code}")
                     total = response.headers.get("content-length")

@@ -36,7 +36,7 @@ from cibw_debug_tui.core.events import (
 )
 from cibw_debug_tui.core.files import safe_file_name, whole_number
 from cibw_debug_tui.core.github import CONNECTION_LIMIT, AnswerTooLarge, GitHub, GitHubError
-from cibw_debug_tui.core.models import Artifact, Run, RunStatus, Step
+from cibw_debug_tui.core.models import Artifact, Job, Run, RunStatus, Step
 from cibw_debug_tui.core.session import LocalStatus, Session
 from cibw_debug_tui.core.workflow_contract import (
     AFTER_FAILURE,
@@ -56,6 +56,10 @@ SLOW = 10.0  # at most, while nothing moves (the shared budget slows many sessio
 GROWTH = 1.5
 SELECTED_MAX = 5.0
 BUILD_WITH_SSH_AFTER = 6.0  # the session a person is looking at is never polled slower than this
+# A job's log may be written minutes after the job ends (its storage answers 404 until then):
+# asked again after each of these waits (about 4 minutes in all), then left to `l`.
+LOG_WAITS = (2.0, 4.0, 8.0, 15.0, 30.0, 30.0, 30.0, 30.0, 30.0, 30.0, 30.0)
+SUCCEEDED = ("success", "skipped", "neutral")
 SSH_SOON = SSH_SETUP_PREFIXES
 UPLOADING = UPLOAD_PREFIXES  # the workflow's steps that create artifacts
 
@@ -92,6 +96,7 @@ class Watcher:
         self.head_sha = ""
         self._asking: set[str] = set()  # stages whose check run is being read
         self._explain_tries = 0
+        self._noted = False  # whether this round said something (then it stays said)
         self.budget = budget
         self._want_run = True
         self._uploads_seen: frozenset[str] = frozenset()
@@ -112,12 +117,14 @@ class Watcher:
         self.on_event(event)
 
     def _note(self, text: str) -> None:
+        self._noted = bool(text)
         if text != self.session.note:
             self.session.note = text
             self._emit(NoteChanged(self.session.id, text))
 
     async def run(self) -> Session:
         while True:
+            self._noted = False
             try:
                 changed = await self.poll_once()
             except GitHubError as error:
@@ -130,7 +137,7 @@ class Watcher:
                 changed = False
                 self.interval = min(SLOW, max(NORMAL, self.interval * 2))
             else:
-                if self.session.note and not self.github.status:
+                if self.session.note and not self.github.status and not self._noted:
                     self._note("")
             if self._finished():
                 return self.session
@@ -147,8 +154,16 @@ class Watcher:
             return True
         if s.status != RunStatus.COMPLETED:
             return False
-        unexplained = s.conclusion == "failure" and s.failure is None
-        return not unexplained or self._explain_tries >= 3
+        return not self._log_awaited() or self._explain_tries > len(LOG_WAITS)
+
+    def _log_awaited(self) -> bool:
+        """Whether the run failed and the log that says why is still to be read."""
+        s = self.session
+        return (
+            s.status == RunStatus.COMPLETED
+            and s.conclusion == "failure"
+            and (s.failure is None and job_to_explain(s) is not None)
+        )
 
     def _next_interval(self, changed: bool) -> None:
         s = self.session
@@ -162,6 +177,8 @@ class Watcher:
             self.interval = min(SLOW, max(NORMAL, self.interval * GROWTH))
         if self.selected:
             self.interval = min(self.interval, SELECTED_MAX)
+        if self._log_awaited() and self._explain_tries:  # back off while it is not written
+            self.interval = LOG_WAITS[min(self._explain_tries, len(LOG_WAITS)) - 1]
 
     async def poll_once(self) -> bool:
         """One round, as cheap as it can be: the jobs always (they show every step), the run
@@ -209,7 +226,7 @@ class Watcher:
         await self._read_connections()
         if self.channel is Channel.CHECK_RUN:  # what the scout has not brought yet
             await self._read_published_check_runs()
-        if s.status == RunStatus.COMPLETED and s.conclusion == "failure" and s.failure is None:
+        if self._log_awaited():
             await self._explain_failure()
         return changed
 
@@ -385,17 +402,22 @@ class Watcher:
 
     async def _explain_failure(self) -> None:
         s = self.session
-        failed = [j for j in s.jobs if j.get("conclusion") == "failure"]
-        if not failed:
+        job = job_to_explain(s)
+        if job is None:
             return
-        job = failed[-1]
         self._explain_tries += 1
         name = f"{s.spec.repo}-{whole_number(s.run_id)}-{whole_number(job['id'])}"
         dest = self.log_dir / (safe_file_name(name) + ".log")
         try:
             await self.github.job_log(s.spec.repo, job["id"], dest)
         except GitHubError as error:
-            self._note(f"could not fetch the failed job's log: {error}")
+            tries = self._explain_tries
+            if tries <= len(LOG_WAITS):
+                self._note(f"reading the log… ({error}; GitHub may write it minutes after the "
+                           f"job ended): asking again in {LOG_WAITS[tries - 1]:.0f}s")  # fmt: skip
+            else:
+                self._note(f"the log of {job['name']!r} could not be read ({error}): press l "
+                           "to try again")  # fmt: skip
             return
         from cibw_debug_tui.core import explain
 
@@ -403,3 +425,12 @@ class Watcher:
             s.failure = explain.explain_stream(stream)
         s.failure_log = dest
         self._emit(FailureExplained(s.id, s.failure, dest))
+
+
+def job_to_explain(session: Session) -> Job | None:
+    """The job whose log says why the run failed: the last that failed, else the last that
+    did not succeed (cancelled, timed out, waiting for an approval) while the run failed."""
+    done = [j for j in session.jobs if j.get("status") == "completed"]
+    failed = [j for j in done if j.get("conclusion") == "failure"]
+    failed = failed or [j for j in done if j.get("conclusion") not in SUCCEEDED]
+    return failed[-1] if failed else None

@@ -212,6 +212,8 @@ class Handler(BaseHTTPRequestHandler):
                 ctype = "application/zip"
             else:
                 run, job = routes.find_job(sim, ident)
+                if not sim.log_written(run, job):  # the logs endpoint redirected all the same
+                    raise Reply(404, b"<Error>BlobNotFound</Error>")
                 data = published.job_log(run, job).encode()
                 ctype = "text/plain; charset=utf-8"
         fault = sim.take_fault(f"/_sim/blob/{kind}/{ident}")

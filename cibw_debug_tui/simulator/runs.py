@@ -144,8 +144,8 @@ class Run:
         self.cancelled_at: float | None = None
         self.force_cancelled = False
         base = self.id * 100 + self.attempt * 10
-        self.validate = Job(base + 1, contract.VALIDATE_JOB, validate_steps(self.variant),
-                            attempt=self.attempt)  # fmt: skip
+        self.validate: Job = Job(base + 1, contract.VALIDATE_JOB,
+                                 validate_steps(self.variant), attempt=self.attempt)  # fmt: skip
         ident = self.combo.identifier or "invalid"
         name = f"{ident} on {self.inputs['runner']}"
         self.debug = Job(base + 2, name, debug_steps(self.variant), attempt=self.attempt)
@@ -255,11 +255,27 @@ class Run:
             t = step.end
         self.debug.end = t
         self.debug.conclusion = "success" if build_ok and not job_failed else "failure"
+        if self.scenario == "timed-out":
+            self._time_out()
         if self.scenario == "cancelled" and self.cancelled_at is None:
             build = self.step("build")
             self.cancelled_at = (build.start if build and build.start else t) + 10
         if self.cancelled_at is not None:
             self._apply_cancel()
+
+    def _time_out(self) -> None:
+        """The job reaches its time limit halfway through the build: the build step is
+        cancelled, nothing after it runs, and the job (not "failure") says "timed_out"."""
+        build = self.step("build")
+        if build is None or build.start is None or build.end is None:
+            return
+        at = build.start + (build.end - build.start) / 2
+        for step in self.debug.steps:
+            if step.start is not None and step.start > build.start:
+                step.start = step.end = None
+                step.conclusion = "skipped"
+        build.end, build.conclusion = at, "cancelled"
+        self.debug.end, self.debug.conclusion = at + 1, "timed_out"
 
     def _apply_cancel(self) -> None:
         at = self.cancelled_at
@@ -329,7 +345,7 @@ class Run:
     def conclusion(self) -> str:
         if self.cancelled_at is not None:
             return "cancelled"
-        if self.validate.conclusion == "failure":
+        if self.validate.conclusion == "failure" or self.debug.conclusion == "timed_out":
             return "failure"
         return self.debug.conclusion or "failure"
 

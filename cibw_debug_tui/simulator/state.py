@@ -203,6 +203,13 @@ class SimulatedGitHub:
                         return run, job
         return None
 
+    def log_written(self, run: Run, job: Job) -> bool:
+        """Whether the job's log is in storage yet: `quirks.log_delay` real seconds after
+        the job ended."""
+        if job.end is None:
+            return False
+        return time.monotonic() >= run.clock.monotonic(job.end) + self.quirks.log_delay
+
     # -- the rate limit ----------------------------------------------------------------------
 
     def count_request(self, path: str) -> None:
