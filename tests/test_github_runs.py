@@ -3,12 +3,14 @@ simulator and followed by the real client: re-run attempts, late logs, transient
 failed run without a failed job, statuses beyond queued/in_progress/completed, slow cancels."""
 
 import asyncio
+import time
 
 from helpers import until
 from test_client import REPO, client, spec
 
 from cibw_debug_tui.core.fleet import Fleet
 from cibw_debug_tui.core.history import History
+from cibw_debug_tui.core.watcher import GONE_AFTER
 from cibw_debug_tui.simulator.server import Simulator
 
 
@@ -91,3 +93,44 @@ def test_a_failed_run_whose_job_timed_out_is_explained_and_the_watch_ends(tmp_pa
     assert session.conclusion == "failure"
     assert [j["conclusion"] for j in session.jobs] == ["success", "timed_out"]
     assert session.failure is not None
+
+
+def test_a_run_github_does_not_know_yet_is_not_taken_for_deleted(tmp_path):
+    """Right after the dispatch, the run answers 404 for 2 s (simulator: quirks.run_lag):
+    one 404 used to end the watch with "deleted on GitHub"."""
+    with Simulator(speed=200) as sim:
+        sim.quirks.run_lag = 2.0
+        told = []
+
+        async def go():
+            async with client(sim) as github:
+                fleet = fleet_of(github, tmp_path, told)
+                session = fleet.add(spec(debug_mode="disabled"))
+                await fleet.dispatch(session)
+                await asyncio.wait_for(fleet.wait(session), 30)
+                await fleet.aclose()
+                return session
+
+        session = asyncio.run(go())
+    notes = [e.text for e in told if getattr(e, "kind", "") == "note"]
+    assert "GitHub does not find the run just now; asking again" in notes
+    assert session.status == "completed" and session.conclusion == "success"
+
+
+def test_a_run_that_stays_missing_is_deleted_after_a_second_404_seconds_later(tmp_path):
+    with Simulator(speed=1, scenario="never-picked-up") as sim:
+
+        async def go():
+            async with client(sim) as github:
+                fleet = fleet_of(github, tmp_path)
+                session = fleet.add(spec(debug_mode="disabled"))
+                await fleet.dispatch(session)
+                sim.delete_run(session.run_id)
+                started = time.monotonic()
+                await asyncio.wait_for(fleet.wait(session), 30)
+                await fleet.aclose()
+                return session, time.monotonic() - started
+
+        session, took = asyncio.run(go())
+    assert session.status == "gone" and session.note == "the run was deleted on GitHub"
+    assert took >= GONE_AFTER

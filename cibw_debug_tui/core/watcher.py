@@ -60,6 +60,7 @@ BUILD_WITH_SSH_AFTER = 6.0  # the session a person is looking at is never polled
 # asked again after each of these waits (about 4 minutes in all), then left to `l`.
 LOG_WAITS = (2.0, 4.0, 8.0, 15.0, 30.0, 30.0, 30.0, 30.0, 30.0, 30.0, 30.0)
 SUCCEEDED = ("success", "skipped", "neutral")
+GONE_AFTER = 5.0  # real seconds: a run is deleted when 404s last this long
 SSH_SOON = SSH_SETUP_PREFIXES
 UPLOADING = UPLOAD_PREFIXES  # the workflow's steps that create artifacts
 
@@ -97,6 +98,7 @@ class Watcher:
         self._asking: set[str] = set()  # stages whose check run is being read
         self._explain_tries = 0
         self._noted = False  # whether this round said something (then it stays said)
+        self._missing_since: float | None = None  # the first of the 404s in a row
         self.budget = budget
         self._want_run = True
         self._uploads_seen: frozenset[str] = frozenset()
@@ -129,24 +131,40 @@ class Watcher:
                 changed = await self.poll_once()
             except GitHubError as error:
                 if error.status == 404 and self.session.run_id is not None:
-                    self.session.status = LocalStatus.GONE
-                    self._note("the run was deleted on GitHub")
-                    self._emit(StatusChanged(self.session.id, LocalStatus.GONE, None))
-                    return self.session
+                    if self._gone():
+                        return self.session
+                    await self._rest(GONE_AFTER / 2)  # real seconds, whatever the pace
+                    continue
                 self._note(str(error))
                 changed = False
                 self.interval = min(SLOW, max(NORMAL, self.interval * 2))
             else:
+                self._missing_since = None
                 if self.session.note and not self.github.status and not self._noted:
                     self._note("")
             if self._finished():
                 return self.session
             self._next_interval(changed)
-            self._wake.clear()
-            with contextlib.suppress(asyncio.TimeoutError):  # not TimeoutError on 3.10
-                await asyncio.wait_for(
-                    self._wake.wait(), on_beat(self.interval * self.pace, BEAT * self.pace)
-                )
+            await self._rest(on_beat(self.interval * self.pace, BEAT * self.pace))
+
+    async def _rest(self, seconds: float) -> None:
+        """Wait `seconds`, or less when nudged."""
+        self._wake.clear()
+        with contextlib.suppress(asyncio.TimeoutError):  # not TimeoutError on 3.10
+            await asyncio.wait_for(self._wake.wait(), seconds)
+
+    def _gone(self) -> bool:
+        """A 404 for the run: gone when GitHub still says so `GONE_AFTER` seconds after the
+        first, else asked again (right after a dispatch, or in an incident, a 404 can pass)."""
+        now = time.monotonic()
+        if self._missing_since is None or now - self._missing_since < GONE_AFTER:
+            self._missing_since = self._missing_since or now
+            self._note("GitHub does not find the run just now; asking again")
+            return False
+        self.session.status = LocalStatus.GONE
+        self._note("the run was deleted on GitHub")
+        self._emit(StatusChanged(self.session.id, LocalStatus.GONE, None))
+        return True
 
     def _finished(self) -> bool:
         s = self.session

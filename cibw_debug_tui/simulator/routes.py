@@ -26,7 +26,7 @@ SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDemoKeyOfTheSimulatedUser0000000
 
 def _run(req: Request, repo: str, run_id: str) -> Run:
     run = req.sim.runs.get(int(run_id))
-    if run is None or run.repo != repo:
+    if run is None or run.repo != repo or time.monotonic() < run.visible_at:
         raise error(404, "Not Found")
     return run
 
@@ -172,6 +172,7 @@ def get_runs(req: Request, repo: str, wf: str | None = None) -> Answer:
             r
             for r in sorted(sim.runs.values(), key=lambda r: -r.id)
             if r.repo == repo
+            and time.monotonic() >= r.visible_at
             and (event in (None, "workflow_dispatch"))
             and (since is None or r.clock.moment(r.created) >= since)
         ]

@@ -104,6 +104,7 @@ class Run:
         self.deleted = False
         self.contents: dict[str, bytes] = {}  # each artifact's, made once (published.py)
         self.expired_ids: set[int] = set()
+        self.visible_at = 0.0  # time.monotonic() from which GitHub's API knows it (quirks.py)
         self.start_attempt(created)
 
     # -- the plan ----------------------------------------------------------------------------

@@ -190,6 +190,7 @@ class SimulatedGitHub:
             run = Run(run_id, next(numbers), repo, ref, inputs, self.login, self.scenario,
                       self.clock.now(), self.clock, self._artifact_ids, self.rng,
                       variant=self.variant, on_ghes=self.ghes)  # fmt: skip
+            run.visible_at = time.monotonic() + self.quirks.run_lag
             self.runs[run_id] = run
             return run
 
