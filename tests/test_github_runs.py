@@ -10,6 +10,8 @@ from test_client import REPO, client, spec
 
 from cibw_debug_tui.core.fleet import Fleet
 from cibw_debug_tui.core.history import History
+from cibw_debug_tui.core.models import RunStatus
+from cibw_debug_tui.core.session import WAITING_WORDS
 from cibw_debug_tui.core.watcher import GONE_AFTER
 from cibw_debug_tui.simulator.server import Simulator
 
@@ -134,3 +136,28 @@ def test_a_run_that_stays_missing_is_deleted_after_a_second_404_seconds_later(tm
         session, took = asyncio.run(go())
     assert session.status == "gone" and session.note == "the run was deleted on GitHub"
     assert took >= GONE_AFTER
+
+
+def test_a_second_run_of_a_session_is_pending_until_the_first_ends(tmp_path):
+    """Two runs with one session id share a concurrency group: the later one is `pending`
+    (no jobs) until the first has ended; it is followed through to its start and end."""
+    with Simulator(speed=200) as sim:
+        told = []
+
+        async def go():
+            async with client(sim) as github:
+                fleet = fleet_of(github, tmp_path, told)
+                first = fleet.add(spec(debug_mode="disabled"))
+                await fleet.dispatch(first, follow=False)
+                second = fleet.add(spec(debug_mode="disabled"))
+                second.id = first.id  # the same session id: the same concurrency group
+                await fleet.dispatch(second)
+                await asyncio.wait_for(fleet.wait(second), 30)
+                await fleet.aclose()
+                return second
+
+        second = asyncio.run(go())
+    statuses = [str(e.status) for e in told if getattr(e, "kind", "") == "status"]
+    assert statuses[1:] == ["queued", "pending", "in_progress", "completed"], statuses
+    assert second.conclusion == "success"
+    assert WAITING_WORDS[RunStatus.PENDING] == "waiting for another run of this session to finish"

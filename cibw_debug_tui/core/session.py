@@ -59,6 +59,15 @@ class LocalStatus(str, Enum):
 
 
 SessionStatus = RunStatus | LocalStatus
+# GitHub's statuses of a run that has not started; HELD ones wait for something else first.
+NOT_STARTED = (RunStatus.REQUESTED, RunStatus.QUEUED, RunStatus.PENDING, RunStatus.WAITING)
+HELD = (RunStatus.PENDING, RunStatus.WAITING)
+WAITING_WORDS = {
+    RunStatus.REQUESTED: "requested: GitHub is creating the run",
+    RunStatus.QUEUED: "queued, waiting for a runner",
+    RunStatus.PENDING: "waiting for another run of this session to finish",
+    RunStatus.WAITING: "waiting for an approval or a wait timer (an environment's rule)",
+}
 FINAL = (RunStatus.COMPLETED, LocalStatus.GONE, LocalStatus.ERROR)
 
 

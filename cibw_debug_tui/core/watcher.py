@@ -37,7 +37,7 @@ from cibw_debug_tui.core.events import (
 from cibw_debug_tui.core.files import safe_file_name, whole_number
 from cibw_debug_tui.core.github import CONNECTION_LIMIT, AnswerTooLarge, GitHub, GitHubError
 from cibw_debug_tui.core.models import Artifact, Job, Run, RunStatus, Step
-from cibw_debug_tui.core.session import LocalStatus, Session
+from cibw_debug_tui.core.session import HELD, NOT_STARTED, LocalStatus, Session
 from cibw_debug_tui.core.workflow_contract import (
     AFTER_FAILURE,
     BEFORE_BUILD,
@@ -187,7 +187,9 @@ class Watcher:
         s = self.session
         young = self.now() - s.created_at < 60
         step = s.current_step() or ""
-        if changed or (s.status == RunStatus.QUEUED and young) or step.startswith(SSH_SOON):
+        if s.status in HELD:  # behind another run, or an approval: nothing soon
+            self.interval = SLOW
+        elif changed or (s.status == RunStatus.QUEUED and young) or step.startswith(SSH_SOON):
             self.interval = FAST
         elif self.ssh_soon():  # a build that may fail into a session: the session's own
             self.interval = BUILD_WITH_SSH_AFTER  # steps take longer than this to publish
@@ -215,7 +217,9 @@ class Watcher:
             self._emit(JobsChanged(s.id, jobs))
             changed = True
         jobs_done = bool(jobs) and all(j.get("status") == "completed" for j in jobs)
-        started = s.status == RunStatus.QUEUED and any(j.get("status") != "queued" for j in jobs)
+        started = s.status in NOT_STARTED and (
+            jobs_changed or any(j.get("status") != "queued" for j in jobs)
+        )  # pending (behind another run of its session), waiting (for an approval)...
         # After "re-run failed jobs" the list holds the new attempt's jobs beside the ones
         # that succeeded before, with their old attempt: the newest says whether it is new.
         rerun = max((j.get("run_attempt") or s.attempt for j in jobs), default=0) > s.attempt

@@ -105,6 +105,9 @@ class Run:
         self.contents: dict[str, bytes] = {}  # each artifact's, made once (published.py)
         self.expired_ids: set[int] = set()
         self.visible_at = 0.0  # time.monotonic() from which GitHub's API knows it (quirks.py)
+        # An earlier run of the same concurrency group (session id): this one is "pending"
+        # until that one has ended (`cancel-in-progress: false`).
+        self.after: Run | None = None
         self.start_attempt(created)
 
     # -- the plan ----------------------------------------------------------------------------
@@ -177,7 +180,7 @@ class Run:
         ssh_before = contract.BEFORE_BUILD in stages
         ssh_after = contract.AFTER_FAILURE in stages
         build_fails = self.scenario in ("build-failure", "ssh-timeout")
-        t = self.created + QUEUE_SECONDS
+        t = self._released() + QUEUE_SECONDS
         if self.scenario == "never-picked-up":
             for job in (self.validate, self.debug):
                 job.start = job.end = None
@@ -264,6 +267,14 @@ class Run:
         if self.cancelled_at is not None:
             self._apply_cancel()
 
+    def _released(self) -> float:
+        """When the run may start: at once, or when the run it waits for has ended (a run
+        that never ends holds it for a day)."""
+        if self.after is None or self.attempt > 1:
+            return self.created
+        end = self.after.end()
+        return max(self.created, end if end is not None else self.created + 86400.0)
+
     def _time_out(self) -> None:
         """The job reaches its time limit halfway through the build: the build step is
         cancelled, nothing after it runs, and the job (not "failure") says "timed_out"."""
@@ -315,6 +326,8 @@ class Run:
 
     def status(self, now: float) -> tuple[str, str | None]:
         end = self.end()
+        if now < self._released():
+            return "pending", None
         if end is not None and now >= end:
             return "completed", self.conclusion()
         if self.validate.start is not None and now >= self.validate.start:
@@ -337,6 +350,8 @@ class Run:
         """The jobs listed by `now`: validate from the start, the debug job once validate is
         done (it `needs` validate's outputs)."""
         self.plan()
+        if now < self._released():
+            return []  # a pending run has no jobs yet
         if self.kept:  # the debug job uses the outputs of the validate job that succeeded
             return [*self.kept, self.debug]
         if self.validate.end is not None and now >= self.validate.end:

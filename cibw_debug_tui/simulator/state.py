@@ -191,6 +191,11 @@ class SimulatedGitHub:
                       self.clock.now(), self.clock, self._artifact_ids, self.rng,
                       variant=self.variant, on_ghes=self.ghes)  # fmt: skip
             run.visible_at = time.monotonic() + self.quirks.run_lag
+            group = inputs.get("session-id")
+            earlier = [r for r in self.runs.values() if group and r.repo == repo
+                       and r.inputs.get("session-id") == group
+                       and r.status(self.clock.now())[0] != "completed"]  # fmt: skip
+            run.after = max(earlier, key=lambda r: r.id) if earlier else None
             self.runs[run_id] = run
             return run
 
