@@ -161,3 +161,25 @@ def test_a_second_run_of_a_session_is_pending_until_the_first_ends(tmp_path):
     assert statuses[1:] == ["queued", "pending", "in_progress", "completed"], statuses
     assert second.conclusion == "success"
     assert WAITING_WORDS[RunStatus.PENDING] == "waiting for another run of this session to finish"
+
+
+def test_the_scout_asks_for_the_awaited_names_only(tmp_path):
+    """Another workflow uploads an artifact every 50 ms: the repository's whole list changes
+    all the time (a counted 200 each poll), the list of one connection file's name does not."""
+    with Simulator(speed=100, scenario="ssh-timeout") as sim:
+        sim.quirks.change({"noise_every": 0.05})
+
+        async def go():
+            async with client(sim) as github:
+                fleet = fleet_of(github, tmp_path)
+                session = fleet.add(spec(debug_mode="before-build"))
+                await fleet.dispatch(session)
+                await until(None, lambda: session.connections, timeout=30)
+                await fleet.aclose()
+                return session
+
+        asyncio.run(go())
+        stats = sim.stats()
+    listed = f"/repos/{REPO}/actions/artifacts"
+    asked, paid = stats["by_path"][listed], stats["counted_by_path"].get(listed, 0)
+    assert asked >= 5 and paid <= 3, (asked, paid)

@@ -151,10 +151,11 @@ class GitHub(Transport):
         url = f"/repos/{repo}/actions/runs/{run_id}/artifacts"
         return await self.get_json(url, read_artifacts, {"per_page": 100})
 
-    async def repo_artifacts(self, repo: str) -> tuple[list[Artifact], bool]:
-        """The repository's newest artifacts, of every run (one request for many sessions)."""
+    async def repo_artifacts(self, repo: str, name: str) -> tuple[list[Artifact], bool]:
+        """The repository's newest artifacts named `name`, of every run (one request for many
+        sessions; the whole list changes whenever any workflow uploads anything)."""
         url = f"/repos/{repo}/actions/artifacts"
-        return await self.get_json(url, read_artifacts, {"per_page": 100})
+        return await self.get_json(url, read_artifacts, {"per_page": 100, "name": name})
 
     async def commit_check_runs(
         self, repo: str, ref: str, name: str, limit: int = CONNECTION_LIMIT

@@ -46,6 +46,7 @@ from cibw_debug_tui.core.workflow_contract import (
     PUBLISH_PREFIX,
     SSH_SETUP_PREFIXES,
     UPLOAD_PREFIXES,
+    ssh_artifact,
     ssh_check_run,
     step_stage,
 )
@@ -315,6 +316,14 @@ class Watcher:
         wanted = {BEFORE_BUILD} if s.spec.ssh_before else set()
         wanted |= {AFTER_FAILURE} if s.spec.ssh_after else set()
         return bool(wanted - set(s.connections) - set(s.connection_errors))
+
+    def awaited_artifacts(self) -> list[str]:
+        """The names of the connection files this run may still publish (for the scout)."""
+        s = self.session
+        stages = {BEFORE_BUILD} if s.spec.ssh_before else set()
+        stages |= {AFTER_FAILURE} if s.spec.ssh_after else set()
+        stages -= set(s.connections) | set(s.connection_errors)
+        return [ssh_artifact(stage, s.attempt) for stage in sorted(stages)]
 
     async def offer(self, artifact: Artifact) -> None:
         """A connection file of this run, seen by the scout: read it now."""

@@ -189,6 +189,7 @@ class Handler(BaseHTTPRequestHandler):
                 return
         with sim.lock:
             sim.counted += 1
+            sim.counted_by_path[req.path] = sim.counted_by_path.get(req.path, 0) + 1
         self._send(status, body, headers)
 
     def _blob(self, kind: str, ident: int, query: dict[str, list[str]]) -> None:

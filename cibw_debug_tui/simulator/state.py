@@ -98,6 +98,7 @@ class SimulatedGitHub:
         self.requests = 0
         self.counted = 0
         self.by_path: dict[str, int] = {}
+        self.counted_by_path: dict[str, int] = {}  # answers that count against the limit
         self._rate: dict[str, tuple[float, int]] = {}  # token -> (window start, used)
         self._rate_blocked_until = 0.0
         self._rate_blocked_kind = ""
@@ -177,6 +178,7 @@ class SimulatedGitHub:
                 "requests": self.requests,
                 "counted": self.counted,
                 "by_path": dict(self.by_path),
+                "counted_by_path": dict(self.counted_by_path),
                 "runs": len(self.runs),
             }
 
