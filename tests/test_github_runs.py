@@ -183,3 +183,24 @@ def test_the_scout_asks_for_the_awaited_names_only(tmp_path):
     listed = f"/repos/{REPO}/actions/artifacts"
     asked, paid = stats["by_path"][listed], stats["counted_by_path"].get(listed, 0)
     assert asked >= 5 and paid <= 3, (asked, paid)
+
+
+def test_a_log_sent_compressed_is_counted_in_the_bytes_sent(sim, tmp_path):
+    """Storage sends the log gzip-encoded: Content-Length counts the bytes on the wire, not
+    the log's (which the client compared, and called every such log cut short)."""
+    sim.scenario = "build-failure"
+
+    async def go():
+        async with client(sim) as github:
+            found = await github.dispatch(REPO, "main", spec(debug_mode="disabled").inputs(), "z")
+            run = sim.runs[found.run_id]
+            await until(None, lambda: run.status(sim.clock.now())[0] == "completed", timeout=30)
+            seen = []
+            path = await github.download(
+                f"/repos/{REPO}/actions/jobs/{run.debug.id}/logs", tmp_path / "job.log",
+                "the job log", lambda done, size: seen.append((done, size)))  # fmt: skip
+            return path, seen
+
+    path, seen = asyncio.run(go())
+    text = path.read_text()
+    assert "cibuildwheel" in text and seen[-1][0] == seen[-1][1] < len(text.encode())

@@ -360,18 +360,18 @@ class GitHub(Transport):
                         raise GitHubError(f"{what} is not in GitHub's storage yet (404)", 404)
                     if response.status_code != 200:
                         raise GitHubError(f"download of {what} failed: HTTP {response.status_code}")
+                    # Content-Length counts the bytes sent, which a Content-Encoding makes
+                    # fewer than the file's: progress and the check count those too.
                     total = response.headers.get("content-length")
                     size = int(total) if total and total.isdigit() else None
-                    done = 0
 
                     def take(chunk: bytes) -> None:
-                        nonlocal done
                         out.write(chunk)
-                        done += len(chunk)
                         if progress:
-                            progress(done, size)
+                            progress(response.num_bytes_downloaded, size)
 
                     await self.read_body(response, what, take)
+                    done = response.num_bytes_downloaded
                 finally:
                     await response.aclose()
             if size is not None and done != size:

@@ -5,6 +5,7 @@ Also the signed download URLs' bytes and the web pages that links point to."""
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import html
 import json
@@ -217,14 +218,19 @@ class Handler(BaseHTTPRequestHandler):
                     raise Reply(404, b"<Error>BlobNotFound</Error>")
                 data = published.job_log(run, job).encode()
                 ctype = "text/plain; charset=utf-8"
+        headers = {"Content-Type": ctype}
+        if kind == "log" and "gzip" in self.headers.get("Accept-Encoding", ""):
+            # As storage may: Content-Length counts the bytes sent, not the log's.
+            data, headers["Content-Encoding"] = gzip.compress(data), "gzip"
         fault = sim.take_fault(f"/_sim/blob/{kind}/{ident}")
         if fault and fault.kind == "truncate":
             self.send_response(200)
-            self.send_header("Content-Type", ctype)
+            for key, value in headers.items():
+                self.send_header(key, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data[: len(data) // 2])
             self.wfile.flush()
             self._drop()
             return
-        self._send(200, data, {"Content-Type": ctype})
+        self._send(200, data, headers)
