@@ -110,7 +110,7 @@ def test_dispatch_errors_are_clear(sim):
         asyncio.run(go("octo/bare"))
     with pytest.raises(GitHubError, match="install-workflow"):
         asyncio.run(go("octo/gone"))
-    with pytest.raises(GitHubError, match="No ref found for: nope"):
+    with pytest.raises(GitHubError, match="has no branch or tag 'nope'"):
         asyncio.run(go(REPO, ref="nope"))
     with pytest.raises(GitHubError, match="Unexpected inputs"):
         asyncio.run(go(REPO, inputs={"bogus": "1"}))

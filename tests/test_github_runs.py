@@ -5,10 +5,12 @@ failed run without a failed job, statuses beyond queued/in_progress/completed, s
 import asyncio
 import time
 
+import pytest
 from helpers import until
 from test_client import REPO, client, spec
 
 from cibw_debug_tui.core.fleet import Fleet
+from cibw_debug_tui.core.github import GitHubError
 from cibw_debug_tui.core.history import History
 from cibw_debug_tui.core.models import RunStatus
 from cibw_debug_tui.core.session import WAITING_WORDS
@@ -204,3 +206,27 @@ def test_a_log_sent_compressed_is_counted_in_the_bytes_sent(sim, tmp_path):
     path, seen = asyncio.run(go())
     text = path.read_text()
     assert "cibuildwheel" in text and seen[-1][0] == seen[-1][1] < len(text.encode())
+
+
+@pytest.mark.parametrize(
+    ("quirk", "ref", "words"),
+    [
+        ("no_dispatch", "main", "cannot be started by hand (it has no workflow_dispatch trigger)"
+         ": push the current workflow to main: `cibw-debug-tui install-workflow`"),
+        ("old_workflow", "develop", "is older than this tool (Unexpected inputs provided: "
+         '["cibw-settings"]): push the current workflow to develop'),
+        (None, "gone-branch", "has no branch or tag 'gone-branch'"),
+    ],
+)  # fmt: skip
+def test_a_refused_dispatch_says_what_to_do(sim, quirk, ref, words):
+    if quirk:
+        sim.quirks.change({quirk: [REPO]})
+
+    async def go():
+        async with client(sim) as github:
+            await github.dispatch(REPO, ref, spec().inputs(), "r")
+
+    with pytest.raises(GitHubError) as refused:
+        asyncio.run(go())
+    assert words in str(refused.value) and refused.value.status == 422
+    assert sim.runs == {}

@@ -45,6 +45,7 @@ from cibw_debug_tui.core.models import (
     read_workflow,
 )
 from cibw_debug_tui.core.origin import same_origin
+from cibw_debug_tui.core.refusals import dispatch_refused
 from cibw_debug_tui.core.transport import (
     REQUEST_DEADLINE,
     STALL_AFTER,
@@ -249,7 +250,8 @@ class GitHub(Transport):
                     404,
                 )
             if response.status_code == 422:
-                raise GitHubError(f"GitHub refused the dispatch: {message_of(response)}", 422)
+                refused = dispatch_refused(message_of(response), repo, ref, workflow)
+                raise GitHubError(refused, 422)
             self._raise_for(response)
             raise GitHubError(f"unexpected answer {response.status_code} to the dispatch")
         run = await self.find_run(repo, session_id, since, self.find_timeout, workflow)

@@ -131,6 +131,10 @@ def post_dispatch(req: Request, repo: str, wf: str) -> Answer:
         raise error(422, f"you may only define up to {GHES_MAX_INPUTS} `inputs`")
     if commit_of(repo, body["ref"]) is None:
         raise error(422, f"No ref found for: {body['ref']}")
+    if repo in req.sim.quirks.no_dispatch:
+        raise error(422, "Workflow does not have 'workflow_dispatch' trigger")
+    if repo in req.sim.quirks.old_workflow and "cibw-settings" in (raw_inputs or {}):
+        raise error(422, 'Unexpected inputs provided: ["cibw-settings"]')  # an older copy
     inputs, why = check_inputs(raw_inputs)
     if why or inputs is None:
         raise error(422, why or "Invalid inputs")
