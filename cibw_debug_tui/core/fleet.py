@@ -72,7 +72,7 @@ class Fleet:
         self.selected: str | None = None
         self.said: deque[str] = deque(maxlen=50)  # the client's and the watchers' recent words
         # All sessions share one polling budget, leaving room for actions and downloads.
-        self.budget = RequestBudget(pace=pace)
+        self.budget = RequestBudget(pace=pace, meter=github)
         self.scout = SshScout(github, self.budget, pace) if github is not None else None
         self._follows: dict[str, asyncio.Task[None]] = {}
         self._scout_task: asyncio.Task[None] | None = None

@@ -3,7 +3,9 @@ suspicious of every answer.
 
 - Conditional requests: every GET remembers its ETag; a 304 costs no rate limit.
 - Rate limits: `x-ratelimit-*` headers are tracked; 403/429 wait for `retry-after` or the reset
-  (never less than a second: `retry-after: 0` must not become a burst of requests).
+  (never less than a second: `retry-after: 0` must not become a burst of requests). A
+  secondary limit's wait doubles each time it holds, and is given up in words after
+  SECONDARY_WAITS (GitHub's guidance); the hourly limit is paced by the budget (budget.py).
 - Network errors, 5xx and answers that cannot be read (not JSON, or not the shape the tool
   needs: see models.py) are retried with back-off; `status` says in words what is happening
   meanwhile, for the dashboard to show; after the last try the error is a GitHubError in words.
@@ -50,6 +52,7 @@ API_VERSION = "2022-11-28"
 RETRY_STATUSES = {500, 502, 503, 504}
 RATE_WAIT_FLOOR = 1.0  # seconds
 RESET_UNREADABLE = -1.0  # a rate limit whose end the headers do not say in a number
+SECONDARY_WAITS = 4  # a secondary limit is waited out this many times, each twice as long
 REQUEST_DEADLINE = 20.0  # seconds for a whole request and its answer (GitHub's own limit is 10)
 STALL_AFTER = 30.0  # a download is given up when fewer than STALL_BYTES came in this long
 STALL_BYTES = 16 * 1024
@@ -304,7 +307,7 @@ class Transport:
         """One request, tried again after network errors, 5xx and rate limits."""
         import httpx
 
-        attempt = 0
+        attempt = secondary = 0
         while True:
             try:
                 request = self._client.build_request(
@@ -348,6 +351,14 @@ class Transport:
                 attempt += 1
                 continue
             if wait is not None:
+                if response.headers.get("x-ratelimit-remaining") != "0":  # a secondary limit:
+                    if secondary >= SECONDARY_WAITS:  # longer each time, then given up
+                        raise GitHubError(
+                            "GitHub's secondary rate limit (too many requests at once) held "
+                            f"through {secondary} waits; try again in a few minutes",
+                            response.status_code,
+                        )
+                    wait, secondary = wait * 2**secondary, secondary + 1
                 if wait > self.max_rate_wait:
                     raise GitHubError(
                         f"GitHub rate limit reached; {self.rate.describe()}", response.status_code

@@ -163,6 +163,8 @@ class Handler(BaseHTTPRequestHandler):
         try:
             rate_headers = sim.spend(token, req.path)
         except RateLimited as limited:
+            with sim.lock:
+                sim.limited += 1
             body = {"message": limited.message, "status": str(limited.status)}
             raise Reply(limited.status, body, limited.headers) from None
         if fault and fault.kind == "unauthorized":
