@@ -230,3 +230,29 @@ def test_a_refused_dispatch_says_what_to_do(sim, quirk, ref, words):
         asyncio.run(go())
     assert words in str(refused.value) and refused.value.status == 422
     assert sim.runs == {}
+
+
+def test_a_cancel_that_does_not_take_offers_force_cancel_which_does(tmp_path):
+    """GitHub runs the workflow's `always()` steps before a cancel takes (simulator:
+    quirks.cancel_seconds, here hours): after a minute of that, force-cancel ends it."""
+    with Simulator(speed=200, scenario="ssh-timeout") as sim:
+        sim.quirks.cancel_seconds = 36000.0
+
+        async def go():
+            async with client(sim) as github:
+                fleet = fleet_of(github, tmp_path)
+                session = fleet.add(spec(debug_mode="before-build"))
+                await fleet.dispatch(session)
+                await until(None, lambda: session.status == "in_progress", timeout=30)
+                await fleet.cancel(session)
+                assert sim.runs[session.run_id].status(sim.clock.now())[0] == "in_progress"
+                asked = session.cancel_asked_at
+                stuck = [session.cancel_stuck(asked + 30), session.cancel_stuck(asked + 61)]
+                await fleet.force_cancel(session)
+                await asyncio.wait_for(fleet.wait(session), 30)
+                await fleet.aclose()
+                return session, stuck
+
+        session, stuck = asyncio.run(go())
+    assert stuck == [False, True]
+    assert session.conclusion == "cancelled" and not session.cancel_stuck(time.time() + 999)

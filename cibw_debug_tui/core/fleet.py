@@ -129,6 +129,13 @@ class Fleet:
 
     async def cancel(self, session: Session) -> None:
         await self._act(session, "cancel")
+        session.cancel_asked_at = session.cancel_asked_at or self.now()
+        self._follow_again(session)
+
+    async def force_cancel(self, session: Session) -> None:
+        """Cancel without waiting for the workflow's `always()` steps (offered once a
+        cancel has not taken for a minute: `Session.cancel_stuck`)."""
+        await self._act(session, "force_cancel")
         self._follow_again(session)
 
     async def _act(self, session: Session, action: str) -> None:

@@ -59,6 +59,7 @@ class LocalStatus(str, Enum):
 
 
 SessionStatus = RunStatus | LocalStatus
+FORCE_CANCEL_AFTER = 60.0  # seconds of "cancelling" before force-cancel is offered
 # GitHub's statuses of a run that has not started; HELD ones wait for something else first.
 NOT_STARTED = (RunStatus.REQUESTED, RunStatus.QUEUED, RunStatus.PENDING, RunStatus.WAITING)
 HELD = (RunStatus.PENDING, RunStatus.WAITING)
@@ -138,6 +139,13 @@ class Session:
     failure_log: Path | None = None
     note: str = ""  # what is happening right now, in words ("GitHub answered 502; retrying")
     ended_at: float | None = None
+    cancel_asked_at: float | None = None  # when a cancel was sent, until the run ends
+
+    def cancel_stuck(self, now: float) -> bool:
+        """Whether a cancel has not taken for FORCE_CANCEL_AFTER seconds (GitHub runs the
+        workflow's `always()` steps first): then force-cancel is offered."""
+        asked = self.cancel_asked_at
+        return asked is not None and not self.done and now - asked >= FORCE_CANCEL_AFTER
 
     @property
     def identifier(self) -> str:

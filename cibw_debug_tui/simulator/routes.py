@@ -311,7 +311,7 @@ def post_rerun_failed(req: Request, repo: str, run: str) -> Answer:
 
 def post_cancel(req: Request, repo: str, run: str, force: bool = False) -> Answer:
     def cancel(found: Run, now: float) -> Answer:
-        if not found.cancel(now, force):
+        if not found.cancel(now, force, req.sim.quirks.cancel_seconds):
             raise error(409, "Cannot cancel a workflow run that is completed.")
         return 202, {}, None
 

@@ -383,11 +383,14 @@ class Run:
         self.continued[current] = now
         return True
 
-    def cancel(self, now: float, force: bool = False) -> bool:
+    def cancel(self, now: float, force: bool = False, takes: float = 0.0) -> bool:
+        """Cancel `takes` seconds from now (the workflow's `always()` steps run first), or
+        at once when forced."""
         status, _ = self.status(now)
         if status == "completed":
             return False
-        self.cancelled_at = now
+        at = now if force else now + takes
+        self.cancelled_at = at if self.cancelled_at is None else min(self.cancelled_at, at)
         self.force_cancelled = force
         return True
 
