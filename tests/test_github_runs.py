@@ -4,6 +4,7 @@ failed run without a failed job, statuses beyond queued/in_progress/completed, s
 
 import asyncio
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from helpers import until
@@ -256,3 +257,20 @@ def test_a_cancel_that_does_not_take_offers_force_cancel_which_does(tmp_path):
         session, stuck = asyncio.run(go())
     assert stuck == [False, True]
     assert session.conclusion == "cancelled" and not session.cancel_stuck(time.time() + 999)
+
+
+def test_find_run_takes_the_first_run_of_a_session_sent_twice(sim):
+    """A dispatch whose answer was lost may have made a run before it was sent again: the
+    concurrency group holds the later run back (`pending`), so the first is the session's,
+    though GitHub lists the later one first."""
+    inputs = {**spec().inputs(), "session-id": "twice"}
+    first = sim.new_run(REPO, "main", inputs)
+    second = sim.new_run(REPO, "main", inputs)
+    assert second.id > first.id
+
+    async def go():
+        async with client(sim) as github:
+            since = datetime.now(timezone.utc) - timedelta(minutes=1)
+            return await github.find_run(REPO, "twice", since, timeout=0)
+
+    assert asyncio.run(go())["id"] == first.id

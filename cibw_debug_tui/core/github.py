@@ -271,7 +271,9 @@ class GitHub(Transport):
         workflow: str = WORKFLOW_FILE,
         interval: float = 2.0,
     ) -> Run | None:
-        """The run whose run-name carries `[session_id]`, created since `since`."""
+        """The run whose run-name carries `[session_id]`, created since `since`: the first of
+        them (the lowest id) when a dispatch sent twice made two, for the workflow's
+        concurrency group holds the later one back and it ends without doing anything."""
         deadline = time.monotonic() + timeout
         created = ">=" + since.strftime("%Y-%m-%dT%H:%M:%SZ")
         marker = f"[{session_id}]"
@@ -281,9 +283,9 @@ class GitHub(Transport):
                 read_runs,
                 {"event": "workflow_dispatch", "created": created},
             )
-            for run in runs:
-                if marker in run["display_title"]:
-                    return run
+            found = [run for run in runs if marker in run["display_title"]]
+            if found:
+                return min(found, key=lambda run: run["id"])
             if time.monotonic() >= deadline:
                 return None
             await asyncio.sleep(interval)
