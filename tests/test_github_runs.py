@@ -274,3 +274,18 @@ def test_find_run_takes_the_first_run_of_a_session_sent_twice(sim):
             return await github.find_run(REPO, "twice", since, timeout=0)
 
     assert asyncio.run(go())["id"] == first.id
+
+
+def test_the_quirks_are_turned_on_over_http(sim):
+    """What a test does in-process, anyone can do to a running simulator."""
+    import httpx
+
+    url = f"{sim.base_url}/_sim/quirks"
+    turned = {"log_delay": 5, "run_lag": 1.5, "cancel_seconds": 90, "noise_every": 2,
+              "old_workflow": ["octo/old"], "renamed": {REPO: "octo/new"}}  # fmt: skip
+    assert httpx.post(url, json=turned).status_code == 200
+    quirks = sim.quirks
+    assert (quirks.log_delay, quirks.run_lag, quirks.cancel_seconds) == (5.0, 1.5, 90.0)
+    assert quirks.old_workflow == {"octo/old"} and quirks.new_name(REPO) == "octo/new"
+    refused = httpx.post(url, json={"kindness": 1})
+    assert refused.status_code == 422 and "no quirk 'kindness'" in refused.json()["message"]
