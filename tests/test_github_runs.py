@@ -33,8 +33,8 @@ def reads(sim, run_id):
 def test_rerun_failed_jobs_mixes_attempts_and_the_run_is_not_read_every_poll(tmp_path):
     """After R, the jobs list holds the re-run job (attempt 2) beside the validate job that
     succeeded in attempt 1: the newest attempt decides, so the run is read when it changes,
-    not on every poll."""
-    with Simulator(speed=200, scenario="build-failure") as sim:
+    not on every poll. (A limit no poll comes near: the hourly pace would space them.)"""
+    with Simulator(speed=200, scenario="build-failure", rate_limit=10**6) as sim:
 
         async def go():
             async with client(sim) as github:
