@@ -383,6 +383,9 @@ def control(req: Request) -> Answer:
         if not isinstance(body, dict):
             raise error(422, "quirks are an object")
         renamed = body.pop("renamed", {})
+        skew = body.pop("clock_skew", 0)  # seconds the server's clock is ahead of the real time
+        if isinstance(skew, int | float):
+            sim.clock.shift(float(skew))
         try:
             with sim.lock:
                 sim.quirks.change(body)

@@ -53,6 +53,11 @@ class Clock:
     def now(self) -> float:
         return self._wall + (time.monotonic() - self._start) * self.speed
 
+    def shift(self, seconds: float) -> None:
+        """Set the clock `seconds` later (earlier when negative): a server whose clock and a
+        client's disagree."""
+        self._wall += seconds
+
     def moment(self, at: float | None = None) -> datetime:
         return datetime.fromtimestamp(self.now() if at is None else at, timezone.utc)
 
