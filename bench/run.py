@@ -84,6 +84,22 @@ def startup(rounds: int = 7) -> None:
     row("start-up ratio (medians)", f"{ratio:.2f}x", "<= 1.3x", ratio <= 1.3)
 
 
+def usable(rounds: int = 9) -> None:
+    """Time to the usable screen (bench/usable.py): the form, the demo's rows."""
+    print("1b. start-up to the usable screen", flush=True)
+    sys.path.insert(0, str(ROOT / "bench"))
+    import usable as screens
+
+    times = screens.measure(rounds)
+    bare = statistics.median(times["bare"])
+    row("usable screen, bare Textual app", screens.summary("label", times["bare"]), "baseline",
+        None)  # fmt: skip
+    for case in ("form", "history", "demo"):
+        ratio = statistics.median(times[case]) / bare
+        row(f"usable screen, {case}", f"{screens.summary(case, times[case])}: {ratio:.2f}x",
+            f"<= {screens.TARGET}x", ratio <= screens.TARGET)  # fmt: skip
+
+
 # -- 4. downloads ----------------------------------------------------------------------------
 
 
@@ -597,7 +613,7 @@ def live(presses: int = 100, idle_seconds: float = 30.0) -> None:
 
 
 def main() -> int:
-    which = sys.argv[1:] or ["startup", "polling", "live", "downloads", "explain"]
+    which = sys.argv[1:] or ["startup", "usable", "polling", "live", "downloads", "explain"]
     print(
         f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
         f"max RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB"

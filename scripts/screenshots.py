@@ -41,22 +41,26 @@ async def shoot() -> list[Path]:
 
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: len(app.sessions) == 3)
+            await until(pilot, lambda: len(app.sessions) == 3 and app.ready)
             linux, mac = by_arch(app, "aarch64"), by_arch(app, "universal2")
             await until(pilot, lambda: mac.open_connection() is not None)
             app.query_one("#sessions").select(mac.id)
             await pilot.pause(0.5)
             save("dashboard")
             await pilot.press("n")
-            await pilot.pause(0.5)
+            await until(pilot, lambda: app.screen.query("Input"))  # the form's text fields
+            await pilot.pause(0.3)
             save("dispatch-form")
             await pilot.press("escape")
             await until(pilot, lambda: linux.open_connection() is not None)
             app.query_one("#sessions").select(linux.id)
-            await pilot.pause(0.5)
+            await until(pilot, lambda: linux.failure is not None)  # read while the SSH is open
+            await pilot.pause(1.2)
             save("ssh-session")
-            await until(pilot, lambda: linux.failure is not None)
-            await pilot.pause(0.5)
+            # The failure explained, once its SSH session has ended (and says how).
+            await until(pilot, lambda: linux.done)
+            await pilot.pause(1.2)
+            app.query_one("#right").scroll_home(animate=False)
             save("failure")
     finally:
         cleanup()

@@ -187,7 +187,7 @@ def test_the_dashboard_shows_the_ssh_command_of_a_ghes_session(tmp_path):
             async with app.run_test(size=SIZE) as pilot:
                 session = await until(pilot, lambda: next(iter(app.sessions.values()), None))
                 conn = await until(pilot, session.open_connection, 30)
-                await until(pilot, lambda: conn.ssh in text_of(app.query_one("#ssh-body")))
+                await until(pilot, lambda: conn.ssh in text_of(app.query_one("#ssh-command")))
                 await pilot.press("c")
                 assert app.clipboard == conn.ssh
                 return session

@@ -142,7 +142,13 @@ def test_build_failure_opens_the_after_failure_session_and_explains_the_failure(
     assert session.failure.category == "compile"
     assert "ffi.h" in session.failure.cause[0].text
     assert session.failure_log.exists()
-    assert [k for k, _ in events].index("ssh") < [k for k, _ in events].index("failure")
+    # explained from the build log artifact while the job still runs (its after-failure SSH
+    # session), not half an hour later from the job's log
+    assert session.failure_log.name.endswith("-attempt-1-build.log")
+    kinds = [k for k, _ in events]
+    completed = next(i for i, (k, e) in enumerate(events) if k == "status"
+                     and e.status == "completed")  # fmt: skip
+    assert kinds.index("failure") < completed and kinds.index("ssh") < completed
 
 
 def test_before_build_session_ends_on_continue(sim, tmp_path):
@@ -159,6 +165,26 @@ def test_before_build_session_ends_on_continue(sim, tmp_path):
     wait = next(s for s in run.debug.steps if s.name == "SSH session (before the build)")
     assert wait.end - wait.start < 30 * 60  # ended by continue, not at the 30-minute timeout
     assert session.connections["before-build"].stage == "before-build"
+    assert session.ssh_end("before-build").why == "continued"
+
+
+def test_an_ssh_session_cancelled_with_its_run_says_so(sim, tmp_path):
+    sim.scenario = "ssh-timeout"
+
+    async def cancel(event, session):
+        if event.kind == "ssh":
+            async with client(sim) as github:
+                await github.cancel(REPO, session.run_id)
+
+    def steer(event, session):
+        if event.kind == "ssh":
+            asyncio.get_running_loop().create_task(cancel(event, session))
+
+    session, _, _, _ = asyncio.run(
+        dispatch_and_watch(sim, spec(debug_mode="before-build"), tmp_path, steer=steer)
+    )
+    assert session.conclusion == "cancelled"
+    assert session.ssh_end("before-build").why == "cancelled"
 
 
 def test_ssh_timeout_scenario_lasts_the_full_timeout(tmp_path):
@@ -168,6 +194,7 @@ def test_ssh_timeout_scenario_lasts_the_full_timeout(tmp_path):
         wait = next(s for s in run.debug.steps if s.name == "SSH session (after the failure)")
         assert wait.end - wait.start == 60
         assert session.conclusion == "failure"
+        assert session.ssh_end("after-failure").why == "timed out"
 
 
 def test_cancelled_scenario(sim, tmp_path):
@@ -620,3 +647,34 @@ def test_retry_after_zero_still_waits_a_second(sim):
 
     waited, requests = asyncio.run(go())
     assert waited >= 1.0 and requests == 2
+
+
+def test_the_server_clock_follows_a_fast_simulator_by_its_date_header():
+    """Times the server sends are on its clock: a simulator at speed 60 is minutes ahead of
+    this machine within seconds, and `server_now()` says its time, not the local one."""
+    with Simulator(speed=60) as fast:
+
+        async def go():
+            async with client(fast) as github:
+                assert not github.clock.known and abs(github.server_now() - time.time()) < 1
+                await until(None, lambda: fast.clock.now() - time.time() > 120)
+                await github.repo(REPO)
+                return github.server_now(), fast.clock.now(), github.clock.known
+
+        ours, theirs, known = asyncio.run(go())
+    assert known and abs(ours - theirs) < 3  # a whole-second header, read within a moment
+
+
+def test_the_server_clock_keeps_its_offset_through_date_noise_and_bad_headers():
+    from cibw_debug_tui.core.transport import ServerClock
+
+    clock = ServerClock()
+    clock.update("Thu, 26 Nov 2026 15:00:00 GMT", received=1795705200.2)
+    assert clock.known and clock.offset == pytest.approx(0.3)
+    clock.update("Thu, 26 Nov 2026 15:00:05 GMT", received=1795705205.9)  # a second's noise
+    assert clock.offset == pytest.approx(0.3)
+    clock.update("Thu, 26 Nov 2026 16:00:05 GMT", received=1795705206.0)  # an hour ahead now
+    assert clock.offset == pytest.approx(3599.5)
+    for bad in ("soon", "", None, "Thu, 99 Nov 2026 15:00:00 GMT"):
+        clock.update(bad, received=0.0)
+    assert clock.offset == pytest.approx(3599.5)

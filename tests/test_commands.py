@@ -81,6 +81,9 @@ def test_dispatch_watch_success_exits_0(served, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert f"{served}/octo/pkg/actions/runs/" in proc.stdout
     assert "completed: success" in proc.stdout
+    summary = proc.stdout.split("] success after ", 1)[1]
+    assert re.search(r"cibw-debug-wheels-cp312-manylinux_x86_64-attempt-1 \(\d\.\d MB\)", summary)
+    assert "download them: GH_HOST=" in summary
 
 
 def test_dispatch_watch_failure_prints_ssh_and_the_cause_and_exits_1(served, tmp_path):
@@ -92,6 +95,54 @@ def test_dispatch_watch_failure_prints_ssh_and_the_cause_and_exits_1(served, tmp
     assert "failure (compile)" in proc.stdout and "ffi.h" in proc.stdout
     assert "completed: failure" in proc.stdout
     assert list(tmp_path.glob("octo_pkg-*.log"))
+    # every step, though the simulator runs 300 times faster than the polls: the build step
+    # starts and fails between two of them
+    assert re.search(r"\] ✗ Build cp312-manylinux_x86_64 with cibuildwheel \(00:45\)$",
+                     proc.stdout, re.M)  # fmt: skip
+    assert "] queued\n" in proc.stdout
+    assert "SSH session (after the failure) ended: let go on after 03:" in proc.stdout
+    summary = proc.stdout.split("] failure after ", 1)[1]
+    assert "cibw-debug-logs-cp312-manylinux_x86_64-attempt-1 (1.1 KB)" in summary
+    port = served.rsplit(":", 1)[1]
+    assert f"download them: GH_HOST=127.0.0.1:{port} gh run download " in summary
+
+
+def test_dispatch_watch_says_an_ssh_session_timed_out_and_what_to_download(served, tmp_path):
+    set_scenario(served, "ssh-timeout")
+    proc = run(tmp_path, *DISPATCH, "--arch", "x86_64", "--watch", "--api-url", served,
+               "--session-timeout", "1", "--json", "--log-dir", str(tmp_path))  # fmt: skip
+    events = [json.loads(line) for line in proc.stdout.splitlines()]
+    (ended,) = [e for e in events if e["event"] == "ssh-ended"]
+    assert ended["why"] == "timed out" and ended["stage"] == "after-failure"
+    assert 60 <= ended["seconds"] <= 80  # its 1-minute limit, and the simulator's setup
+    summary = events[-1]
+    assert summary["event"] == "summary" and summary["conclusion"] == "failure"
+    assert summary["download_command"].endswith(f"gh run download {events[0]['run_id']} "
+                                                "--repo octo/pkg")  # fmt: skip
+    assert {"name": "cibw-debug-buildlog-attempt-1", "size_in_bytes": 833} in summary["artifacts"]
+
+
+def test_dispatch_watch_says_how_long_a_run_waits_for_a_runner_and_why_it_may(served, tmp_path):
+    """A run no runner takes used to print one line, then nothing until it was cancelled."""
+    set_scenario(served, "never-picked-up")
+    proc = subprocess.Popen(
+        [COMMAND, *DISPATCH, "--arch", "x86_64", "--runner", "ubuntu-24.04-arm", "--arch",
+         "aarch64", "--watch", "--api-url", served],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env(tmp_path, GH_TOKEN=TOKEN), cwd=tmp_path,
+    )  # fmt: skip
+    lines = []
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if "ubuntu-24.04-arm is a runner this repository may use" in line:
+                break
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+    said = "".join(lines)
+    assert "] queued\n" in said
+    assert re.search(r"still waiting for a runner after \d\d:\d\d: a run waits this long", said)
 
 
 def test_dispatch_watch_json_is_one_event_per_line(served, tmp_path):
@@ -101,7 +152,13 @@ def test_dispatch_watch_json_is_one_event_per_line(served, tmp_path):
     events = [json.loads(line) for line in proc.stdout.splitlines()]
     kinds = [e["event"] for e in events]
     assert kinds[0] == "dispatched" and isinstance(events[0]["run_id"], int)
-    assert events[-1] == {**events[-1], "event": "status", "conclusion": "cancelled"}
+    assert events[1] == {**events[1], "event": "status", "status": "queued"}
+    assert events[-2] == {**events[-2], "event": "status", "conclusion": "cancelled"}
+    assert events[-1] == {**events[-1], "event": "summary", "conclusion": "cancelled"}
+    steps = [e for e in events if e["event"] == "step"]
+    assert {"status": "completed", "conclusion": "cancelled"}.items() <= steps[-1].items() or any(
+        e["conclusion"] == "cancelled" for e in steps
+    )
 
 
 def test_invalid_combination_is_refused_before_any_request(served, tmp_path):

@@ -76,6 +76,46 @@ def test_the_dashboard_says_when_a_watcher_fails(sim, tmp_path, broken_watchers)
     asyncio.run(go())
 
 
+def test_a_finished_session_is_read_once_when_looked_at_after_a_restart(sim, tmp_path):
+    """The history keeps a session's status, not its jobs, artifacts or failure: the first
+    look after a restart reads them (one round of requests), later looks read nothing."""
+    sim.scenario = "build-failure"
+    path = tmp_path / "h.yaml"
+
+    async def first():
+        async with client(sim) as github:
+            fleet = Fleet(github, History(path), log_dir=tmp_path / "logs", pace=0.02)
+            session = fleet.add(spec(debug_mode="disabled"))
+            await fleet.dispatch(session)
+            await fleet.wait(session)
+            await fleet.aclose()
+            return session
+
+    before = asyncio.run(first())
+    assert before.conclusion == "failure" and before.failure is not None
+
+    async def after_restart():
+        async with client(sim) as github:
+            fleet = Fleet(github, History(path).load(), log_dir=tmp_path / "logs", pace=0.02)
+            session = fleet.sessions[before.id]
+            assert not session.jobs and not session.artifacts and session.failure is None
+            fleet.select(session.id)
+            fleet.look()
+            await fleet.wait(session)
+            read = github.requests
+            fleet.look()
+            await fleet.wait(session)
+            await fleet.aclose()
+            return session, read, github.requests
+
+    session, read, later = asyncio.run(after_restart())
+    assert [j["name"] for j in session.jobs] == [j["name"] for j in before.jobs]
+    assert {a["name"] for a in session.artifacts} == {a["name"] for a in before.artifacts}
+    assert session.failure.category == before.failure.category
+    assert session.failure_log == before.failure_log  # the log saved before is read again
+    assert read > 0 and later == read
+
+
 def test_a_session_of_a_fleet_without_a_client_says_why_at_once(tmp_path):
     fleet = Fleet(None, History(persist=False), log_dir=tmp_path, problem="no GitHub token")
     session = fleet.add(spec())

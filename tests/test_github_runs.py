@@ -61,7 +61,7 @@ def test_a_log_written_late_is_waited_for_and_then_explained(tmp_path):
     """The logs endpoint redirects, but storage answers 404 for 3 s after the job ended
     (the old watcher gave up after three tries in well under that): the session says it is
     reading the log meanwhile, and explains the failure once it is there."""
-    with Simulator(speed=200, scenario="build-failure") as sim:
+    with Simulator(speed=200, scenario="timed-out") as sim:  # no build log artifact
         sim.quirks.log_delay = 3.0
         told = []
 

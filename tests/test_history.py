@@ -39,3 +39,15 @@ def test_a_history_file_of_the_first_version_still_loads(tmp_path):
     assert yaml.safe_load(path.read_text()) == yaml.safe_load(
         (DATA / "history-v1.yaml").read_text()
     )
+
+
+def test_the_file_is_written_as_json_which_yaml_reads_the_same(tmp_path):
+    """Read without PyYAML (quicker to a first frame), and still YAML for any version."""
+    import json
+
+    path = tmp_path / "history.yaml"
+    history = History(path).load()
+    history.remember_form({"runner": "macos-15", "cibw_settings": '{"CIBW_TEST_SKIP": "*"}'})
+    text = path.read_text()
+    assert json.loads(text) == yaml.safe_load(text)
+    assert History(path).load().last_form["cibw_settings"] == '{"CIBW_TEST_SKIP": "*"}'

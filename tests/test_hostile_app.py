@@ -53,7 +53,12 @@ def test_a_markup_html_url_saved_in_the_history_does_not_stop_the_app(tmp_path):
                       status="completed", conclusion=f"weird [b]{MARKUP}")  # fmt: skip
 
     async def go():
-        backend = Backend(None, saved(tmp_path / "h.yaml", session), tmp_path, tmp_path)
+        backend = Backend(
+            github=None,
+            history=saved(tmp_path / "h.yaml", session),
+            download_dir=tmp_path,
+            log_dir=tmp_path,
+        )
         app = DebugApp(backend, follow_runs=False)
         async with app.run_test(size=(160, 40)) as pilot:
             header = app.query_one("#session-header")
@@ -71,8 +76,14 @@ def test_a_markup_message_in_a_refused_dispatch_is_told_as_words(tmp_path):
         with HostileGitHub() as gh:
             gh.on("POST", r".*/dispatches", Answer(422, {"message": f"No {MARKUP} {QUIT}"}))
             github = GitHub(gh.api_url, Token(TOKEN, "test"), retries=0)
-            backend = Backend(github, History(tmp_path / "h.yaml"), tmp_path, tmp_path,
-                              repo=REPO, start_with=(spec(),))  # fmt: skip
+            backend = Backend(
+                github=github,
+                history=History(tmp_path / "h.yaml"),
+                download_dir=tmp_path,
+                log_dir=tmp_path,
+                repo=REPO,
+                start_with=(spec(),),
+            )
             app = DebugApp(backend, pace=0.02)
             async with app.run_test(size=(160, 40), notifications=True) as pilot:
 
@@ -95,8 +106,13 @@ def test_a_click_on_an_artifact_named_like_an_action_runs_nothing(tmp_path):
             World(gh, artifact_names=(QUIT * 3,), polls=1).install()
             github = GitHub(gh.api_url, Token(TOKEN, "test"))
             session = Session("s1", spec(), gh.api_url, run_id=7, status="in_progress")
-            backend = Backend(github, saved(tmp_path / "h.yaml", session), tmp_path, tmp_path,
-                              repo=REPO)  # fmt: skip
+            backend = Backend(
+                github=github,
+                history=saved(tmp_path / "h.yaml", session),
+                download_dir=tmp_path,
+                log_dir=tmp_path,
+                repo=REPO,
+            )
             app = DebugApp(backend, pace=0.02)
             async with app.run_test(size=(160, 48)) as pilot:
                 table = app.query_one("#artifact-table")
@@ -230,12 +246,12 @@ def test_no_control_sequence_from_outside_reaches_the_terminal(tmp_path):
                "XDG_DATA_HOME": str(tmp_path)}  # fmt: skip
         terminal = Terminal([COMMAND, "--api-url", gh.api_url, "--repo", REPO], env)
         script = [  # (a key, what it makes the app paint)
-            ("", ["STEP⟦", "JOB⟦", "ARTIFACT⟦", "EXCERPT⟦", "does not trust"]),  # session 1
+            ("", ["STEP⟦", "JOB⟦", "ARTIFACT⟦", "EXCERPT⟦", "does not trust"]),  # s1, newest
             ("c", []),  # the SSH connection was not trusted: nothing is copied
             ("l", ["LOGLINE⟦"]),  # the log viewer
             ("\x1b", ["Sessions"]),  # the dashboard again
-            ("2", ["CONCLUSION⟦", "URL⟦", "REFUSED⟦"]),
-            ("3", ["NOTE⟦"]),
+            ("2", ["CONCLUSION⟦", "URL⟦", "REFUSED⟦"]),  # s2 (the list is oldest first)
+            ("1", ["NOTE⟦"]),  # s3
             ("q", []),
         ]
         unpainted = ""
@@ -268,7 +284,7 @@ def test_no_control_sequence_from_outside_reaches_the_terminal(tmp_path):
     assert unpainted == "" and terminal.proc.returncode == 0, (unpainted, text[-3000:])
     # The history lost no session.
     history = (tmp_path / "history.yaml").read_text()
-    assert all(f"id: {sid}" in history for sid in ("s1", "s2", "s3"))
+    assert all(f'"id": "{sid}"' in history for sid in ("s1", "s2", "s3"))
 
 
 def test_the_pseudo_terminal_check_finds_a_leak():

@@ -126,7 +126,7 @@ def test_the_history_is_private_and_follows_no_planted_link(tmp_path):
     assert victim.read_text() == "precious"
     assert not (tmp_path / "created-through-the-lock").exists()
     assert mode(folder / "history.yaml") == 0o600
-    assert "id: s1" in (folder / "history.yaml").read_text()
+    assert '"id": "s1"' in (folder / "history.yaml").read_text()
     fresh = History(tmp_path / "new" / "history.yaml")
     fresh.add(Session("s2", spec(), "https://api.github.com"))
     assert mode(tmp_path / "new") == 0o700 and mode(fresh.path) == 0o600

@@ -212,8 +212,13 @@ def test_the_dashboard_says_it_does_not_trust_the_connection_and_copies_nothing(
             history = History(tmp_path / "history.yaml")
             history.sessions = [session]
             history.save()
-            backend = Backend(github, History(tmp_path / "history.yaml").load(), tmp_path,
-                              tmp_path / "logs", repo=REPO)  # fmt: skip
+            backend = Backend(
+                github=github,
+                history=History(tmp_path / "history.yaml").load(),
+                download_dir=tmp_path,
+                log_dir=tmp_path / "logs",
+                repo=REPO,
+            )
             app = DebugApp(backend, pace=0.02)
             async with app.run_test(size=(160, 48)) as pilot:
                 shown = app.sessions["s1"]

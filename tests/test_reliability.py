@@ -128,7 +128,7 @@ def test_a_killed_dashboard_comes_back_with_its_sessions(tmp_path):
                 every=0.2,
             )
             subprocess.run(["tmux", "send-keys", "-t", session, "C-s"], check=True)
-            wait_for(lambda: history.exists() and "run_id: 2" in history.read_text(), 30,
+            wait_for(lambda: history.exists() and '"run_id": 2' in history.read_text(), 30,
                      every=0.2, why=lambda: "the dispatch never reached the history")  # fmt: skip
             pid = int(subprocess.run(["tmux", "display", "-p", "-t", session, "#{pane_pid}"],
                                      capture_output=True, text=True).stdout)  # fmt: skip

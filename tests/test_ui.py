@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from helpers import notifications, until
 from rich.console import Console
-from textual.widgets import Input, Select
+from textual.widgets import Input
 
 from cibw_debug_tui.core.config import Token
 from cibw_debug_tui.core.events import StatusChanged
@@ -17,10 +17,11 @@ from cibw_debug_tui.core.history import History
 from cibw_debug_tui.core.session import Session, SessionSpec
 from cibw_debug_tui.simulator.server import Simulator
 from cibw_debug_tui.ui.app import DebugApp
-from cibw_debug_tui.ui.backend import Backend
+from cibw_debug_tui.ui.backend import Backend, Client
 from cibw_debug_tui.ui.screens.confirm import ConfirmScreen
 from cibw_debug_tui.ui.screens.dispatch import DispatchScreen
 from cibw_debug_tui.ui.screens.log import LogScreen
+from cibw_debug_tui.ui.widgets.choice import Choice
 from cibw_debug_tui.ui.widgets.failure import FailurePane
 
 REPO = "octo/pkg"
@@ -91,16 +92,16 @@ def test_the_form_only_offers_valid_combinations(sim, tmp_path):
         app = make_app(sim, tmp_path)
         async with app.run_test(size=SIZE) as pilot:
             form = app.screen
-            form.query_one("#runner", Select).value = "windows-11-arm"
+            form.query_one("#runner", Choice).value = "windows-11-arm"
             await pilot.pause()
-            arch = form.query_one("#arch", Select)
-            assert [value for _, value in arch._options if isinstance(value, str)] == ["ARM64"]
+            arch = form.query_one("#arch", Choice)
+            assert arch.values() == ["ARM64"]
             refused = text_of(form.query_one("#refused"))
             assert "AMD64 not offered: windows-11-arm builds ARM64 wheels only" in refused
             assert "cp312-win_arm64" in text_of(form.query_one("#summary"))
-            form.query_one("#runner", Select).value = "macos-15-intel"
+            form.query_one("#runner", Choice).value = "macos-15-intel"
             await pilot.pause()
-            form.query_one("#arch", Select).value = "arm64"
+            form.query_one("#arch", Choice).value = "arm64"
             await pilot.pause()
             assert "tests won't run" in text_of(form.query_one("#summary"))
 
@@ -112,6 +113,7 @@ def test_bad_form_input_is_said_inline_and_nothing_is_dispatched(sim, tmp_path):
         app = make_app(sim, tmp_path)
         async with app.run_test(size=SIZE) as pilot:
             form = app.screen
+            await until(pilot, lambda: form.query("#session_timeout Input, Input#session_timeout"))
             form.query_one("#session_timeout", Input).value = "90"
             await pilot.press("ctrl+s")
             assert "from 1 to 60" in text_of(form.query_one("#form-error"))
@@ -138,9 +140,9 @@ def test_last_form_values_and_prefill(sim, tmp_path):
         async with app.run_test(size=SIZE) as pilot:
             form = app.screen
             await pilot.pause()
-            assert form.query_one("#runner", Select).value == "macos-latest"
-            assert form.query_one("#python", Select).value == "cp314t"
-            assert form.query_one("#arch", Select).value == "arm64"
+            assert form.query_one("#runner", Choice).value == "macos-latest"
+            assert form.query_one("#python", Choice).value == "cp314t"
+            assert form.query_one("#arch", Choice).value == "arm64"
 
     asyncio.run(go())
 
@@ -350,44 +352,48 @@ def test_a_damaged_history_is_kept_aside_with_a_warning(sim, tmp_path):
     assert len(kept) == 1 and kept[0].read_text() == "sessions: [unclosed\n"
 
 
-def test_the_app_paints_before_its_backend_is_built_and_waits_for_it(sim, tmp_path):
+def test_the_form_shows_before_the_client_is_built_and_dispatches_once_it_is(sim, tmp_path):
+    """Building the client imports httpx and may run `gh auth token`: the form (or the
+    sessions) shows without waiting for it, and what is dispatched meanwhile goes once it is
+    there."""
     release = threading.Event()
-    built = make_app(sim, tmp_path)
+    github = GitHub(sim.api_url, Token("ghp_ui", "test"), backoff=0.02, find_timeout=2)
 
-    def slow_backend() -> Backend:
+    def slow_client() -> Client:
         assert release.wait(20)
-        return Backend(
-            github=built.github, history=built.history, repo=REPO,
-            download_dir=tmp_path / "downloads", log_dir=tmp_path / "logs",
-        )  # fmt: skip
+        return Client(github, where=sim.api_url)
+
+    backend = Backend(history=History(tmp_path / "history.yaml"), repo=REPO,
+                      download_dir=tmp_path / "downloads", log_dir=tmp_path / "logs",
+                      connect=slow_client)  # fmt: skip
 
     async def go():
-        app = DebugApp(slow_backend, pace=0.02)
+        app = DebugApp(backend, pace=0.02)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
-            assert "Starting" in text_of(app.query_one("#session-header"))
-            assert not app.query("#ssh")  # the session panes come with the backend
-            await pilot.press("n")  # nothing to dispatch with yet: the key is off
-            await pilot.pause()
-            assert not isinstance(app.screen, DispatchScreen)
-            release.set()
-            await until(pilot, lambda: app.ready)
             await until(pilot, lambda: isinstance(app.screen, DispatchScreen))
-            assert app.query("#ssh") and app.github is built.github
-            # let the form finish mounting before the test closes the app (a Select torn
-            # down half-mounted raises inside Textual)
-            await until(pilot, lambda: app.screen.query("#runner SelectCurrent #label"))
-            await pilot.pause()
+            # the dashboard comes under the form, and says it is connecting
+            await until(pilot, lambda: "connecting" in "".join(map(text_of, app.query("#status"))))
+            assert not app.ready
+            await pilot.press("x")  # needs the client: shown disabled, does nothing yet
+            await pilot.press("ctrl+s")
+            session = await until(pilot, lambda: next(iter(app.sessions.values()), None))
+            assert session.status == "dispatching" and session.run_id is None
+            release.set()
+            await until(pilot, lambda: app.ready and session.run_id is not None)
+            assert app.github is github and len(sim.runs) == 1
 
     asyncio.run(go())
 
 
-def test_a_backend_that_cannot_be_built_is_said_in_the_status_line(tmp_path):
-    def broken() -> Backend:
+def test_a_client_that_cannot_be_built_is_said_in_the_status_line(tmp_path):
+    def broken() -> Client:
         raise OSError("no space left on device")
 
+    backend = Backend(history=History(persist=False), download_dir=tmp_path, log_dir=tmp_path,
+                      connect=broken)  # fmt: skip
+
     async def go():
-        app = DebugApp(broken)
+        app = DebugApp(backend)
         async with app.run_test(size=SIZE) as pilot:
             await until(pilot, lambda: app.ready)
             await pilot.press("escape")
@@ -416,7 +422,16 @@ def test_actions_are_in_the_command_palette(tmp_path):
             app = make_app(sim, tmp_path)
             async with app.run_test(size=SIZE):
                 titles = [c.title for c in app.get_system_commands(app.screen)]
-                for words in ("New (n)", "Copy SSH (c)", "Cancel run (x)", "Rerun failed (R)"):
+                for words in (
+                    "New (n)",
+                    "Copy SSH (c)",
+                    "Cancel run (x)",
+                    "Rerun failed (R)",
+                    "Download (d)",
+                    "Download all (D)",
+                    "Help (?)",
+                    "Full log (l)",
+                ):
                     assert words in titles
 
     asyncio.run(go())
@@ -425,7 +440,8 @@ def test_actions_are_in_the_command_palette(tmp_path):
 @pytest.mark.parametrize(
     ("prefill", "words", "runner", "arch"),
     [
-        ({"runner": "macos-13"}, "macos-13 was retired on 2025-12-04", "ubuntu-latest", "x86_64"),
+        ({"runner": "macos-13"}, "macos-13 was retired on 2025-12-04: macos-15-intel is used",
+         "macos-15-intel", "x86_64"),
         ({"runner": "ubuntu-latest", "arch": "arm64"}, 'use arch "aarch64"', "ubuntu-latest",
          "aarch64"),
     ],
@@ -437,8 +453,8 @@ def test_prefill_that_cannot_be_used_says_why(sim, tmp_path, prefill, words, run
             await pilot.pause()
             form = app.screen
             assert words in text_of(form.query_one("#form-error"))
-            assert form.query_one("#runner", Select).value == runner
-            assert form.query_one("#arch", Select).value == arch
+            assert form.query_one("#runner", Choice).value == runner
+            assert form.query_one("#arch", Choice).value == arch
 
     asyncio.run(go())
 

@@ -8,6 +8,11 @@ print is the owner's business.
 
 A watcher never ends silently: when one fails, the session's note says why and WatchEnded
 carries it. Watchers and the scout are tasks of the fleet; `aclose()` ends them.
+
+The dashboard makes its fleet before it has a client (`connecting=True`): the HTTP client and
+the token (`gh auth token`) come after the first frame, and the sessions, the history and the
+form do not wait for them. Sessions added meanwhile are dispatched once `connect()` brings the
+client, or said to be errors if it brings none.
 """
 
 from __future__ import annotations
@@ -30,11 +35,11 @@ from cibw_debug_tui.core.events import (
     WatchEnded,
     WatchEvent,
 )
-from cibw_debug_tui.core.github import GitHub, GitHubError, new_session_id
+from cibw_debug_tui.core.github import GitHub, GitHubError
 from cibw_debug_tui.core.history import History
 from cibw_debug_tui.core.models import RunStatus
 from cibw_debug_tui.core.scout import SshScout
-from cibw_debug_tui.core.session import LocalStatus, Session, SessionSpec
+from cibw_debug_tui.core.session import LocalStatus, Session, SessionSpec, new_session_id
 from cibw_debug_tui.core.watcher import Watcher
 
 SAVE_AFTER = 15.0  # seconds from a status change to the history file: one write for many
@@ -50,9 +55,10 @@ class Fleet:
         on_event: Callable[[FleetEvent], None] = lambda event: None,
         problem: str = "",
         pace: float = 1.0,
-        now: Callable[[], float] = time.time,
+        now: Callable[[], float] | None = None,
         follow_runs: bool = True,
         save_after: float = SAVE_AFTER,
+        connecting: bool = False,
         tmate_hosts: tuple[str, ...] = (),
     ):
         self.github = github
@@ -63,7 +69,7 @@ class Fleet:
             problem  # why nothing can be dispatched (no token...), when there is no client
         )
         self.pace = pace  # scales every interval; tests and the fast demo clock use < 1
-        self.now = now  # the clock sessions are timed by (the simulator's, in the demo)
+        self._now = now  # the clock sessions are timed by, if not the server's (tests)
         self.follow_runs = follow_runs
         self.save_after = save_after
         self.tmate_hosts = tmate_hosts  # self-hosted tmate servers, from the config file
@@ -74,12 +80,39 @@ class Fleet:
         # All sessions share one polling budget, leaving room for actions and downloads.
         self.budget = RequestBudget(pace=pace, meter=github)
         self.scout = SshScout(github, self.budget, pace) if github is not None else None
+        self.connecting = connecting and github is None  # until connect() brings the client
+        self._connected = asyncio.Event()
+        if not self.connecting:
+            self._connected.set()
         self._follows: dict[str, asyncio.Task[None]] = {}
+        self._known: set[str] = set()  # sessions followed to their run's end by this fleet
         self._scout_task: asyncio.Task[None] | None = None
         self._save: asyncio.TimerHandle | None = None
         if github is not None:
             github.on_status = self._client_said
             github.moved.on_moved = self._repository_moved
+
+    def now(self) -> float:
+        """The time sessions are timed by: the server's (its timestamps are on its clock; see
+        ServerClock), or the clock given (a fixed moment, or the demo's simulator's)."""
+        if self._now is not None:
+            return self._now()
+        return self.github.server_now() if self.github is not None else time.time()
+
+    def connect(self, github: GitHub | None, problem: str = "",
+                now: Callable[[], float] | None = None) -> None:  # fmt: skip
+        """The client, or why there is none (`problem`), for a fleet made `connecting`; `now`
+        replaces the clock (the demo's simulator's)."""
+        self.github, self.problem, self.connecting = github, problem or self.problem, False
+        self._now = now or self._now
+        if github is not None:
+            github.on_status = self._client_said
+            github.moved.on_moved = self._repository_moved
+            self.budget.meter = github
+            self.scout = SshScout(github, self.budget, self.pace)
+            for session in self.sessions.values():
+                session.api_url = session.api_url or github.api_url
+        self._connected.set()
 
     # -- sessions ----------------------------------------------------------------------------
 
@@ -92,9 +125,13 @@ class Fleet:
     def add(self, spec: SessionSpec) -> Session:
         """A new session for `spec`, in the history at once. Without a client it is an error
         already, and its note says why."""
-        session = Session(new_session_id(), spec, self.github.api_url if self.github else "",
-                          created_at=self.now())  # fmt: skip
-        if self.github is None:
+        return self.adopt(Session(new_session_id(), spec, "", created_at=self.now()))
+
+    def adopt(self, session: Session) -> Session:
+        """A session made before the fleet (the dashboard shows the demo's in its first
+        frame), as `add` makes them."""
+        session.api_url = session.api_url or (self.github.api_url if self.github else "")
+        if self.github is None and not self.connecting:
             session.status = LocalStatus.ERROR
             session.note = self.problem or "no GitHub connection"
         self.sessions[session.id] = session
@@ -103,8 +140,14 @@ class Fleet:
 
     async def dispatch(self, session: Session, follow: bool = True) -> None:
         """Dispatch the session's run (and follow it). GitHubError, in words, when it could not
-        be dispatched: the session then says so too."""
+        be dispatched: the session then says so too. A fleet still connecting dispatches
+        once it has its client."""
+        await self._connected.wait()
         if self.github is None:
+            if not session.done:  # added while connecting: the client did not come
+                session.status = LocalStatus.ERROR
+                session.note = self.problem or "no GitHub connection"
+                self._status_changed(session, save_now=True)
             raise GitHubError(session.note or self.problem or "no GitHub connection")
         spec = session.spec
         try:
@@ -115,6 +158,7 @@ class Fleet:
             raise
         session.run_id, session.html_url = found.run_id, found.html_url
         session.status = RunStatus.QUEUED
+        session.started_at = self.now()  # by the server's clock, known from its answer now
         self._status_changed(session, save_now=True)
         if follow:
             self.follow(session)
@@ -123,7 +167,7 @@ class Fleet:
         """Rerun the failed jobs of the session's run, on GitHub, and follow the new attempt."""
         await self._act(session, "rerun_failed")
         session.status, session.conclusion, session.failure = RunStatus.QUEUED, None, None
-        session.ended_at = None
+        session.ended_at, session.started_at = None, self.now()
         self._status_changed(session)
         self._follow_again(session)
 
@@ -186,6 +230,7 @@ class Fleet:
             session.note = error
             self._emit(NoteChanged(session.id, error))
         finally:
+            self._known.add(session.id)
             self.watchers.pop(session.id, None)
             self._follows.pop(session.id, None)
             if self.scout is not None and watcher in self.scout.watchers:
@@ -214,10 +259,19 @@ class Fleet:
             watcher.selected = sid == session_id
 
     def look(self) -> None:
-        """Read the selected session afresh now."""
+        """Read the selected session afresh now. A finished one is read once (its jobs, its
+        artifacts, its failure: the history keeps only its status), then known."""
+        session = self.sessions.get(self.selected or "")
         watcher = self.watchers.get(self.selected or "")
         if watcher:
             watcher.look()
+        elif (
+            session is not None
+            and session.status == RunStatus.COMPLETED
+            and session.run_id is not None
+            and session.id not in self._known
+        ):
+            self.follow(session)  # a watcher of a finished run polls once, and ends
 
     # -- telling -----------------------------------------------------------------------------
 

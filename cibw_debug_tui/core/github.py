@@ -12,7 +12,6 @@ import asyncio
 import os
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -83,10 +82,6 @@ class Dispatched:
     run_id: int
     html_url: str
     found_by: str  # "run details" or "session id"
-
-
-def new_session_id() -> str:
-    return uuid.uuid4().hex[:12]
 
 
 class GitHub(Transport):

@@ -1,5 +1,9 @@
 """Sessions and the last form values, kept across restarts in a YAML file.
 
+The file is written as JSON, which YAML reads too (earlier versions wrote block YAML, and any
+version reads what any other wrote): reading it needs no YAML parser, which takes longer to
+import than the dashboard takes to show the history's sessions (bench/usable.py).
+
 Writes go to a new temporary file that replaces the real one, so the file is never
 half-written (files.py: the file is 0600, its folder 0700, no planted link is followed); two
 instances merge their sessions under a lock instead of overwriting each other; a file that
@@ -10,16 +14,17 @@ ever stored here.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import time
 from collections.abc import Iterator
 from dataclasses import asdict
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cibw_debug_tui.core.files import open_private, write_private
-from cibw_debug_tui.core.session import Session, SessionSpec, session_status
+if TYPE_CHECKING:  # imported when a session is read: a new user's first frame needs none
+    from cibw_debug_tui.core.session import Session
 
 VERSION = 1
 KEEP = 200  # sessions kept, newest first
@@ -27,8 +32,10 @@ _NUMBER = (int, float)
 _SESSION_TYPES: dict[str, type | tuple[type, ...]] = {
     "id": str, "api_url": str, "created_at": _NUMBER, "run_id": int, "html_url": str,
     "attempt": int, "status": str, "conclusion": str, "ended_at": _NUMBER, "note": str,
+    "started_at": _NUMBER,
 }  # fmt: skip
 _SESSION_FIELDS = tuple(_SESSION_TYPES)
+_WHEN_SET = ("started_at",)  # fields added since version 1: written only when they hold a value
 _SPEC_TYPES: dict[str, type | tuple[type, ...]] = {
     "repo": str, "runner": str, "python": str, "arch": str, "debug_mode": str, "ref": str,
     "session_timeout": int, "package_dir": str, "cibw_settings": str,
@@ -47,6 +54,8 @@ def history_path() -> Path:
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """An advisory lock beside the file, where the platform has one."""
+    from cibw_debug_tui.core.files import open_private  # with the first write, as tempfile
+
     handle = open_private(path.with_name(path.name + ".lock"))
     try:
         try:
@@ -69,7 +78,11 @@ def _plain(value: object) -> object:
 
 
 def session_to_dict(session: Session) -> dict[str, object]:
-    data = {name: _plain(getattr(session, name)) for name in _SESSION_FIELDS}
+    data = {
+        name: _plain(getattr(session, name))
+        for name in _SESSION_FIELDS
+        if name not in _WHEN_SET or getattr(session, name) is not None
+    }
     data["spec"] = {name: _plain(value) for name, value in asdict(session.spec).items()}
     return data
 
@@ -93,20 +106,29 @@ def session_from_dict(data: object) -> Session:
     when it cannot be read."""
     if not isinstance(data, dict) or not isinstance(data.get("spec"), dict):
         raise ValueError("not a session")
+    from cibw_debug_tui.core.session import Session, SessionSpec, session_status
+
     spec = SessionSpec(**_checked(data["spec"], _SPEC_TYPES))
     values = _checked(data, _SESSION_TYPES)
     status = session_status(values.pop("status", "dispatching"))
     return Session(spec=spec, status=status, **values)
 
 
-def _yaml() -> tuple[Any, Any, Any]:
-    """PyYAML, imported only when a file is read or written (it is slow to import), and its
-    C-accelerated safe loader and dumper when libyaml is there (ten times faster)."""
-    import yaml
+def _parse(text: str) -> Any:
+    """The file's data: JSON as this version writes it, else YAML as earlier ones did (with
+    libyaml's loader when it is there, ten times faster). ValueError when it is neither."""
+    if text.lstrip().startswith("{"):
+        try:
+            return json.loads(text)
+        except (ValueError, RecursionError):
+            pass  # YAML's flow style, or damaged: YAML says which
+    import yaml  # only for a file written by an earlier version
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    return yaml, loader, dumper
+    try:
+        return yaml.load(text, Loader=loader)
+    except (yaml.YAMLError, RecursionError) as error:
+        raise ValueError(f"not YAML: {error}") from None
 
 
 def _newest_first(session: dict[str, Any]) -> float:
@@ -147,14 +169,13 @@ class History:
         except OSError as error:
             self.warning = f"cannot read {self.path}: {error.strerror}"
             return {}
-        yaml, loader, _ = _yaml()
         try:
-            data = yaml.load(text, Loader=loader)
+            data = _parse(text)
             if data is None:
                 return {}
             if not isinstance(data, dict) or not isinstance(data.get("sessions", []), list):
                 raise ValueError("not a history file")
-        except (yaml.YAMLError, ValueError):
+        except ValueError:
             kept = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
             with contextlib.suppress(OSError):
                 os.replace(self.path, kept)
@@ -168,7 +189,6 @@ class History:
         """Write sessions and the last form, merged with what another instance wrote."""
         if not self.persist:
             return
-        yaml, _, dumper = _yaml()
         with _locked(self.path):
             on_disk = self._read_quietly()
             mine = {s.id: session_to_dict(s) for s in self.sessions}
@@ -179,14 +199,15 @@ class History:
             ]
             merged = sorted([*mine.values(), *others], key=_newest_first)[:KEEP]
             data = {"version": VERSION, "last_form": self.last_form, "sessions": merged}
-            text = yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True)
+            text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"  # YAML reads it too
+            from cibw_debug_tui.core.files import write_private
+
             write_private(self.path, text)
 
     def _read_quietly(self) -> dict[str, Any]:
-        yaml, loader, _ = _yaml()
         try:
-            data = yaml.load(self.path.read_text(encoding="utf-8"), Loader=loader)
-        except (OSError, yaml.YAMLError):
+            data = _parse(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
             return {}
         return data if isinstance(data, dict) else {}
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime, timezone
 from enum import Enum
 from typing import Any, TypedDict, TypeVar
 
@@ -64,6 +65,7 @@ class Run(TypedDict):
     run_attempt: int
     html_url: str
     display_title: str
+    run_started_at: str | None  # when this attempt started (ISO 8601, the server's clock)
     name: str  # its workflow's `name:`, which tells the GHES variant apart ("" when not given)
     head_sha: str  # the commit it runs ("" when not given)
 
@@ -197,6 +199,20 @@ def _each(items: list[Any], what: str, read: Callable[[object], T]) -> list[T]:
     return records
 
 
+def epoch_seconds(stamp: str | None) -> float | None:
+    """An ISO 8601 time as GitHub writes it ("2026-11-26T15:00:00Z"), in epoch seconds; None
+    when there is none or it cannot be read."""
+    if not stamp:
+        return None
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
 # -- the readers -----------------------------------------------------------------------------
 
 
@@ -246,6 +262,7 @@ def read_run(data: object) -> Run:
         run_attempt=_optional_int(run, "run_attempt") or 1,
         html_url=_str(run, "html_url"),
         display_title=_optional_str(run, "display_title") or "",
+        run_started_at=_optional_str(run, "run_started_at"),
         name=_optional_str(run, "name") or "",
         head_sha=_commit(run, "head_sha"),
     )

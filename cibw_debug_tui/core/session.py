@@ -7,14 +7,15 @@ restarts.
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cibw_debug_tui.core.connection import Connection
 from cibw_debug_tui.core.matrix import check
-from cibw_debug_tui.core.models import Artifact, Job, RunStatus
+from cibw_debug_tui.core.models import Artifact, Job, RunStatus, epoch_seconds
+from cibw_debug_tui.core.units import duration
 from cibw_debug_tui.core.workflow_contract import (
     AFTER_FAILURE,
     ALWAYS,
@@ -23,11 +24,13 @@ from cibw_debug_tui.core.workflow_contract import (
     DEFAULT_DEBUG_MODE,
     DISABLED,
     SESSION_STEP_PREFIX,
+    VALIDATE_JOB,
     step_stage,
 )
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # a session can be shown before either is loaded (the history's, at start)
     from cibw_debug_tui.core import explain
+    from cibw_debug_tui.core.connection import Connection
 
 
 class DebugMode(str, Enum):
@@ -120,6 +123,47 @@ class SessionSpec:
         return AFTER_FAILURE in DEBUG_MODES[self.debug_mode.value]
 
 
+WAITING_HINT_AFTER = 180.0  # seconds without a runner before the usual causes are named
+
+
+def waiting_hint(runner: str) -> str:
+    """Why a run may wait for a runner this long, and where to look."""
+    return (
+        f"a run waits this long when no runner takes its label: check that {runner} is a "
+        "runner this repository may use (arm64 runners were free for public repositories "
+        "only), that its organisation allows GitHub-hosted runners, and that other jobs do not "
+        "hold every runner it may use at once; the run's page says what it waits for"
+    )
+
+
+def new_session_id() -> str:
+    """A session's id: in its run's name, so that a dispatch whose answer was lost is found."""
+    return uuid.uuid4().hex[:12]
+
+
+TIMEOUT_SLACK = 15.0  # seconds: the workflow checks its session's deadline every 5 s
+
+
+@dataclass(frozen=True)
+class SshEnd:
+    """How an SSH session ended, read from its step and its connection file: `why` is
+    "continued" (the continue file, or the last shell closed), "timed out" or "cancelled"."""
+
+    stage: str
+    why: str
+    lasted: float | None  # seconds from its opening to its end, when both are known
+    limit: int  # its timeout, in minutes
+
+    def words(self) -> str:
+        """How it ended, in words for people."""
+        if self.why == "timed out":
+            return f"timed out at its {self.limit}-minute limit"
+        if self.why == "cancelled":
+            return "cancelled with the run"
+        after = f" after {duration(self.lasted)}" if self.lasted is not None else ""
+        return f"let go on{after} (the continue file, or its last shell closed)"
+
+
 @dataclass
 class Session:
     id: str
@@ -139,7 +183,15 @@ class Session:
     failure_log: Path | None = None
     note: str = ""  # what is happening right now, in words ("GitHub answered 502; retrying")
     ended_at: float | None = None
+    started_at: float | None = None  # when its run (its current attempt) started, if known
+    checked_at: float | None = None  # when its run was last read (not kept in the history)
     cancel_asked_at: float | None = None  # when a cancel was sent, until the run ends
+
+    def elapsed(self, now: float) -> float:
+        """Seconds the current attempt has taken: a rerun counts from its own start."""
+        start = self.started_at if self.started_at is not None else self.created_at
+        end = self.ended_at if self.done and self.ended_at is not None else now
+        return max(0.0, end - start)
 
     def cancel_stuck(self, now: float) -> bool:
         """Whether a cancel has not taken for FORCE_CANCEL_AFTER seconds (GitHub runs the
@@ -155,6 +207,22 @@ class Session:
     @property
     def done(self) -> bool:
         return self.status in FINAL
+
+    def debug_job(self) -> Job | None:
+        """The job that builds (not the one that checks the combination), once listed."""
+        return next((j for j in reversed(self.jobs) if j["name"] != VALIDATE_JOB), None)
+
+    def waiting_for_runner(self) -> bool:
+        """Whether the run waits for a runner: queued, or between its jobs with none running
+        (the check is done, the build job is not taken yet)."""
+        if self.status == RunStatus.QUEUED:
+            return True
+        if self.status != RunStatus.IN_PROGRESS:
+            return False
+        job = self.debug_job()
+        if any(j.get("status") == "in_progress" for j in self.jobs):
+            return False
+        return job is None or job.get("status") in ("queued", "waiting", "pending")
 
     def current_step(self) -> str | None:
         for job in reversed(self.jobs):
@@ -184,3 +252,32 @@ class Session:
                 ):
                     return True
         return False
+
+    def ssh_end(self, stage: str) -> SshEnd | None:
+        """How the SSH session of `stage` ended, once its step has: at its timeout (its end
+        reached the connection file's `expires_at`), cancelled, or let go on before."""
+        for job in self.jobs:
+            for step in job.get("steps") or []:
+                name = step["name"]
+                if not (name.startswith(SESSION_STEP_PREFIX) and step_stage(name) == stage):
+                    continue
+                if step.get("status") != "completed":
+                    return None
+                conn = self.connections.get(stage)
+                if step.get("conclusion") == "skipped":
+                    # cancelled between opening the session and its step: it was open all the same
+                    if conn is None or self.conclusion != "cancelled":
+                        return None
+                    return SshEnd(stage, "cancelled", None, conn.timeout_minutes)
+                end = epoch_seconds(step.get("completed_at"))
+                expires = conn.expires_at.timestamp() if conn and conn.expires_at else None
+                opened = conn.opened_at.timestamp() if conn and conn.opened_at else None
+                if step.get("conclusion") == "cancelled":
+                    why = "cancelled"
+                elif end is not None and expires is not None and end >= expires - TIMEOUT_SLACK:
+                    why = "timed out"
+                else:
+                    why = "continued"
+                lasted = end - opened if end is not None and opened is not None else None
+                return SshEnd(stage, why, lasted, conn.timeout_minutes if conn else 0)
+        return None

@@ -9,6 +9,8 @@ suspicious of every answer.
 - Network errors, 5xx and answers that cannot be read (not JSON, or not the shape the tool
   needs: see models.py) are retried with back-off; `status` says in words what is happening
   meanwhile, for the dashboard to show; after the last try the error is a GitHubError in words.
+- The server's clock: every answer's `Date` header sets `server_now()`, the time by which the
+  server's own timestamps (a job's start, an SSH session's end) are read.
 - Deadlines: every request, its whole answer included, has `request_deadline` seconds (a
   server that sends one byte every few seconds gets no further than one that sends nothing);
   a download, which may rightly take minutes, is given up when it stops making progress:
@@ -29,6 +31,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin
 
@@ -107,6 +110,45 @@ class RateLimit:
             minutes = max(0, round((self.reset - (now or time.time())) / 60))
             reset = f", resets in {minutes} min"
         return f"rate limit: {self.remaining:,}/{self.limit or 0:,}{reset}"
+
+
+class ServerClock:
+    """The server's time, from the `Date` header of its answers.
+
+    What GitHub sends is on its clock (a step's start, when an SSH session closes, which runs
+    were created after a moment): read against the local clock, a skewed machine, or a
+    simulator whose clock runs fast, shows a 30-minute session closing in 1:30:32. `now()` is
+    the local clock plus the offset of the last answer. `Date` has whole seconds, so a reading
+    within a second of the offset in use is noise and is not taken (a countdown does not jump
+    back and forth); with no answer yet the offset is 0.
+    """
+
+    def __init__(self) -> None:
+        self.offset = 0.0  # seconds to add to the local clock
+        self.known = False  # whether any answer said the server's time
+        self._last_date = ""
+
+    def update(self, date: str | None, received: float) -> None:
+        """Take the `Date` header of an answer received at `received` (local epoch seconds)."""
+        if not date or date == self._last_date:
+            return  # the same second as the last answer: nothing new to learn
+        from email.utils import parsedate_to_datetime
+
+        try:
+            moment = parsedate_to_datetime(date)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return  # unreadable: keep what we had
+        if moment.tzinfo is None:  # "-0000": UTC, by RFC 5322
+            moment = moment.replace(tzinfo=timezone.utc)
+        stamp = moment.timestamp()
+        self._last_date = date
+        offset = stamp + 0.5 - received  # the server's second began up to 1 s before
+        if not self.known or abs(offset - self.offset) > 1.0:
+            self.offset, self.known = offset, True
+
+    def now(self) -> float:
+        """The server's time now, in epoch seconds."""
+        return time.time() + self.offset
 
 
 def _number(text: str | None) -> int | None:
@@ -207,12 +249,17 @@ class Transport:
         self.max_rate_wait = max_rate_wait
         self.rate = RateLimit()
         self.moved = MovedRepositories()  # repositories renamed or transferred
+        self.clock = ServerClock()
         self.status = ""
         self.on_status = on_status  # told each time `status` changes
         self._etags: dict[str, tuple[str, Any]] = {}  # URL -> (ETag, the record read)
         self._urls: dict[str, httpx.URL] = {}  # polled URLs, built once (a fifth of a 304's CPU)
         self.requests = 0  # every response
         self.counted = 0  # responses that count against the rate limit (not 304)
+
+    def server_now(self) -> float:
+        """The server's time now (epoch seconds): read its timestamps against this."""
+        return self.clock.now()
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -336,6 +383,7 @@ class Transport:
                 attempt += 1
                 continue
             self.requests += 1
+            self.clock.update(response.headers.get("date"), time.time())
             if response.status_code != 304:
                 self.counted += 1
             self.rate.update(response.headers)

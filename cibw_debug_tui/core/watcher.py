@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from cibw_debug_tui.core import channels
+from cibw_debug_tui.core import channels, logs
 from cibw_debug_tui.core.budget import BEAT, LOOKING, ROUTINE, SSH_OPENING, RequestBudget, on_beat
 from cibw_debug_tui.core.channels import Channel
 from cibw_debug_tui.core.connection import (
@@ -34,9 +34,10 @@ from cibw_debug_tui.core.events import (
     StatusChanged,
     WatchEvent,
 )
-from cibw_debug_tui.core.files import safe_file_name, whole_number
 from cibw_debug_tui.core.github import CONNECTION_LIMIT, AnswerTooLarge, GitHub, GitHubError
-from cibw_debug_tui.core.models import Artifact, Job, Run, RunStatus, Step
+from cibw_debug_tui.core.logs import LOG_WAITS
+from cibw_debug_tui.core.models import Artifact, Run, RunStatus, Step, epoch_seconds
+from cibw_debug_tui.core.safe_text import one_line
 from cibw_debug_tui.core.session import HELD, NOT_STARTED, LocalStatus, Session
 from cibw_debug_tui.core.workflow_contract import (
     AFTER_FAILURE,
@@ -57,10 +58,6 @@ SLOW = 10.0  # at most, while nothing moves (the shared budget slows many sessio
 GROWTH = 1.5
 SELECTED_MAX = 5.0
 BUILD_WITH_SSH_AFTER = 6.0  # the session a person is looking at is never polled slower than this
-# A job's log may be written minutes after the job ends (its storage answers 404 until then):
-# asked again after each of these waits (about 4 minutes in all), then left to `l`.
-LOG_WAITS = (2.0, 4.0, 8.0, 15.0, 30.0, 30.0, 30.0, 30.0, 30.0, 30.0, 30.0)
-SUCCEEDED = ("success", "skipped", "neutral")
 GONE_AFTER = 5.0  # real seconds: a run is deleted when 404s last this long
 SSH_SOON = SSH_SETUP_PREFIXES
 UPLOADING = UPLOAD_PREFIXES  # the workflow's steps that create artifacts
@@ -97,7 +94,8 @@ class Watcher:
         self.channel = channels.channel_for(github.api_url)
         self.head_sha = ""
         self._asking: set[str] = set()  # stages whose check run is being read
-        self._explain_tries = 0
+        self._explain_tries = 0  # of the failed job's log
+        self._build_log_tries = 0  # of the build log artifact
         self._noted = False  # whether this round said something (then it stays said)
         self._missing_since: float | None = None  # the first of the 404s in a row
         self.budget = budget
@@ -181,7 +179,7 @@ class Watcher:
         return (
             s.status == RunStatus.COMPLETED
             and s.conclusion == "failure"
-            and (s.failure is None and job_to_explain(s) is not None)
+            and (s.failure is None and logs.job_to_explain(s) is not None)
         )
 
     def _next_interval(self, changed: bool) -> None:
@@ -249,8 +247,9 @@ class Watcher:
         await self._read_connections()
         if self.channel is Channel.CHECK_RUN:  # what the scout has not brought yet
             await self._read_published_check_runs()
-        if self._log_awaited():
+        if s.failure is None:
             await self._explain_failure()
+        s.checked_at = self.now()
         return changed
 
     def _take_run(self, run: Run, run_changed: bool) -> bool:
@@ -266,6 +265,8 @@ class Watcher:
             s.connection_errors.clear()
             s.failure = None
             s.failure_log = None
+            s.started_at = epoch_seconds(run["run_started_at"]) or self.now()
+            self._explain_tries = self._build_log_tries = 0
             self._uploads_seen = frozenset()
             self._final_artifacts = False
         s.html_url = run["html_url"] or s.html_url
@@ -432,36 +433,38 @@ class Watcher:
         return list(self._steps_reached(OPEN_PREFIX))
 
     async def _explain_failure(self) -> None:
+        """Read and explain the failed build's log: the build log artifact as soon as it is
+        published (the job may hold an SSH session for half an hour yet), else the failed job's
+        own log once the run has ended."""
         s = self.session
-        job = job_to_explain(s)
-        if job is None:
+        artifact = logs.build_log_artifact(s) if logs.build_failed(s) else None
+        if artifact is not None and self._build_log_tries >= 3:
+            artifact = None  # three tries failed: the job's own log, at the end
+        job = logs.job_to_explain(s) if self._log_awaited() else None
+        if artifact is None and job is None:
             return
-        self._explain_tries += 1
-        name = f"{s.spec.repo}-{whole_number(s.run_id)}-{whole_number(job['id'])}"
-        dest = self.log_dir / (safe_file_name(name) + ".log")
         try:
-            await self.github.job_log(s.spec.repo, job["id"], dest)
-        except GitHubError as error:
-            tries = self._explain_tries
-            if tries <= len(LOG_WAITS):
-                self._note(f"reading the log… ({error}; GitHub may write it minutes after the "
-                           f"job ended): asking again in {LOG_WAITS[tries - 1]:.0f}s")  # fmt: skip
+            if artifact is not None:
+                self._build_log_tries += 1
+                path = await logs.fetch_build_log(self.github, s, artifact, self.log_dir)
             else:
-                self._note(f"the log of {job['name']!r} could not be read ({error}): press l "
-                           "to try again")  # fmt: skip
+                self._explain_tries += 1
+                assert job is not None
+                path = await logs.fetch_job_log(self.github, s, job, self.log_dir)
+        except GitHubError as error:
+            if artifact is not None:
+                self._note(f"could not fetch the failed build's log: {error}")
+            elif self._explain_tries <= len(LOG_WAITS):
+                wait = LOG_WAITS[self._explain_tries - 1]
+                self._note(f"reading the log… ({error}; GitHub may write it minutes after the "
+                           f"job ended): asking again in {wait:.0f}s")  # fmt: skip
+            elif job is not None:
+                self._note(f"the log of {one_line(job['name'])!r} could not be read ({error}): "
+                           "press l to try again")  # fmt: skip
             return
-        from cibw_debug_tui.core import explain
-
-        with open(dest, "rb") as stream:
-            s.failure = explain.explain_stream(stream)
-        s.failure_log = dest
-        self._emit(FailureExplained(s.id, s.failure, dest))
-
-
-def job_to_explain(session: Session) -> Job | None:
-    """The job whose log says why the run failed: the last that failed, else the last that
-    did not succeed (cancelled, timed out, waiting for an approval) while the run failed."""
-    done = [j for j in session.jobs if j.get("status") == "completed"]
-    failed = [j for j in done if j.get("conclusion") == "failure"]
-    failed = failed or [j for j in done if j.get("conclusion") not in SUCCEEDED]
-    return failed[-1] if failed else None
+        except OSError as error:
+            self._note(f"could not save the failed build's log in {self.log_dir}: {error.strerror}")
+            return
+        s.failure = logs.explain_file(path)
+        s.failure_log = path
+        self._emit(FailureExplained(s.id, s.failure, path))

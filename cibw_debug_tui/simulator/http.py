@@ -60,6 +60,10 @@ class Handler(BaseHTTPRequestHandler):
     def sim(self) -> SimulatedGitHub:
         return self.server.state
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The `Date` header: the simulated clock's time, as GitHub's is its own."""
+        return super().date_time_string(self.sim.clock.now() if timestamp is None else timestamp)
+
     def do_GET(self) -> None:
         self._handle("GET")
 

@@ -1,7 +1,9 @@
 """Builds the dashboard for the CLI, `--demo` and the screenshots, from flags and the config.
 
-The app gets a function that builds its backend, run after the first frame is painted: the
-HTTP client, the YAML files, `gh auth token` and the demo's simulator all take time.
+What the first frame shows is read here, before the app runs: the config file, the history, the
+repository of the checkout. What reaching GitHub takes (the HTTP client, the token, which may
+run `gh auth token`; the demo's simulator) is the backend's `connect`, run by the app in a
+thread after its first frame: nothing on the way to the form or the sessions waits for it.
 """
 
 from __future__ import annotations
@@ -11,16 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cibw_debug_tui.ui.app import DebugApp
-from cibw_debug_tui.ui.backend import Backend
+from cibw_debug_tui.ui.backend import Backend, Client
 
 DEMO_SPEED = 10.0
 DEMO_REPO = "demo/pkg"
-
-
-def _dirs(cfg: dict) -> tuple[Path, Path]:
-    from cibw_debug_tui.core import config
-
-    return config.download_dir(cfg), config.log_dir()
+# The demo's sessions time out after 3 simulated minutes, as the pane's countdown says (the
+# simulated person lets any longer session go on after 3 minutes).
+DEMO_SESSION_MINUTES = 3
 
 
 def _config() -> tuple[dict, str]:
@@ -31,6 +30,12 @@ def _config() -> tuple[dict, str]:
         return config.load_config(), ""
     except config.ConfigError as error:
         return {}, str(error)
+
+
+def _folders(cfg: dict) -> tuple[Path, Path]:
+    from cibw_debug_tui.core import config
+
+    return config.download_dir(cfg), config.log_dir()
 
 
 def make_app(
@@ -47,62 +52,70 @@ def make_app(
     lock = threading.Lock()
 
     def demo_backend() -> Backend:
-        from cibw_debug_tui.core.config import Token
-        from cibw_debug_tui.core.github import GitHub
         from cibw_debug_tui.core.history import History
         from cibw_debug_tui.core.session import DebugMode, SessionSpec
-        from cibw_debug_tui.simulator.server import Simulator
 
+        minutes = DEMO_SESSION_MINUTES
         demo_sessions = (  # three platforms, three debug modes
-            SessionSpec(DEMO_REPO, "ubuntu-latest", "cp312", "aarch64", DebugMode.AFTER_FAILURE),
-            SessionSpec(DEMO_REPO, "macos-latest", "cp313", "universal2", DebugMode.BEFORE_BUILD),
+            SessionSpec(DEMO_REPO, "ubuntu-latest", "cp312", "aarch64", DebugMode.AFTER_FAILURE,
+                        session_timeout=minutes),
+            SessionSpec(DEMO_REPO, "macos-latest", "cp313", "universal2", DebugMode.BEFORE_BUILD,
+                        session_timeout=minutes),
             SessionSpec(DEMO_REPO, "windows-latest", "cp311", "AMD64", DebugMode.DISABLED),
-        )
+        )  # fmt: skip
         cfg, _ = _config()
-        downloads, logs = _dirs(cfg)
-        sim = Simulator(speed=DEMO_SPEED, scenario="demo").start()
-        with lock:
-            started.append(sim)
-            if closed.is_set():  # the app was closed while this was starting
-                sim.close()
+        downloads, logs = _folders(cfg)
         return Backend(
-            github=GitHub(sim.api_url, Token("demo", "demo")),
             history=History(persist=False),
             repo=DEMO_REPO,
             where="demo: a simulated GitHub, 10x faster",
             download_dir=downloads,
             log_dir=logs,
-            now=sim.clock.now,
             start_with=demo_sessions if seed_demo else (),
+            connect=demo_client,
         )
+
+    def demo_client() -> Client:
+        from cibw_debug_tui.core.config import Token
+        from cibw_debug_tui.core.github import GitHub
+        from cibw_debug_tui.simulator.server import Simulator
+
+        sim = Simulator(speed=DEMO_SPEED, scenario="demo").start()
+        with lock:
+            started.append(sim)
+            if closed.is_set():  # the app was closed while this was starting
+                sim.close()
+        return Client(GitHub(sim.api_url, Token("demo", "demo")), now=sim.clock.now)
 
     def backend() -> Backend:
         from cibw_debug_tui.core import config
-        from cibw_debug_tui.core.github import GitHub
         from cibw_debug_tui.core.history import History
 
         cfg, problem = _config()
-        downloads, logs = _dirs(cfg)
-        github, where = None, ""
-        try:
-            url = config.api_url_from(api_url, cfg)
-            github, where = GitHub(url, config.resolve_token(url, cfg)), url
-        except config.ConfigError as error:
-            problem = problem or str(error)
+        downloads, logs = _folders(cfg)
         chosen = None
         try:
             has_repo = repo or cfg.get("repo")
             chosen = config.repo_from(repo, cfg) if has_repo else config.repo_from_git()
         except config.ConfigError as error:
             problem = problem or str(error)
+
+        def client() -> Client:
+            from cibw_debug_tui.core.github import GitHub
+
+            try:
+                url = config.api_url_from(api_url, cfg)
+                return Client(GitHub(url, config.resolve_token(url, cfg)), where=url)
+            except config.ConfigError as error:
+                return Client(None, problem=str(error))
+
         return Backend(
-            github=github,
             history=History().load(),
             repo=chosen,
             problem=problem,
-            where=where,
             download_dir=downloads,
             log_dir=logs,
+            connect=client,
             tmate_hosts=config.tmate_hosts(cfg),
         )
 
@@ -112,5 +125,5 @@ def make_app(
             for sim in started:
                 sim.close()
 
-    app = DebugApp(demo_backend if demo else backend, prefill=prefill)
+    app = DebugApp(demo_backend() if demo else backend(), prefill=prefill)
     return app, cleanup

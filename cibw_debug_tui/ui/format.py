@@ -1,9 +1,11 @@
-"""Small pure helpers for how things read on screen: icons, durations, sizes."""
+"""Small pure helpers for how things read on screen: icons, words, times."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING
+
+from cibw_debug_tui.core.units import duration
 
 if TYPE_CHECKING:
     from cibw_debug_tui.core.session import Session
@@ -13,12 +15,26 @@ STATUS_ICONS = {
     "dispatching": ("…", "$text-muted"),
     "queued": ("◌", "$text-muted"),
     "in_progress": ("●", "$warning"),
-    "ssh": ("⇄", "$accent"),
+    "ssh": ("⇄", "#D787FF"),  # a colour of its own: themes give $accent the running orange
     "success": ("✓", "$success"),
     "failure": ("✗", "$error"),
     "cancelled": ("⊘", "$text-muted"),
     "gone": ("?", "$text-muted"),
     "error": ("!", "$error"),
+}
+
+
+# What each status glyph means (the help screen's legend, in the order of a session's life).
+STATUS_MEANINGS = {
+    "dispatching": "dispatching",
+    "queued": "queued: waiting for a runner",
+    "in_progress": "running",
+    "ssh": "SSH session open",
+    "success": "built",
+    "failure": "failed",
+    "cancelled": "cancelled",
+    "error": "not dispatched (the session says why)",
+    "gone": "the run was deleted on GitHub",
 }
 
 
@@ -45,15 +61,6 @@ def status_words(session: Session) -> str:
     }[key]
 
 
-def duration(seconds: float | None) -> str:
-    if seconds is None or seconds < 0:
-        return "–"
-    seconds = int(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
-
-
 def age(seconds: float) -> str:
     """How long, to the minute after the first one: "42s", "7m", "1h05m". The sessions list
     shows this, so that fifty sessions do not redraw fifty rows every second."""
@@ -62,15 +69,6 @@ def age(seconds: float) -> str:
         return f"{seconds}s"
     hours, minutes = divmod(seconds // 60, 60)
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m"
-
-
-def size(count: int) -> str:
-    value = float(count)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"
 
 
 def parse_time(text: str | None) -> datetime | None:

@@ -1,5 +1,5 @@
 """Every key of the dashboard, with an id (users can remap it) and a description (the footer,
-the help panel and the command palette show it)."""
+the help screen and the command palette show it)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,16 @@ BINDINGS: list[BindingType] = [
     Binding("x", "cancel_run", "Cancel run", id="cancel-run", tooltip="Cancel this run"),
     Binding("c", "copy_ssh", "Copy SSH", id="copy-ssh",
             tooltip="Copy the SSH command to the clipboard"),
+    Binding("d", "download", "Download", id="download",
+            tooltip="Download the highlighted artifact (the first until you pick one)"),
+    Binding("D", "download_all", "Download all", id="download-all",
+            tooltip="Download every artifact (logs, wheels) into the download folder"),
     Binding("o", "open_browser", "Open", id="open-browser",
             tooltip="Open the run, or the highlighted artifact, in the browser"),
-    Binding("l", "full_log", "Full log", id="full-log", tooltip="The failed job's full log"),
-    Binding("question_mark", "toggle_help", "Help", id="help"),
+    Binding("l", "full_log", "Full log", id="full-log",
+            tooltip="The failed build's log at its cause, or the build job's log"),
+    Binding("question_mark", "help", "Help", id="help", key_display="?",
+            tooltip="Keys, what the status glyphs mean, what Tab reaches"),
     Binding("q", "quit", "Quit", id="quit"),
     *(
         Binding(str(n), f"select({n - 1})", f"Session {n}", show=False, id=f"select-{n}")
@@ -24,8 +30,8 @@ BINDINGS: list[BindingType] = [
     ),
 ]  # fmt: skip
 
-# Actions that need the backend; until it is there their keys are shown disabled.
-NEEDS_BACKEND = {
-    "new_session", "rerun", "rerun_failed", "cancel_run", "copy_ssh", "open_browser", "full_log",
-    "select",
+# Actions that need the GitHub client; until it is there (a moment after start) their keys
+# are shown disabled.
+NEEDS_CLIENT = {
+    "rerun_failed", "cancel_run", "open_browser", "full_log", "download", "download_all",
 }  # fmt: skip

@@ -1,37 +1,67 @@
-"""The dispatch form: only valid combinations can be chosen, and what will happen shows first."""
+"""The dispatch form: only valid combinations can be chosen, and what will happen shows first.
+
+The form scrolls on a small terminal, its buttons stay in view; what each choice means (the
+debug modes, the timeout's unit, what an emulated or cross-compiled build costs, what the extra
+settings do to the tests) is said where it is chosen.
+"""
 
 from __future__ import annotations
 
-import json
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widget import Widget
+from textual.widgets import Input, Static
 
 from cibw_debug_tui.core import matrix
 from cibw_debug_tui.core.config import ConfigError, validate_repo
-from cibw_debug_tui.core.session import DebugMode, SessionSpec
-from cibw_debug_tui.core.workflow_contract import DEBUG_MODES, DEFAULT_DEBUG_MODE
+from cibw_debug_tui.core.workflow_contract import DEBUG_MODES, DEFAULT_DEBUG_MODE, InputError
+from cibw_debug_tui.ui.choices import MODE_WORDS, arch_after_change, preview
+from cibw_debug_tui.ui.widgets.choice import Choice
+
+if TYPE_CHECKING:
+    from cibw_debug_tui.core.session import SessionSpec
 
 MODES = (DEFAULT_DEBUG_MODE, *(m for m in DEBUG_MODES if m != DEFAULT_DEBUG_MODE))
-DEFAULTS = {
-    "runner": "ubuntu-latest",
-    "python": "cp312",
-    "arch": "x86_64",
-    "debug_mode": DEFAULT_DEBUG_MODE,
-    "ref": "main",
-    "session_timeout": "30",
-    "package_dir": ".",
-    "cibw_settings": "",
-}
-BUILD_WORDS = {
-    "native": "native build, tests run",
-    "emulated": "emulated under QEMU: slow, tests run under QEMU",
-    "cross-compiled": "cross-compiled: tests won't run",
-}
+# The form's buttons: one line whose words can be clicked (a Footer or two Buttons cost its
+# first frame a third of its time).
+KEYS = Content.from_markup(
+    "[b]ctrl+s[/b] [@click=screen.dispatch]Dispatch[/]    [b]esc[/b] [@click=screen.leave]Cancel[/]"
+)
+# Seconds after the form shows that its text fields take their place: once its first frame is
+# written (a thread writes it, and mounting five Inputs meanwhile would hold it back).
+SWAP_AFTER = 0.05
+SETTINGS_EXAMPLE = 'JSON, e.g. {"CIBW_TEST_SKIP": "*"}'
+LABELS = ("Repository", "Runner", "CPython", "Arch", "Debug mode", "", "Ref",
+          "SSH timeout (min)", "Package dir", "CIBW settings")  # fmt: skip
+
+
+class LaterInput(Static):
+    """A text field as the first frame shows it; the Input itself replaces it right after.
+    Each Input costs the form's first frame more than all its other fields: the form is what
+    a new user waits for, and nobody types within the frame it takes to swap them. Styled in
+    app.tcss, as Choice is (see there)."""
+
+    def __init__(self, field: Input) -> None:
+        shown = Text(field.value) if field.value else Text(field.placeholder, style="dim")
+        super().__init__(shown)
+        self.field = field
+
+    def on_mount(self) -> None:
+        self.set_timer(SWAP_AFTER, self._swap)
+
+    async def _swap(self) -> None:
+        if isinstance(self.parent, Widget):
+            screen = self.screen
+            await self.parent.mount(self.field, after=self)
+            await self.remove()
+            screen.post_message(DispatchScreen.FieldsReady())
 
 
 def _runner_options() -> list[tuple[str, str]]:
@@ -40,151 +70,181 @@ def _runner_options() -> list[tuple[str, str]]:
     ]
 
 
-class DispatchScreen(ModalScreen[SessionSpec | None]):
+def _arches(
+    runner: str, python: str, wanted: str
+) -> tuple[list[tuple[str, str]], str | None, Text]:
+    """The arch choice's options for this runner and CPython, the one to choose (`wanted` if
+    offered), and why the others are not offered."""
+    combos = [
+        matrix.check(runner, python, a) for a in matrix.ARCHES[matrix.RUNNERS_BY_LABEL[runner].os]
+    ]
+    valid = [c.arch for c in combos if c.valid]
+    options = [(f"{c.arch}  ({c.build})", c.arch) for c in combos if c.valid]
+    value = wanted if wanted in valid else (valid[0] if valid else None)
+    refused = "\n".join(f"{c.arch} not offered: {c.reason}" for c in combos if not c.valid)
+    return options, value, Text(refused)
+
+
+NOTES = ("refused", "form-problem", "form-error")  # under the summary, in this order
+
+
+def _summary(combo: matrix.Combination, settings: str) -> Text:
+    """What will be built, what the tests will do, what an emulated or cross-compiled build
+    costs; or why it cannot be."""
+    if not combo.valid:
+        return Text(combo.reason or "", style="red")
+    try:
+        shown = preview(combo, settings)
+    except InputError as error:
+        return Text(f"✗ {error}", style="red")
+    text = Text.assemble(("→ ", "bold"), (shown.identifier, "bold"), f"   {shown.words}")
+    if shown.cost:
+        text.append(f"\n  {shown.cost}", style="dim")
+    return text
+
+
+class DispatchScreen(ModalScreen["SessionSpec | None"]):
     """A new session. ctrl+s dispatches from any field; escape leaves."""
 
     BINDINGS = [
         Binding("ctrl+s", "dispatch", "Dispatch", id="dispatch", priority=True),
-        Binding("escape", "leave", "Back", id="leave-form"),
+        Binding("escape", "leave", "Cancel", id="leave-form"),
     ]
 
-    def __init__(self, repo: str | None, values: dict, problem: str = "") -> None:
-        super().__init__()
+    def __init__(self, repo: str | None, values: dict[str, str], problem: str = "",
+                 said: list[str] | None = None, alone: bool = False) -> None:  # fmt: skip
+        """`values` as choices.usable_values makes them; `said`: what it had to change;
+        `alone`: nothing to see behind it (no sessions yet), so nothing is drawn there."""
+        super().__init__(classes="-alone" if alone else "")
         self.repo = repo
-        self.values = {**DEFAULTS, **{k: str(v) for k, v in values.items() if v is not None}}
+        self.values = values
         self.problem = problem
+        self.said = said or []
+        self._filled_for: tuple[str, str] = (values["runner"], values["python"])
 
     def compose(self) -> ComposeResult:
         v = self.values
-        runner = v["runner"] if v["runner"] in matrix.RUNNERS_BY_LABEL else DEFAULTS["runner"]
-        python = v["python"] if v["python"] in matrix.PYTHONS_BY_TAG else DEFAULTS["python"]
+        pythons = [(p.tag + ("  (pre-release)" if p.prerelease else ""), p.tag)
+                   for p in matrix.PYTHONS]  # fmt: skip
+        arches, arch, refused = _arches(v["runner"], v["python"], v["arch"])
+        # Filled here, not on mount: the first frame is the whole form, not a frame short.
+        summary = _summary(matrix.check(v["runner"], v["python"], arch or ""), v["cibw_settings"])
         with VerticalScroll(id="form"):
             yield Static("New debug session", id="form-title")
-            with Grid(id="form-grid"):
-                yield Label("Repository")
-                yield Input(self.repo or "", placeholder="owner/name", id="repo", compact=True)
-                yield Label("Runner")
-                yield Select(
-                    _runner_options(), value=runner, allow_blank=False, id="runner", compact=True
-                )
-                yield Label("CPython")
-                yield Select(
-                    [
-                        (p.tag + ("  (pre-release)" if p.prerelease else ""), p.tag)
-                        for p in matrix.PYTHONS
-                    ],
-                    value=python,
-                    allow_blank=False,
-                    id="python",
-                    compact=True,
-                )
-                yield Label("Arch")
-                yield Select([], allow_blank=True, prompt="choose an arch", id="arch", compact=True)
-                yield Label("Debug mode")
-                yield Select(
-                    [(m, m) for m in MODES],
-                    value=v["debug_mode"] if v["debug_mode"] in MODES else DEFAULT_DEBUG_MODE,
-                    allow_blank=False,
-                    id="debug_mode",
-                    compact=True,
-                )
-                yield Label("Ref")
-                yield Input(v["ref"], placeholder="main", id="ref", compact=True)
-                yield Label("Session timeout")
-                yield Input(
-                    v["session_timeout"], placeholder="minutes, 1-60", id="session_timeout",
-                    compact=True,
-                )  # fmt: skip
-                yield Label("Package dir")
-                yield Input(v["package_dir"], placeholder=".", id="package_dir", compact=True)
-                yield Label("CIBW settings")
-                yield Input(
-                    v["cibw_settings"],
-                    placeholder='JSON, e.g. {"CIBW_TEST_SKIP": "*"}',
-                    id="cibw_settings",
-                    compact=True,
-                )
-            yield Static(id="summary")
-            yield Static(id="refused")
-            yield Static(Text(f"⚠ {self.problem}", style="bold yellow") if self.problem else "",
-                         id="form-problem")  # fmt: skip
-            yield Static(id="form-error")
-            with Horizontal(id="form-buttons"):
-                yield Button("Dispatch  ctrl+s", variant="primary", id="dispatch-button")
-                yield Button("Cancel  esc", id="leave-button")
+            with Horizontal(id="form-fields"):
+                yield Static("\n".join(LABELS), id="form-labels")
+                with Vertical(id="form-inputs"):
+                    yield LaterInput(Input(self.repo or "", placeholder="owner/name", id="repo",
+                                           compact=True))  # fmt: skip
+                    yield Choice(_runner_options(), v["runner"], id="runner")
+                    yield Choice(pythons, v["python"], id="python")
+                    yield Choice(arches, arch, prompt="choose an arch", id="arch")
+                    yield Choice([(m, m) for m in MODES], v["debug_mode"], id="debug_mode")
+                    yield Static(MODE_WORDS[v["debug_mode"]], id="mode-words", classes="explain")
+                    yield LaterInput(Input(v["ref"], placeholder="main", id="ref", compact=True))
+                    yield LaterInput(Input(v["session_timeout"], placeholder="minutes, 1-60",
+                                           id="session_timeout", compact=True))  # fmt: skip
+                    yield LaterInput(Input(v["package_dir"], placeholder=".", id="package_dir",
+                                           compact=True))  # fmt: skip
+                    yield LaterInput(Input(v["cibw_settings"], placeholder=SETTINGS_EXAMPLE,
+                                           id="cibw_settings", compact=True))  # fmt: skip
+            yield Static(summary, id="summary")
+            said = "\n".join(f"⚠ {words}" for words in self.said)
+            problem = Text(f"⚠ {self.problem}", style="bold yellow") if self.problem else ""
+            # A note is there only while it says something: one fewer widget to show first.
+            for name, words in zip(
+                NOTES, (refused, problem, Text(said, style="yellow")), strict=True
+            ):
+                if str(words):
+                    yield Static(words, id=name, classes="explain" if name == "refused" else "")
+            yield Static(KEYS, id="form-keys")
+
+    class FieldsReady(Message):
+        """A text field took its place (LaterInput)."""
 
     def on_mount(self) -> None:
-        v = self.values
-        asked = matrix.check(v["runner"], v["python"], v["arch"])
-        arch = v["arch"]
-        if not asked.valid:
-            # Say why the values asked for (flags, last time) are not what the form shows.
-            self.query_one("#form-error", Static).update(Text(f"⚠ {asked.reason}", style="yellow"))
-            alias = matrix.ARCH_ALIASES.get(asked.os or "", {}).get(arch.lower())
-            arch = alias or arch
-        self._fill_arches(arch)
-        self.query_one("#repo" if not self.repo else "#runner").focus()
+        if self.repo:
+            self.query_one("#runner").focus()
+
+    def on_dispatch_screen_fields_ready(self) -> None:
+        """A new user starts with the repository, once its field is there (unless typing
+        elsewhere already)."""
+        if not self.repo and self.query("#repo") and not isinstance(self.focused, Input):
+            self.query_one("#repo").focus()
+
+    def _text(self, name: str) -> str:
+        """A text field's value (the value given, until its Input is there)."""
+        found = self.query(f"#{name}")
+        if found and isinstance(found.first(), Input):
+            return found.first(Input).value
+        return self.repo or "" if name == "repo" else self.values[name]
+
+    def show_problem(self, problem: str) -> None:
+        """Why nothing can be dispatched (no token...), known once the client was looked for."""
+        self.problem = problem
+        self._say("form-problem", Text(f"⚠ {problem}", style="bold yellow") if problem else "")
+
+    def _say(self, name: str, words: Text | str) -> None:
+        """A note under the form (NOTES), there only while it says something."""
+        found = self.query(f"#{name}")
+        if not str(words):
+            found.remove()
+        elif found:
+            found.first(Static).update(words)
+        else:
+            before = ["summary", *NOTES[: NOTES.index(name)]]
+            after = [n for n in before if self.query(f"#{n}")][-1]
+            note = Static(words, id=name, classes="explain" if name == "refused" else "")
+            self.query_one("#form", VerticalScroll).mount(note, after=f"#{after}")
 
     def _chosen(self, name: str) -> str:
-        """What a Select of the form shows ("" for none)."""
-        value = self.query_one(f"#{name}", Select).value
-        return value if isinstance(value, str) else ""
+        """What a choice of the form shows ("" for none)."""
+        return self.query_one(f"#{name}", Choice).value or ""
 
-    def _fill_arches(self, wanted: str | None = None) -> None:
+    def _fill_arches(self, wanted: str) -> None:
+        """Offer the arches the runner builds for this CPython, `wanted` chosen."""
         runner, python = self._chosen("runner"), self._chosen("python")
-        combos = [
-            matrix.check(runner, python, a)
-            for a in matrix.ARCHES[matrix.RUNNERS_BY_LABEL[runner].os]
-        ]
-        valid = [c for c in combos if c.valid]
-        arch_select = self.query_one("#arch", Select)
-        current = wanted or arch_select.selection
-        options = [(f"{c.arch}  ({c.build})", c.arch) for c in valid]
-        arch_select.set_options(options)
-        names = [c.arch for c in valid]
-        if current in names:
-            arch_select.value = current
-        elif names:
-            arch_select.value = names[0]
-        refused = [c for c in combos if not c.valid]
-        self.query_one("#refused", Static).update(
-            Text("\n".join(f"{c.arch} not offered: {c.reason}" for c in refused), style="dim")
-        )
+        options, value, refused = _arches(runner, python, wanted)
+        self._filled_for = (runner, python)
+        arch = self.query_one("#arch", Choice)
+        arch.set_options(options)
+        arch.value = value
+        self._say("refused", refused)
         self._summarise()
 
-    def on_select_changed(self, event: Select.Changed) -> None:
-        if event.select.id in ("runner", "python"):
-            self._fill_arches()
+    def on_choice_changed(self, event: Choice.Changed) -> None:
+        name = event.choice.id
+        if name in ("runner", "python"):
+            runner, python = self._chosen("runner"), self._chosen("python")
+            if (runner, python) != self._filled_for:
+                current = self.query_one("#arch", Choice).value
+                changed = runner != self._filled_for[0]
+                self._fill_arches(arch_after_change(runner, python, current, changed))
+        elif name == "debug_mode":
+            self.query_one("#mode-words", Static).update(MODE_WORDS[self._chosen("debug_mode")])
         else:
             self._summarise()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.has_focus:  # the person is fixing it: the old complaint goes
-            self.query_one("#form-error", Static).update("")
+            self._say("form-error", "")
+        if event.input.id == "cibw_settings":
+            self._summarise()
 
     def _combo(self) -> matrix.Combination | None:
-        arch = self.query_one("#arch", Select).selection
+        arch = self.query_one("#arch", Choice).value
         if arch is None:
             return None
         return matrix.check(self._chosen("runner"), self._chosen("python"), str(arch))
 
     def _summarise(self) -> None:
         combo = self._combo()
-        summary = self.query_one("#summary", Static)
-        if combo is None:
-            summary.update("")
-        elif combo.valid:
-            words = BUILD_WORDS[combo.build or ""]
-            if combo.tests not in ("run", "cannot run", "run under QEMU (slow)"):
-                words += f" ({combo.tests})"
-            identifier = combo.identifier or ""
-            summary.update(Text.assemble(("→ ", "bold"), (identifier, "bold"), f"   {words}"))
-        else:
-            summary.update(Text(combo.reason or "", style="red"))
+        settings = self._text("cibw_settings")
+        self.query_one("#summary", Static).update(_summary(combo, settings) if combo else "")
 
     def _spec(self) -> SessionSpec:
         """The form as a SessionSpec, or ValueError with what to fix."""
-        repo = self.query_one("#repo", Input).value.strip()
+        repo = self._text("repo").strip()
         try:
             validate_repo(repo)
         except ConfigError as error:
@@ -194,22 +254,19 @@ class DispatchScreen(ModalScreen[SessionSpec | None]):
             raise ValueError("choose an arch")
         if not combo.valid:
             raise ValueError(combo.reason or "not a valid combination")
-        timeout = self.query_one("#session_timeout", Input).value.strip()
+        timeout = self._text("session_timeout").strip()
         if not timeout.isdigit() or not 1 <= int(timeout) <= 60:
-            raise ValueError("session timeout must be a whole number of minutes from 1 to 60")
-        ref = self.query_one("#ref", Input).value.strip() or "main"
+            raise ValueError("SSH timeout must be a whole number of minutes from 1 to 60")
+        ref = self._text("ref").strip() or "main"
         if any(c.isspace() for c in ref) or ref.startswith("-") or ".." in ref:
             raise ValueError(f'"{ref}" is not a branch or tag name')
-        settings = self.query_one("#cibw_settings", Input).value.strip()
-        if settings:
-            try:
-                parsed = json.loads(settings)
-            except ValueError:
-                raise ValueError(
-                    'CIBW settings must be JSON, e.g. {"CIBW_TEST_SKIP": "*"}'
-                ) from None
-            if not isinstance(parsed, dict) or not all(k.startswith("CIBW_") for k in parsed):
-                raise ValueError("CIBW settings must be a JSON object of CIBW_* names")
+        settings = self._text("cibw_settings").strip()
+        try:
+            preview(combo, settings)
+        except InputError as error:
+            raise ValueError(str(error)) from None
+        from cibw_debug_tui.core.session import DebugMode, SessionSpec
+
         return SessionSpec(
             repo=repo,
             runner=combo.runner,
@@ -218,7 +275,7 @@ class DispatchScreen(ModalScreen[SessionSpec | None]):
             debug_mode=DebugMode(self._chosen("debug_mode")),
             ref=ref,
             session_timeout=int(timeout),
-            package_dir=self.query_one("#package_dir", Input).value.strip() or ".",
+            package_dir=self._text("package_dir").strip() or ".",
             cibw_settings=settings,
         )
 
@@ -226,15 +283,9 @@ class DispatchScreen(ModalScreen[SessionSpec | None]):
         try:
             spec = self._spec()
         except ValueError as error:
-            self.query_one("#form-error", Static).update(Text(f"✗ {error}", style="bold red"))
+            self._say("form-error", Text(f"✗ {error}", style="bold red"))
             return
         self.dismiss(spec)
 
     def action_leave(self) -> None:
         self.dismiss(None)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "dispatch-button":
-            self.action_dispatch()
-        else:
-            self.action_leave()

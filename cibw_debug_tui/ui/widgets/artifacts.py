@@ -1,5 +1,5 @@
-"""The run's artifacts: name, size, link; enter downloads the highlighted one with progress,
-into the download folder."""
+"""The run's artifacts: name, size, link. `d` (from anywhere) or enter (in the table) downloads
+the highlighted one, `D` all of them, with progress, into the download folder."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from textual.widgets import DataTable, ProgressBar, Static
 
 from cibw_debug_tui.core.safe_text import one_line
 from cibw_debug_tui.core.session import Session
-from cibw_debug_tui.ui.format import size
+from cibw_debug_tui.core.units import size
+from cibw_debug_tui.core.workflow_contract import SSH_ARTIFACT_PREFIX
 
 if TYPE_CHECKING:
     from cibw_debug_tui.core.github import GitHub
@@ -48,10 +49,10 @@ class ArtifactsPane(Vertical):
     ArtifactsPane.-downloading ProgressBar { display: block; }
     """
 
-    def __init__(self, github: GitHub | None, download_dir: Path, **kwargs: Any) -> None:
+    def __init__(self, download_dir: Path, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.border_title = "Artifacts"
-        self.github = github
+        self.github: GitHub | None = None  # the app's client, once it has one
         self.download_dir = download_dir
         self.session: Session | None = None
 
@@ -82,7 +83,7 @@ class ArtifactsPane(Vertical):
                 )
         table.display = bool(artifacts)
         if artifacts:
-            note.update("enter downloads · o opens the page")
+            note.update("d downloads the highlighted one · D all · o opens its page")
         elif session and session.done:
             note.update("No artifacts.")
         else:
@@ -106,27 +107,51 @@ class ArtifactsPane(Vertical):
         artifacts = self.session.artifacts if self.session else []
         return next((a for a in artifacts if a["id"] == artifact_id), None)
 
+    def downloadable(self) -> list[Artifact]:
+        """The artifacts worth downloading: not expired, not an SSH connection file."""
+        artifacts = self.session.artifacts if self.session else []
+        return [
+            a
+            for a in artifacts
+            if not a.get("expired") and not a["name"].startswith(SSH_ARTIFACT_PREFIX)
+        ]
+
     def on_artifact_table_download(self, event: ArtifactTable.Download) -> None:
         artifact = self._artifact(event.artifact_id)
-        if artifact and self.session and self.github:
-            self._download(self.github, self.session.spec.repo, artifact)
+        if artifact:
+            self.download([artifact])
+
+    def download(self, artifacts: list[Artifact]) -> None:
+        if self.session and self.github:
+            self._download(self.github, self.session.spec.repo, artifacts)
 
     @work(group="download", exclusive=True, exit_on_error=False)
-    async def _download(self, github: GitHub, repo: str, artifact: Artifact) -> None:
+    async def _download(self, github: GitHub, repo: str, artifacts: list[Artifact]) -> None:
+        """One after the other, each with its progress; a failure is said and the rest go on."""
         from cibw_debug_tui.core.github import GitHubError
 
-        self.progress(0, artifact["size_in_bytes"])
-        try:
-            path = await github.download_artifact(repo, artifact, self.download_dir, self.progress)
-        except GitHubError as error:
-            self.notify(f"Download failed: {error}", severity="error", timeout=10)
-            return
-        except OSError as error:
-            self.notify(f"Cannot save into {self.download_dir}: {error.strerror}", severity="error")
-            return
-        finally:
-            self.finished()
-        self.notify(f"Saved {path}", title="Downloaded")
+        saved = []
+        for artifact in artifacts:
+            self.progress(0, artifact["size_in_bytes"])
+            try:
+                path = await github.download_artifact(
+                    repo, artifact, self.download_dir, self.progress
+                )
+            except GitHubError as error:
+                self.notify(f"Download of {artifact['name']} failed: {error}", severity="error",
+                            timeout=10)  # fmt: skip
+                continue
+            except OSError as error:
+                self.notify(f"Cannot save into {self.download_dir}: {error.strerror}",
+                            severity="error")  # fmt: skip
+                break
+            finally:
+                self.finished()
+            saved.append(path)
+        if len(saved) == 1:
+            self.notify(f"Saved {saved[0]}", title="Downloaded")
+        elif saved:
+            self.notify(f"Saved {len(saved)} artifacts in {self.download_dir}", title="Downloaded")
 
     def progress(self, done: int, total: int | None) -> None:
         self.set_class(True, "-downloading")

@@ -1,4 +1,6 @@
-"""The sessions list: every session, its status icon and elapsed time; arrows or 1-9 select.
+"""The sessions list: every session, its status icon, what it builds where, and its elapsed
+time; arrows or 1-9 select. Oldest first, so that a session keeps its number when another is
+added; the repository is shown only when the sessions are not all of one. As wide as it needs.
 
 Drawn line by line (Textual's line API) from one cached strip per row, so a session whose
 icon or elapsed time changes redraws that row alone. (A DataTable draws every row again on any
@@ -28,33 +30,17 @@ from cibw_debug_tui.ui.format import STATUS_ICONS, age, status_key
 if TYPE_CHECKING:
     from cibw_debug_tui.core.session import Session
 
-HEADINGS = ("#", "", "build", "repository", "mode", "elapsed")
+HEADINGS = {"number": "#", "icon": "", "build": "build", "runner": "runner",
+            "repo": "repository", "mode": "mode", "elapsed": "elapsed"}  # fmt: skip
+RIGHT_ALIGNED = ("number", "elapsed")
 GAP = "  "
 
 
 class SessionList(ScrollView, can_focus=True):
-    """A row per session, newest first, under a heading; the cursor row is the selected one."""
+    """A row per session, in the order given, under a heading; the cursor row is the selected
+    one. Styled in app.tcss (its component classes too): CSS that comes with a widget as it
+    mounts makes Textual parse and apply the stylesheet again, before the first frame."""
 
-    DEFAULT_CSS = """
-    SessionList {
-        height: 1fr;
-        background: $surface;
-        color: $foreground;
-        & > .session-list--header { text-style: bold; background: $panel; }
-        & > .session-list--even { background: $surface-lighten-1 50%; }
-        & > .session-list--cursor {
-            background: $block-cursor-blurred-background;
-            color: $block-cursor-blurred-foreground;
-            text-style: $block-cursor-blurred-text-style;
-        }
-        &:focus > .session-list--cursor {
-            background: $block-cursor-background;
-            color: $block-cursor-foreground;
-            text-style: $block-cursor-text-style;
-        }
-        &:dark > .session-list--even { background: $surface-darken-1 40%; }
-    }
-    """
     COMPONENT_CLASSES = {"session-list--header", "session-list--even", "session-list--cursor"}
     BINDINGS = [
         Binding("up", "move(-1)", "Up", show=False),
@@ -75,40 +61,45 @@ class SessionList(ScrollView, can_focus=True):
         self.now = now
         self.sessions: list[Session] = []
         self.cursor = 0
+        self.columns = tuple(c for c in HEADINGS if c != "repo")
         self._cells: dict[str, tuple[str, ...]] = {}  # what each row shows, by session id
         self._strips: dict[str, tuple[tuple, Strip]] = {}  # each row drawn, and from what
-        self._widths = tuple(len(heading) for heading in HEADINGS)
+        self._widths = tuple(len(HEADINGS[c]) for c in self.columns)
         self._icon_styles: dict[tuple[str, str], Style] = {}
 
     # -- what the rows say -------------------------------------------------------------------
 
-    def _elapsed(self, session: Session) -> str:
-        end = session.ended_at if session.done and session.ended_at else self.now()
-        return age(end - session.created_at)
-
     def _row(self, index: int, session: Session) -> tuple[str, ...]:
-        number = str(index + 1) if index < 9 else ""
-        icon = STATUS_ICONS[status_key(session)][0]
         spec = session.spec
-        return (  # drawn as segments, straight to the terminal: one safe line each
-            number,
-            icon,
-            one_line(session.identifier),
-            one_line(spec.repo),
-            one_line(spec.debug_mode),
-            self._elapsed(session),
-        )
+        cells = {  # drawn as segments, straight to the terminal: one safe line each
+            "number": str(index + 1),
+            "icon": STATUS_ICONS[status_key(session)][0],
+            "build": one_line(session.identifier),
+            "runner": one_line(spec.runner),
+            "repo": one_line(spec.repo),
+            "mode": one_line(spec.debug_mode),
+            "elapsed": age(session.elapsed(self.now())),
+        }
+        return tuple(cells[c] for c in self.columns)
 
     def _measure(self) -> None:
-        rows = [HEADINGS, *self._cells.values()]
-        self._widths = tuple(max(len(row[i]) for row in rows) for i in range(len(HEADINGS)))
+        rows = [tuple(HEADINGS[c] for c in self.columns), *self._cells.values()]
+        self._widths = tuple(max(len(row[i]) for row in rows) for i in range(len(self.columns)))
         self._strips.clear()
-        width = sum(self._widths) + len(GAP) * len(HEADINGS)
-        self.virtual_size = Size(width, len(self.sessions) + 1)
+        before = self.virtual_size.width
+        self.virtual_size = Size(self.width_needed(), len(self.sessions) + 1)
+        if self.virtual_size.width != before:
+            self.refresh(layout=True)  # as wide as it needs
+
+    def width_needed(self) -> int:
+        """Columns the rows need (the list's `width: auto`)."""
+        return 1 + sum(self._widths) + len(GAP) * (len(self.columns) - 1) + 1
 
     def set_sessions(self, sessions: list[Session], selected: str | None = None) -> None:
         """Show these sessions (the order given), keeping the selection."""
         self.sessions = list(sessions)
+        repos = {s.spec.repo for s in self.sessions}
+        self.columns = tuple(c for c in HEADINGS if c != "repo" or len(repos) > 1)
         self._cells = {s.id: self._row(i, s) for i, s in enumerate(self.sessions)}
         self._measure()
         self.cursor = min(self.cursor, max(0, len(self.sessions) - 1))
@@ -182,7 +173,7 @@ class SessionList(ScrollView, can_focus=True):
         base = self.rich_style
         if y == 0:
             style = base + self.get_component_rich_style("session-list--header")
-            return self._draw(HEADINGS, style, None, width)
+            return self._draw(tuple(HEADINGS[c] for c in self.columns), style, None, width)
         index = y - 1 + self.scroll_offset.y
         if index >= len(self.sessions):
             return Strip.blank(width, base)
@@ -202,10 +193,12 @@ class SessionList(ScrollView, can_focus=True):
         return cached[1]
 
     def _icon_style(self, variable: str) -> Style:
-        """The theme's colour for an icon ($warning...); dim where it has no plain colour."""
+        """An icon's colour: the theme's ($warning...) or its own (#D787FF); dim where it has
+        no plain colour."""
         key = (self.app.theme, variable)
         if key not in self._icon_styles:
-            value = self.app.theme_variables.get(variable.lstrip("$"), "")
+            value = (self.app.theme_variables.get(variable[1:], "") if variable.startswith("$")
+                     else variable)  # fmt: skip
             try:
                 style = Style(bold=True, color=Color.parse(value).rich_color)
             except ColorParseError:  # "auto 60%" (text-muted) depends on what is behind it
@@ -216,9 +209,11 @@ class SessionList(ScrollView, can_focus=True):
     def _draw(self, cells: tuple[str, ...], style: Style, icon: Style | None, width: int) -> Strip:
         segments = [Segment(" ", style)]
         for i, (text, cell_width) in enumerate(zip(cells, self._widths, strict=True)):
-            text = text.rjust(cell_width) if i in (0, 5) else text.ljust(cell_width)
-            segments.append(Segment(text, style + icon if i == 1 and icon else style))
-            segments.append(Segment(GAP, style))
+            column = self.columns[i]
+            text = text.rjust(cell_width) if column in RIGHT_ALIGNED else text.ljust(cell_width)
+            styled = style + icon if column == "icon" and icon else style
+            segments.append(Segment(text, styled))
+            segments.append(Segment(GAP if i < len(cells) - 1 else " ", style))
         return Strip(segments).crop_extend(
             self.scroll_offset.x, self.scroll_offset.x + width, style
         )

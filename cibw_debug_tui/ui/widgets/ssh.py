@@ -1,4 +1,5 @@
-"""The SSH pane: the command in full, a countdown, how to let the build go on, and more."""
+"""The SSH pane: the command in full on a line of its own, a countdown, how to let the build go
+on, and more; once a session has ended, how (let go on, timed out, cancelled)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from textual.containers import Vertical
 from cibw_debug_tui.core.connection import UNTRUSTED
 from cibw_debug_tui.core.safe_text import one_line
 from cibw_debug_tui.core.session import DebugMode, Session
+from cibw_debug_tui.core.units import duration
 from cibw_debug_tui.core.workflow_contract import STAGE_WORDS
-from cibw_debug_tui.ui.format import duration
 from cibw_debug_tui.ui.widgets.pane import Pane
 
 EXPECTATIONS = {
@@ -28,10 +29,16 @@ EXPECTATIONS = {
 class SshPane(Vertical):
     """What a person needs to get onto the runner, one key (c) from the clipboard.
 
-    The first line holds the countdown, which changes every second; the commands below it
-    are a widget of their own so that the clock does not draw them again each time."""
+    The first line holds the countdown, which changes every second; the command and what
+    follows are widgets of their own so that the clock does not draw them again each time.
+    The command is never cut or wrapped by the pane: the dashboard leaves it room (app.py)."""
 
-    DEFAULT_CSS = "SshPane { height: auto; } SshPane #ssh-body { display: none; }"
+    DEFAULT_CSS = """
+    SshPane { height: auto; }
+    SshPane #ssh-command, SshPane #ssh-body { display: none; }
+    SshPane.-open #ssh-command, SshPane.-open #ssh-body { display: block; }
+    SshPane #ssh-command { margin-top: 1; text-style: bold; }
+    """
 
     def __init__(
         self, *, now: Callable[[], datetime] = lambda: datetime.now(timezone.utc), **kwargs: Any
@@ -42,12 +49,13 @@ class SshPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Pane(id="ssh-state")
+        yield Pane(id="ssh-command")
         yield Pane(id="ssh-body")
 
     def show(self, session: Session | None) -> None:
         conn = session.open_connection() if session else None
-        self.set_class(conn is not None, "-open")  # once: each change restyles the pane
-        self.query_one("#ssh-body").display = conn is not None
+        if self.has_class("-open") != (conn is not None):
+            self.set_class(conn is not None, "-open")  # once: each change restyles the pane
         if session is None:
             self.show_text("")
             return
@@ -61,9 +69,9 @@ class SshPane(Vertical):
                     (duration(left), "bold"),
                 )
             )
+            command = one_line(conn.ssh)  # rebuilt from checked parts by connection.py
+            self.query_one("#ssh-command", Pane).show_text(Text(command))
             lines = [
-                Text(""),
-                Text(one_line(conn.ssh), style="bold"),  # rebuilt by connection.py
                 Text("press c to copy", style="dim italic"),
                 Text(""),
                 Text.assemble(("let the build go on  ", "dim"), one_line(conn.continue_command)),
@@ -87,14 +95,22 @@ class SshPane(Vertical):
             what = "✗ " if untrusted else "✗ unreadable connection  "
             self.show_text(Text.assemble((what, "bold red"), one_line(errors[-1])))
         elif session.connections:
-            stages = ", ".join(STAGE_WORDS[s] for s in session.connections)
-            self.show_text(Text(f"The session {stages} has ended.", style="italic"))
+            self.show_text(Text("\n").join(_ended(session, stage) for stage in session.connections))
         else:
             self.show_text(Text(_expectation(session), style="italic"))
 
     def show_text(self, content: Text | str) -> None:
         """What the pane says on its first line (all it says without an open session)."""
         self.query_one("#ssh-state", Pane).show_text(content)
+
+
+def _ended(session: Session, stage: str) -> Text:
+    """How the SSH session of `stage` ended, in words."""
+    end = session.ssh_end(stage)
+    words = f"The SSH session {STAGE_WORDS.get(stage, stage)} has ended"
+    if end is None:  # the run ended before its step was read
+        return Text(words + ".", style="italic")
+    return Text(f"{words}: {end.words()}.", style="italic")
 
 
 def _expectation(session: Session) -> str:

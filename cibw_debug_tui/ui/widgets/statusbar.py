@@ -9,9 +9,7 @@ from cibw_debug_tui.ui.widgets.pane import Pane
 
 
 class StatusBar(Pane):
-    DEFAULT_CSS = """
-    StatusBar { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
-    """
+    """Styled in app.tcss, as SessionList is (see there)."""
 
     def show(self, *, rate: str, problem: str = "", where: str = "") -> None:
         """`problem` may quote GitHub (the client's words while it retries): made safe."""
