@@ -289,3 +289,18 @@ def test_the_quirks_are_turned_on_over_http(sim):
     assert quirks.old_workflow == {"octo/old"} and quirks.new_name(REPO) == "octo/new"
     refused = httpx.post(url, json={"kindness": 1})
     assert refused.status_code == 422 and "no quirk 'kindness'" in refused.json()["message"]
+
+
+def test_a_dispatch_is_found_by_the_servers_clock_not_this_machines():
+    """GHES answers 204: the run is looked for among those created since a moment. The
+    server's clock is 10 minutes behind this machine's (a laptop that runs fast): by the
+    local clock, the run was made before that moment and was never found."""
+    with Simulator(speed=1, ghes=True) as ghes:
+        ghes.clock.shift(-600)
+
+        async def go():
+            async with client(ghes) as github:
+                return await github.dispatch(REPO, "main", spec().inputs(), "skew")
+
+        found = asyncio.run(go())
+        assert found.found_by == "session id" and found.run_id in ghes.runs

@@ -198,7 +198,6 @@ class GitHub(Transport):
         """Start the workflow and return its run; find it by session id when GitHub won't say."""
         url = f"/repos/{repo}/actions/workflows/{workflow}/dispatches"
         body: dict[str, Any] = {"ref": ref, "inputs": {**inputs, "session-id": session_id}}
-        since = datetime.now(timezone.utc) - timedelta(seconds=30)
         for attempt in range(2):
             with_details = self.run_details_supported is not False
             payload = {**body, "return_run_details": True} if with_details else body
@@ -207,7 +206,8 @@ class GitHub(Transport):
             except LostResponse:
                 # It may have started: look before sending it again.
                 self._say("the dispatch got no answer; looking for its run")
-                run = await self.find_run(repo, session_id, since, self.find_timeout, workflow)
+                run = await self.find_run(repo, session_id, self._since(), self.find_timeout,
+                                          workflow)  # fmt: skip
                 if run:
                     return Dispatched(run["id"], run["html_url"], "session id")
                 if attempt == 0:
@@ -249,13 +249,19 @@ class GitHub(Transport):
                 raise GitHubError(refused, 422)
             self._raise_for(response)
             raise GitHubError(f"unexpected answer {response.status_code} to the dispatch")
-        run = await self.find_run(repo, session_id, since, self.find_timeout, workflow)
+        run = await self.find_run(repo, session_id, self._since(), self.find_timeout, workflow)
         if not run:
             raise GitHubError(
                 f"the workflow was dispatched but its run did not appear within "
                 f"{self.find_timeout:.0f}s; look at {self.web_url}/{repo}/actions"
             )
         return Dispatched(run["id"], run["html_url"], "session id")
+
+    def _since(self) -> datetime:
+        """From when a dispatched run is looked for: 30 s before now by the server's clock
+        (its `Date`, from the dispatch's own answer), not this machine's (a laptop whose clock
+        runs fast looked for runs created after the one it had just made)."""
+        return datetime.fromtimestamp(self.server_now(), timezone.utc) - timedelta(seconds=30)
 
     async def find_run(
         self,
