@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from cibw_debug_tui.core.transport import RateLimit
+from cibw_debug_tui.core.ratelimit import RateLimit
 
 BEAT = 1.0  # seconds: polls start on it, together (see RequestBudget)
 PER_MINUTE = 240.0  # all polls together: GitHub's secondary limit is about 300 (every request

@@ -2,25 +2,30 @@
 
 - A dispatch is never sent twice blindly: when its answer is lost (or cannot be read), the run
   is looked for first, by the session id its run name carries.
-- Redirects to signed download URLs are followed without the token.
-- How requests are sent, retried and rate-limited: transport.py.
+- Downloads (signed URLs, fetched without the token): downloads.py.
+- How requests are sent, retried and rate-limited: transport.py; redirects: redirects.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
-from cibw_debug_tui.core.config import Token, is_loopback
-from cibw_debug_tui.core.files import private_folder, safe_file_name, whole_number
+from cibw_debug_tui.core.answers import (
+    AnswerTooLarge,
+    GitHubError,
+    LostResponse,
+    answer_json,
+    cannot_read,
+    message_of,
+)
+from cibw_debug_tui.core.config import Token
+from cibw_debug_tui.core.downloads import CONNECTION_LIMIT, Downloads
 from cibw_debug_tui.core.models import (
     Artifact,
     CheckRun,
@@ -44,23 +49,13 @@ from cibw_debug_tui.core.models import (
     read_workflow,
 )
 from cibw_debug_tui.core.origin import same_origin
+from cibw_debug_tui.core.ratelimit import RateLimit
 from cibw_debug_tui.core.refusals import dispatch_refused
-from cibw_debug_tui.core.transport import (
-    REQUEST_DEADLINE,
-    STALL_AFTER,
-    STALL_BYTES,
-    AnswerTooLarge,
-    GitHubError,
-    LostResponse,
-    RateLimit,
-    Transport,
-    answer_json,
-    cannot_read,
-    message_of,
-)
+from cibw_debug_tui.core.transport import REQUEST_DEADLINE, STALL_AFTER, STALL_BYTES
 from cibw_debug_tui.core.workflow_contract import WORKFLOW_FILE
 
 __all__ = [
+    "CONNECTION_LIMIT",
     "WORKFLOW_FILE",
     "AnswerTooLarge",
     "Dispatched",
@@ -70,12 +65,6 @@ __all__ = [
     "RateLimit",
 ]
 
-# The most a connection file's carrier may be: the artifact's zip, or a commit's check runs of
-# one name (the file is a few KB; what else is in there was written by whatever ran in the job).
-CONNECTION_LIMIT = 1 << 20
-
-Progress = Callable[[int, int | None], None]
-
 
 @dataclass(frozen=True)
 class Dispatched:
@@ -84,7 +73,7 @@ class Dispatched:
     found_by: str  # "run details" or "session id"
 
 
-class GitHub(Transport):
+class GitHub(Downloads):
     """One client per API URL and token. Safe to share between sessions in one event loop."""
 
     def __init__(
@@ -317,129 +306,3 @@ class GitHub(Transport):
     async def force_cancel(self, repo: str, run_id: int) -> None:
         url = f"/repos/{repo}/actions/runs/{run_id}/force-cancel"
         await self._post_action(url, (202,), "force-cancel the run")
-
-    # -- downloads ---------------------------------------------------------------------------
-
-    async def _signed_url(self, url: str, what: str) -> str:
-        """Where GitHub redirects a download: a signed https URL (http only on this machine,
-        for the simulator); anything else is an answer this tool cannot read."""
-        response = await self.request("GET", url)
-        if response.status_code in (301, 302, 303, 307, 308):
-            location = str(response.headers.get("location", ""))
-            try:
-                parts = urlsplit(location)
-                secure = parts.scheme == "https" or (
-                    parts.scheme == "http" and is_loopback(parts.hostname)
-                )
-            except ValueError:
-                secure = False
-            if not (secure and parts.hostname):
-                raise GitHubError(cannot_read(f"the download of {what} leads to no https link"))
-            return location
-        if response.status_code == 410:
-            raise GitHubError(f"{what} has expired on GitHub (410 Gone)", 410)
-        if response.status_code == 404:
-            raise GitHubError(f"{what} is not available (yet)", 404)
-        self._raise_for(response)
-        raise GitHubError(f"GitHub did not redirect the download of {what}")
-
-    async def download(
-        self, url: str, dest: Path, what: str, progress: Progress | None = None
-    ) -> Path:
-        """Stream `url` (an API download URL) into `dest`, readable by its owner only, through
-        a new temporary file beside it (never a name someone could have planted a link at);
-        nothing partial is left on failure."""
-        import httpx
-
-        location = await self._signed_url(url, what)
-        private_folder(dest.parent)
-        handle, partial = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part",
-                                           dir=dest.parent)  # fmt: skip
-        try:
-            with os.fdopen(handle, "wb") as out:
-                response = await self.open_stream(location)
-                try:
-                    if response.status_code == 410:
-                        raise GitHubError(f"the download link for {what} expired; try again", 410)
-                    if response.status_code == 404:  # a log GitHub has not written yet
-                        raise GitHubError(f"{what} is not in GitHub's storage yet (404)", 404)
-                    if response.status_code != 200:
-                        raise GitHubError(f"download of {what} failed: HTTP {response.status_code}")
-                    # Content-Length counts the bytes sent, which a Content-Encoding makes
-                    # fewer than the file's: progress and the check count those too.
-                    total = response.headers.get("content-length")
-                    size = int(total) if total and total.isdigit() else None
-
-                    def take(chunk: bytes) -> None:
-                        out.write(chunk)
-                        if progress:
-                            progress(response.num_bytes_downloaded, size)
-
-                    await self.read_body(response, what, take)
-                    done = response.num_bytes_downloaded
-                finally:
-                    await response.aclose()
-            if size is not None and done != size:
-                raise GitHubError(f"download of {what} was cut short ({done} of {size} bytes)")
-            os.replace(partial, dest)
-        except httpx.RequestError as error:  # the network, or a body that does not decode
-            raise GitHubError(f"download of {what} failed: {type(error).__name__}") from None
-        finally:
-            Path(partial).unlink(missing_ok=True)
-        return dest
-
-    async def download_artifact(
-        self, repo: str, artifact: Artifact, folder: Path, progress: Progress | None = None
-    ) -> Path:
-        name = safe_file_name(artifact["name"]) + ".zip"
-        url = f"/repos/{repo}/actions/artifacts/{whole_number(artifact['id'])}/zip"
-        return await self.download(url, folder / name, f"artifact {artifact['name']}", progress)
-
-    async def artifact_bytes(
-        self, repo: str, artifact_id: int, limit: int = CONNECTION_LIMIT
-    ) -> bytes:
-        """A small artifact's zip in memory (the SSH connection file): read as it arrives and
-        refused once it passes `limit` bytes, all within the request deadline."""
-        import httpx
-
-        what = "the SSH connection artifact"
-        location = await self._signed_url(
-            f"/repos/{repo}/actions/artifacts/{whole_number(artifact_id)}/zip", what
-        )
-
-        async def read() -> bytes:
-            response = await self.open_stream(location)
-            try:
-                if response.status_code != 200:
-                    raise GitHubError(f"download failed: HTTP {response.status_code}")
-                declared = response.headers.get("content-length", "")
-                too_large = GitHubError(
-                    f"{what} is unexpectedly large (over {limit // 1024} KB); not read"
-                )
-                if declared.isdigit() and int(declared) > limit:
-                    raise too_large
-                data = bytearray()
-
-                def take(chunk: bytes) -> None:
-                    data.extend(chunk)
-                    if len(data) > limit:
-                        raise too_large
-
-                await self.read_body(response, what, take)
-                return bytes(data)
-            finally:
-                await response.aclose()
-
-        try:
-            return await asyncio.wait_for(read(), self.request_deadline)
-        except asyncio.TimeoutError:
-            raise GitHubError(
-                f"{what} did not arrive within {self.request_deadline:.0f}s"
-            ) from None
-        except httpx.RequestError as error:
-            raise GitHubError(f"download failed: {type(error).__name__}") from None
-
-    async def job_log(self, repo: str, job_id: int, dest: Path) -> Path:
-        """A finished job's log, saved to `dest` (GitHub serves it only once the job ends)."""
-        url = f"/repos/{repo}/actions/jobs/{whole_number(job_id)}/logs"
-        return await self.download(url, dest, "the job log")
