@@ -71,16 +71,28 @@ def build_parser() -> argparse.ArgumentParser:
     d = commands.add_parser(
         "dispatch",
         help="dispatch the debug workflow, and optionally follow its run",
-        description="Dispatch the debug workflow for one (runner, python, arch). The "
+        description="Dispatch the debug workflow for one (runner, python, arch), or for the "
+        "one a failed CI job was building (--from-run). The "
         "combination is checked before any request (exit 2 with the reason). Prints the run "
         "URL; with --watch follows the run to its end, printing status changes and the SSH "
         "command, and exits 0 on success, 1 on failure or cancel.",
     )
     d.add_argument("--repo", help="OWNER/NAME (default: this checkout's GitHub remote)")
     d.add_argument("--ref", default="main", help="branch or tag to build (default: main)")
-    d.add_argument("--runner", required=True, help="GitHub-hosted runner label")
-    d.add_argument("--python", required=True, help="CPython tag, e.g. cp312")
-    d.add_argument("--arch", required=True, help="cibuildwheel architecture, e.g. x86_64")
+    d.add_argument("--runner", help="GitHub-hosted runner label")
+    d.add_argument(
+        "--python",
+        help="CPython tag, e.g. cp312; several at once as a list (cp39,cp312) or a range "
+        "(cp39-cp314): one session each, at most 20",
+    )
+    d.add_argument("--arch", help="cibuildwheel architecture, e.g. x86_64 (several: x86_64,i686)")
+    d.add_argument(
+        "--from-run",
+        metavar="RUN",
+        help="start from a failed CI run (its URL or number): the runner, CPython and arch of "
+        "its failed cibuildwheel job, instead of --runner/--python/--arch",
+    )
+    d.add_argument("--job", help="with --from-run: the failed job (id or name; default: the first)")
     d.add_argument(
         "--debug-mode",
         default=DEFAULT_DEBUG_MODE,
@@ -93,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--cibw-settings", help='extra settings as JSON, e.g. \'{"CIBW_TEST_SKIP": "*"}\''
     )
     d.add_argument("--watch", action="store_true", help="follow the run to its end")
+    d.add_argument(
+        "--ssh",
+        action="store_true",
+        help="with --watch: connect to the SSH session when it opens (in a new tmux window "
+        "inside tmux, else here; the watch goes on when ssh ends)",
+    )
     d.add_argument("--json", action="store_true", help="print one JSON event per line")
     d.add_argument(
         "--log-dir",

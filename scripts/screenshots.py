@@ -28,6 +28,12 @@ async def until(pilot, predicate, timeout: float = 120.0) -> None:
         await pilot.pause(0.2)
 
 
+def jobs_listed(app, words: str) -> bool:
+    """The failed-runs screen lists something that says `words`."""
+    found = app.screen.query("#runs-list")
+    return bool(found) and any(words in str(o.prompt) for o in found.first().options)
+
+
 def by_arch(app, arch: str):
     return next(s for s in app.sessions.values() if s.spec.arch == arch)
 
@@ -62,6 +68,19 @@ async def shoot() -> list[Path]:
             await pilot.pause(1.2)
             app.query_one("#right").scroll_home(animate=False)
             save("failure")
+            # f: the repository's failed CI run, its failed jobs, and the form they fill.
+            await pilot.press("f")
+            await until(pilot, lambda: jobs_listed(app, "Build wheels"))
+            await pilot.press("enter")  # the newest failed run
+            await until(pilot, lambda: jobs_listed(app, "Build wheels on macos-13"))
+            app.screen.query_one("#runs-list").highlighted = 1  # the one on a retired runner
+            await pilot.pause(0.3)
+            save("failed-jobs")
+            await pilot.press("enter")
+            form = lambda: app.screen.query("#form-origin") and app.screen.query("Input")  # noqa: E731
+            await until(pilot, form)
+            await pilot.pause(0.3)
+            save("from-failed-run")
     finally:
         cleanup()
     return shots

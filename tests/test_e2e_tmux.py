@@ -108,3 +108,58 @@ def test_the_readme_first_command_shows_the_demo(installed, tmp_path):
         wait_until_gone(session)
     finally:
         tmux("kill-session", "-t", session, check=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("in_tmux", [False, True])
+def test_s_steps_into_the_runner_in_a_real_terminal(installed, tmp_path, in_tmux):
+    """`s`: outside tmux the dashboard hands the terminal to `ssh` and comes back when it ends;
+    inside, `ssh` opens in a new tmux window named after the build. A fake `ssh` on PATH shows
+    its arguments and waits for enter."""
+    if not shutil.which("tmux"):
+        pytest.fail("this test needs tmux (apt-get install tmux)")
+    proc = subprocess.Popen(
+        [installed.command, "simulate-github", "--port", "0", "--speed", "20", "--scenario",
+         "build-failure"],  # an SSH session of 9 s: time to press s
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    url = re.search(r"at (http://127\.0\.0\.1:\d+)", proc.stdout.readline()).group(1)
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "ssh").write_text('#!/bin/sh\necho "FAKE SSH $@"\nread answer\nexit 3\n')
+    (fake / "ssh").chmod(0o755)
+    session = f"cibw-s-{uuid.uuid4().hex[:8]}"
+    env = (
+        f"HOME={tmp_path} GH_TOKEN=ghp_e2e TERM=xterm-256color PATH={fake}:$PATH "
+        f"CIBW_DEBUG_TUI_CONFIG={tmp_path}/config.yaml "
+        f"CIBW_DEBUG_TUI_HISTORY={tmp_path}/history.yaml"
+    )
+    unset = "-u COLUMNS -u LINES" + ("" if in_tmux else " -u TMUX")
+    command = (f"cd {tmp_path} && env {unset} {env} {installed.command} --api-url {url} "
+               "--repo octo/pkg --python cp313")  # fmt: skip
+    tmux("new-session", "-d", "-x", "160", "-y", "48", "-s", session, command)
+    try:
+        wait_for_screen(session, r"cp313-manylinux_x86_64")
+        tmux("send-keys", "-t", session, "C-s")
+        token_at_host = SSH.search(wait_for_screen(session, SSH.pattern)).group(0).split()[-1]
+        tmux("send-keys", "-t", session, "s")
+        if in_tmux:
+            wait_for_screen(f"{session}:0", r"opened in a new")  # still watching (a toast)
+            name = "cibw cp313-manylinux_x86_64"
+            wait_for(lambda: name in tmux("list-windows", "-t", session, "-F", "#{window_name}"),
+                     10, 0.2, lambda: tmux("list-windows", "-t", session))  # fmt: skip
+            wait_for_screen(f"{session}:{name}", rf"FAKE SSH {token_at_host}")
+            assert "Sessions" in tmux("capture-pane", "-p", "-t", f"{session}:0")
+        else:
+            screen = wait_for_screen(session, rf"FAKE SSH {token_at_host}")
+            assert "Sessions" not in screen  # the dashboard handed the terminal over
+            tmux("send-keys", "-t", session, "Enter")
+            back = wait_for_screen(session, r"Back from the SSH session")
+            assert "exit 3)" in back  # ssh's own exit status, said
+        if not in_tmux:
+            tmux("send-keys", "-t", session, "q")
+            wait_until_gone(session)
+    finally:
+        tmux("kill-session", "-t", session, check=False)
+        proc.terminate()
+        proc.wait(timeout=10)

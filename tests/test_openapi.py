@@ -137,7 +137,7 @@ def test_the_runs_readers_and_the_check_runs_match_githubs_description(registry)
         wait_for(lambda: run.status(sim.clock.now())[0] == "completed", 30)
         sha = run.head_sha
         workflows = http.get("/repos/octo/pkg/actions/workflows").json()
-        assert workflows["total_count"] == 1
+        assert workflows["total_count"] == 3  # the debug workflow, and the repository's CI
         validate(registry, repo + "/actions/workflows", "get", 200, workflows)
         job = http.get(f"/repos/octo/pkg/actions/jobs/{run.debug.id}").json()
         validate(registry, repo + "/actions/jobs/{job_id}", "get", 200, job)
@@ -179,3 +179,17 @@ def test_the_runs_readers_and_the_check_runs_match_githubs_description(registry)
         listed = http.get(f"/repos/octo/pkg/commits/{sha}/check-runs").json()
         assert listed["total_count"] == 3
         validate(registry, repo + "/commits/{ref}/check-runs", "get", 200, listed)
+
+
+def test_the_repositorys_own_ci_matches_githubs_description(registry):
+    """The seeded CI (simulator/ci.py): its failed runs, their jobs, a workflow file."""
+    repo = "/repos/{owner}/{repo}"
+    with Simulator() as sim, httpx.Client(base_url=sim.api_url, headers=HEADERS) as http:
+        runs = http.get("/repos/octo/pkg/actions/runs", params={"status": "failure"}).json()
+        validate(registry, repo + "/actions/runs", "get", 200, runs)
+        assert {r["conclusion"] for r in runs["workflow_runs"]} == {"failure"}
+        run_id = runs["workflow_runs"][0]["id"]
+        jobs = http.get(f"/repos/octo/pkg/actions/runs/{run_id}/jobs").json()
+        validate(registry, repo + "/actions/runs/{run_id}/jobs", "get", 200, jobs)
+        wheels = http.get("/repos/octo/pkg/contents/.github/workflows/wheels.yml").json()
+        validate(registry, repo + "/contents/{path}", "get", 200, wheels)

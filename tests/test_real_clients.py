@@ -19,7 +19,7 @@ import pytest
 from helpers import wait_for
 
 from cibw_debug_tui.core import workflow_contract as contract
-from cibw_debug_tui.simulator import published
+from cibw_debug_tui.simulator import ci, published
 from cibw_debug_tui.simulator.server import Simulator
 
 pytestmark = pytest.mark.e2e
@@ -79,8 +79,10 @@ def test_gh_lists_the_workflow_dispatches_it_and_lists_the_run(gh_cli, tmp_path)
         assert str(run.id) in table
         shown = json.loads(ok(gh(gh_cli, sim, tmp_path, "run", "list", "--json",
                                  "databaseId,displayTitle,workflowName,headBranch")))  # fmt: skip
-    assert shown == [{"databaseId": run.id, "displayTitle": run.display_title,
-                      "workflowName": contract.WORKFLOW_TITLE, "headBranch": "main"}]  # fmt: skip
+    assert shown[0] == {"databaseId": run.id, "displayTitle": run.display_title,
+                        "workflowName": contract.WORKFLOW_TITLE, "headBranch": "main"}  # fmt: skip
+    # then the repository's own CI, older (simulator/ci.py), as `gh run list` shows any run
+    assert [r["workflowName"] for r in shown[1:]] == ["Build wheels", "Tests", "Build wheels"]
 
 
 @pytest.mark.slow
@@ -156,8 +158,9 @@ def test_octokit_dispatches_follows_and_downloads(octokit_rest, tmp_path, ghes):
         by_path = sim.stats()["by_path"]
     assert seen["dispatch_status"] == 204
     title = contract.GHES_WORKFLOW_TITLE if ghes else contract.WORKFLOW_TITLE  # its variant
-    assert [w[1:] for w in seen["workflows"]] == [
-        [title, contract.WORKFLOW_PATH, "active"]]  # fmt: skip
+    assert [w[1:] for w in seen["workflows"]] == [  # the debug workflow, and the repo's CI
+        [title, contract.WORKFLOW_PATH, "active"],
+        *([ci.TITLES[path], path, "active"] for path in ci.WORKFLOW_TEXTS)]  # fmt: skip
     assert seen["run"] == [run.id, "completed", "success", run.display_title,
                            f"{sim.base_url}/{REPO}/actions/runs/{run.id}"]  # fmt: skip
     assert seen["jobs"] == [[run.validate.id, run.validate.name, "success"],

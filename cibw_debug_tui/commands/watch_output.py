@@ -83,8 +83,9 @@ class WatchPrinter:
         else:
             print(f"[{_stamp()}] {terminal_safe(words, multiline=True)}", flush=True)
 
-    def announce(self, session: Session) -> None:
-        """The run exists: say so, then what was seen meanwhile."""
+    def announce(self, session: Session, **extra: Any) -> None:
+        """The run exists: say so (with what was dispatched, and `extra`), then what was seen
+        meanwhile."""
         spec = session.spec
         self.emit(
             "dispatched",
@@ -93,7 +94,12 @@ class WatchPrinter:
             run_id=session.run_id,
             url=session.html_url,
             session_id=session.id,
+            runner=spec.runner,
+            python=spec.python,
+            arch=spec.arch,
             identifier=session.identifier,
+            debug_mode=str(spec.debug_mode),
+            **extra,
         )
         self._announced = True
         held, self._held = self._held, []

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 DEFAULT_API_URL = "https://api.github.com"
 APP_NAME = "cibw-debug-tui"
-KNOWN_KEYS = {"api_url", "repo", "token", "download_dir", "tmate_hosts"}
+KNOWN_KEYS = {"api_url", "repo", "token", "download_dir", "tmate_hosts", "notifications"}
 REPO_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
 HOST_NAME = re.compile(r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 GITHUB_COM_VARIABLES = ("GH_TOKEN", "GITHUB_TOKEN")
@@ -99,6 +99,10 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
     for key, value in data.items():
         if key == "tmate_hosts":
             data[key] = _tmate_hosts(path, value)
+        elif key == "notifications":
+            if value not in (None, True, False, "on", "off"):
+                raise ConfigError(f"{path}: notifications must be on or off")
+            data[key] = value in (None, True, "on")
         elif value is not None and not isinstance(value, str):
             raise ConfigError(f"{path}: {key} must be a string")
     return data

@@ -32,10 +32,11 @@ _NUMBER = (int, float)
 _SESSION_TYPES: dict[str, type | tuple[type, ...]] = {
     "id": str, "api_url": str, "created_at": _NUMBER, "run_id": int, "html_url": str,
     "attempt": int, "status": str, "conclusion": str, "ended_at": _NUMBER, "note": str,
-    "started_at": _NUMBER,
+    "started_at": _NUMBER, "group": str,
 }  # fmt: skip
 _SESSION_FIELDS = tuple(_SESSION_TYPES)
-_WHEN_SET = ("started_at",)  # fields added since version 1: written only when they hold a value
+# Fields added since version 1: written only when they hold a value.
+_WHEN_SET = ("started_at", "group")
 _SPEC_TYPES: dict[str, type | tuple[type, ...]] = {
     "repo": str, "runner": str, "python": str, "arch": str, "debug_mode": str, "ref": str,
     "session_timeout": int, "package_dir": str, "cibw_settings": str,

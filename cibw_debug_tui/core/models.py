@@ -386,3 +386,87 @@ def read_rate_limit(data: object) -> CoreRateLimit:
         remaining=_int(core, "remaining", positive=False),
         reset=_int(core, "reset", positive=False),
     )
+
+
+# -- the repository's own CI (where `dispatch --from-run` starts) ------------------------------
+
+
+class CiJob(TypedDict):
+    """A job of any workflow's run, with what tells its runner."""
+
+    id: int
+    name: str
+    status: str
+    conclusion: str | None
+    labels: list[str]  # `runs-on`'s labels: the runner, for a GitHub-hosted one
+
+
+class CiRun(TypedDict):
+    """A run of any of the repository's workflows."""
+
+    id: int
+    name: str
+    path: str  # its workflow file, e.g. ".github/workflows/wheels.yml" ("" when not given)
+    status: str
+    conclusion: str | None
+    html_url: str
+    head_branch: str
+    display_title: str
+    created_at: str
+
+
+def read_ci_job(data: object) -> CiJob:
+    job = _object(data, "the job")
+    labels = [] if job.get("labels") is None else _list(job, "labels")
+    if not all(isinstance(label, str) for label in labels):
+        raise Unreadable("labels holds something that is not text")
+    return CiJob(
+        id=_int(job, "id"),
+        name=_str(job, "name"),
+        status=_str(job, "status"),
+        conclusion=_optional_str(job, "conclusion"),
+        labels=labels,
+    )
+
+
+def read_ci_jobs(data: object) -> list[CiJob]:
+    """`GET /repos/{repo}/actions/runs/{id}/jobs`, with each job's labels."""
+    return _each(_list(_object(data, "the answer"), "jobs"), "jobs", read_ci_job)
+
+
+def read_ci_run(data: object) -> CiRun:
+    run = _object(data, "the run")
+    return CiRun(
+        id=_int(run, "id"),
+        name=_optional_str(run, "name") or "",
+        path=_optional_str(run, "path") or "",
+        status=_str(run, "status"),
+        conclusion=_optional_str(run, "conclusion"),
+        html_url=_str(run, "html_url"),
+        head_branch=_optional_str(run, "head_branch") or "",
+        display_title=_optional_str(run, "display_title") or "",
+        created_at=_optional_str(run, "created_at") or "",
+    )
+
+
+def read_ci_runs(data: object) -> list[CiRun]:
+    """A page of `GET /repos/{repo}/actions/runs`."""
+    answer = _object(data, "the answer")
+    return _each(_list(answer, "workflow_runs"), "workflow_runs", read_ci_run)
+
+
+def read_file_text(data: object, limit: int = 1 << 20) -> str:
+    """`GET /repos/{repo}/contents/{path}` of a file: its text (base64 as GitHub sends it)."""
+    import base64
+    import binascii
+
+    answer = _object(data, "the answer")
+    if answer.get("type") != "file" or answer.get("encoding") != "base64":
+        raise Unreadable("the contents are not a base64 file")
+    content = _str(answer, "content")
+    if len(content) > limit * 4 // 3 + 4096:
+        raise Unreadable("the file is too large")
+    try:
+        return base64.b64decode(content.replace("\n", ""), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise Unreadable("the file's contents are not base64 UTF-8 text") from None

@@ -184,6 +184,7 @@ class Session:
     note: str = ""  # what is happening right now, in words ("GitHub answered 502; retrying")
     ended_at: float | None = None
     started_at: float | None = None  # when its run (its current attempt) started, if known
+    group: str | None = None  # the batch it was dispatched with ("cp39-cp314 on macos-15")
     checked_at: float | None = None  # when its run was last read (not kept in the history)
     cancel_asked_at: float | None = None  # when a cancel was sent, until the run ends
 

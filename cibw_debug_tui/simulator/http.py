@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from cibw_debug_tui.simulator import published, routes
+from cibw_debug_tui.simulator import published, routes, steering
 from cibw_debug_tui.simulator.request import Reply, Request, error, origin
 from cibw_debug_tui.simulator.state import RateLimited, SimulatedGitHub
 
@@ -123,7 +123,7 @@ class Handler(BaseHTTPRequestHandler):
                 if blob and method == "GET":
                     self._blob(blob.group(1), int(blob.group(2)), req.query)
                 else:
-                    self._send(*routes.control(req))
+                    self._send(*steering.control(req))
             else:
                 self._api(req)
         except Reply as reply:
@@ -218,6 +218,12 @@ class Handler(BaseHTTPRequestHandler):
                     raise Reply(404, b"<Error>BlobNotFound</Error>")
                 data = published.run_logs_zip(run, sim.clock.now())
                 ctype = "application/zip"
+            elif kind == "cilog":
+                found_ci = sim.find_ci_job(ident)
+                if found_ci is None:
+                    raise Reply(404, b"<Error>BlobNotFound</Error>")
+                data = found_ci[0].logs[ident].encode()
+                ctype = "text/plain; charset=utf-8"
             else:
                 run, job = routes.find_job(sim, ident)
                 if not sim.log_written(run, job):  # the logs endpoint redirected all the same

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from cibw_debug_tui.core.workflow_contract import WORKFLOW_PATH, WORKFLOW_TITLE
+from cibw_debug_tui.core.workflow_contract import WORKFLOW_TITLE
 
 if TYPE_CHECKING:
+    from cibw_debug_tui.simulator.ci import CiRun
     from cibw_debug_tui.simulator.published import Artifact
     from cibw_debug_tui.simulator.runs import Run
     from cibw_debug_tui.simulator.state import CheckRun
@@ -210,9 +211,9 @@ def head_commit(sha: str, when: datetime) -> dict:
 # -- runs, jobs, steps and artifacts -------------------------------------------------------------
 
 
-def run(api: str, web: str, found: Run, now: float) -> dict[str, Any]:
+def run(api: str, web: str, found: Run | CiRun, now: float) -> dict[str, Any]:
     status, conclusion = found.status(now)
-    wf = workflow(api, web, found.repo, WORKFLOW_PATH, found.title)
+    wf = workflow(api, web, found.repo, found.path, found.title)
     base = f"{api}/repos/{found.repo}/actions/runs/{found.id}"
     created = found.clock.moment(found.created)
     updated = found.clock.moment(found.last_change(now))
@@ -224,11 +225,11 @@ def run(api: str, web: str, found: Run, now: float) -> dict[str, Any]:
         "node_id": node_id("WFR", found.id),
         "head_branch": found.ref,
         "head_sha": found.head_sha,
-        "path": WORKFLOW_PATH,
+        "path": found.path,
         "display_title": found.display_title,
         "run_number": found.number,
         "run_attempt": found.attempt,
-        "event": "workflow_dispatch",
+        "event": found.event,
         "status": status,
         "conclusion": conclusion,
         "workflow_id": wf["id"],
@@ -295,7 +296,7 @@ def step(
     }
 
 
-def job(api: str, web: str, found_run: Run, found: Job, now: float) -> dict[str, Any]:
+def job(api: str, web: str, found_run: Run | CiRun, found: Job, now: float) -> dict[str, Any]:
     moment = found_run.clock.moment
     if found.start is None or now < found.start:
         status, conclusion = "queued", None
@@ -424,4 +425,26 @@ def annotation(web: str, found: CheckRun, given: dict[str, Any]) -> dict[str, An
         "title": given.get("title", ""),
         "message": given["message"],
         "raw_details": given.get("raw_details", ""),
+    }
+
+
+def contents(api: str, repo: str, path: str, data: bytes) -> dict[str, Any]:
+    """A file's `GET /repos/{o}/{r}/contents/{path}`: base64 in lines of 60, as GitHub sends."""
+    import base64
+
+    encoded = base64.b64encode(data).decode()
+    sha = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+    return {
+        "type": "file",
+        "encoding": "base64",
+        "size": len(data),
+        "name": path.rsplit("/", 1)[-1],
+        "path": path,
+        "content": "\n".join(encoded[i : i + 60] for i in range(0, len(encoded), 60)) + "\n",
+        "sha": sha,
+        "url": f"{api}/repos/{repo}/contents/{path}",
+        "git_url": f"{api}/repos/{repo}/git/blobs/{sha}",
+        "html_url": None,
+        "download_url": None,
+        "_links": {"self": f"{api}/repos/{repo}/contents/{path}", "git": None, "html": None},
     }

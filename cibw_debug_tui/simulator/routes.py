@@ -9,8 +9,9 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from cibw_debug_tui.core.workflow_contract import WORKFLOW_FILE, WORKFLOW_PATH
-from cibw_debug_tui.simulator import SCENARIOS, checks, payloads, published
+from cibw_debug_tui import bundled
+from cibw_debug_tui.core.workflow_contract import WORKFLOW_PATH
+from cibw_debug_tui.simulator import checks, ci, payloads, published
 from cibw_debug_tui.simulator.published import Artifact
 from cibw_debug_tui.simulator.request import Answer, Request, error
 from cibw_debug_tui.simulator.runs import Run, check_inputs, commit_of
@@ -29,6 +30,13 @@ def _run(req: Request, repo: str, run_id: str) -> Run:
     if run is None or run.repo != repo or time.monotonic() < run.visible_at:
         raise error(404, "Not Found")
     return run
+
+
+def _any_run(req: Request, repo: str, run_id: str) -> Run | ci.CiRun:
+    """A debug workflow's run, or one of the repository's own CI runs."""
+    wanted = int(run_id)
+    found = next((r for r in req.sim.ci_runs(req.repo(repo)) if r.id == wanted), None)
+    return found or _run(req, repo, run_id)
 
 
 def find_artifact(sim: SimulatedGitHub, artifact_id: int) -> tuple[Run, Artifact] | None:
@@ -55,14 +63,29 @@ def find_job(sim: SimulatedGitHub, job_id: int) -> tuple[Run, Job]:
     return found
 
 
-def _workflow_exists(req: Request, repo: str, wf: str) -> None:
+def _workflow_paths(req: Request, repo: str) -> list[str]:
+    """The repository's workflow files: the debug workflow (where it has it), and its CI's."""
     req.repo(repo)
-    names = {
-        WORKFLOW_FILE,
-        str(payloads.number_for(f"workflow:{repo}:{WORKFLOW_PATH}")),
-    }
-    if repo in req.sim.repos_without_workflow or wf not in names:
+    debug = [] if repo in req.sim.repos_without_workflow else [WORKFLOW_PATH]
+    return [*debug, *ci.WORKFLOW_TEXTS]
+
+
+def _workflow_path(req: Request, repo: str, wf: str) -> str:
+    """The file of the workflow named by its file name or id; 404 when there is none."""
+    for path in _workflow_paths(req, repo):
+        if wf in (path.rsplit("/", 1)[-1], str(payloads.number_for(f"workflow:{repo}:{path}"))):
+            return path
+    raise error(404, "Not Found")
+
+
+def _workflow_exists(req: Request, repo: str, wf: str) -> None:
+    """The debug workflow, which is dispatched; 404 for another (its CI has no dispatch)."""
+    if _workflow_path(req, repo, wf) != WORKFLOW_PATH:
         raise error(404, "Not Found")
+
+
+def _workflow_title(req: Request, path: str) -> str:
+    return req.sim.workflow_title if path == WORKFLOW_PATH else ci.TITLES[path]
 
 
 # -- the API ---------------------------------------------------------------------------------
@@ -99,23 +122,22 @@ def get_repo(req: Request, repo: str) -> Answer:
 
 def get_workflows(req: Request, repo: str) -> Answer:
     """The repository's workflows: the debug workflow, where the repository has it."""
-    req.repo(repo)
     api, web = req.urls
-    found = [] if repo in req.sim.repos_without_workflow else [WORKFLOW_PATH]
+    found = _workflow_paths(req, repo)
     chosen, links = req.paginate(found)
     body = {
         "total_count": len(found),
         "workflows": [
-            payloads.workflow(api, web, repo, path, req.sim.workflow_title) for path in chosen
+            payloads.workflow(api, web, repo, path, _workflow_title(req, path)) for path in chosen
         ],
     }
     return 200, body, links
 
 
 def get_workflow(req: Request, repo: str, wf: str) -> Answer:
-    _workflow_exists(req, repo, wf)
+    path = _workflow_path(req, repo, wf)
     api, web = req.urls
-    return 200, payloads.workflow(api, web, repo, WORKFLOW_PATH, req.sim.workflow_title), None
+    return 200, payloads.workflow(api, web, repo, path, _workflow_title(req, path)), None
 
 
 def post_dispatch(req: Request, repo: str, wf: str) -> Answer:
@@ -154,10 +176,8 @@ def post_dispatch(req: Request, repo: str, wf: str) -> Answer:
 
 
 def get_runs(req: Request, repo: str, wf: str | None = None) -> Answer:
-    if wf is not None:
-        _workflow_exists(req, repo, wf)
-    else:
-        req.repo(repo)
+    path = None if wf is None else _workflow_path(req, repo, wf)
+    req.repo(repo)
     sim = req.sim
     now = sim.clock.now()
     event = req.query.get("event", [None])[0]
@@ -170,15 +190,19 @@ def get_runs(req: Request, repo: str, wf: str | None = None) -> Answer:
             )
         except ValueError:
             raise error(422, "Invalid created filter") from None
+    status = req.query.get("status", [None])[0]
     api, web = req.urls
     with sim.lock:
+        every: list[Run | ci.CiRun] = [*sim.runs.values(), *sim.ci_runs(repo)]
         runs = [
             r
-            for r in sorted(sim.runs.values(), key=lambda r: -r.id)
+            for r in sorted(every, key=lambda r: -r.created)
             if r.repo == repo
             and time.monotonic() >= r.visible_at
-            and (event in (None, "workflow_dispatch"))
+            and (path is None or r.path == path)
+            and (event is None or r.event == event)
             and (since is None or r.clock.moment(r.created) >= since)
+            and (status is None or status in r.status(now))
         ]
         chosen, links = req.paginate(runs)
         body = {
@@ -191,7 +215,7 @@ def get_runs(req: Request, repo: str, wf: str | None = None) -> Answer:
 def get_run(req: Request, repo: str, run: str) -> Answer:
     api, web = req.urls
     with req.sim.lock:
-        found = _run(req, req.repo(repo), run)
+        found = _any_run(req, repo, run)
         return 200, payloads.run(api, web, found, req.sim.clock.now()), None
 
 
@@ -205,7 +229,7 @@ def delete_run(req: Request, repo: str, run: str) -> Answer:
 def get_jobs(req: Request, repo: str, run: str) -> Answer:
     api, web = req.urls
     with req.sim.lock:
-        found = _run(req, req.repo(repo), run)
+        found = _any_run(req, repo, run)
         now = req.sim.clock.now()
         jobs = found.jobs(now)
         chosen, links = req.paginate(jobs)
@@ -264,7 +288,8 @@ def get_artifact_zip(req: Request, repo: str, artifact: str) -> Answer:
 def get_job(req: Request, repo: str, job: str) -> Answer:
     api, web = req.urls
     with req.sim.lock:
-        run, found = find_job(req.sim, int(job))
+        req.sim.ci_runs(req.repo(repo))
+        run, found = req.sim.find_ci_job(int(job)) or find_job(req.sim, int(job))
         if run.repo != req.repo(repo):
             raise error(404, "Not Found")
         return 200, payloads.job(api, web, run, found, req.sim.clock.now()), None
@@ -272,7 +297,11 @@ def get_job(req: Request, repo: str, job: str) -> Answer:
 
 def get_job_logs(req: Request, repo: str, job: str) -> Answer:
     with req.sim.lock:
-        req.repo(repo)
+        in_ci = req.sim.find_ci_job(int(job)) if req.sim.ci_runs(req.repo(repo)) else None
+        if in_ci is not None:
+            if in_ci[0].repo != repo:
+                raise error(404, "Not Found")
+            return 302, None, {"Location": req.sim.sign("cilog", in_ci[1].id, req.origin)}
         _, found = find_job(req.sim, int(job))
         if found.end is None or req.sim.clock.now() < found.end:
             raise error(404, "Not Found")  # GitHub serves logs only once the job is done
@@ -285,6 +314,19 @@ def get_run_logs(req: Request, repo: str, run: str) -> Answer:
         if found.status(req.sim.clock.now())[0] != "completed":
             raise error(404, "Not Found")  # as for a job's logs: once the run is done
     return 302, None, {"Location": req.sim.sign("runlog", found.id, req.origin)}
+
+
+def get_contents(req: Request, repo: str, path: str) -> Answer:
+    """A workflow file of the repository (the only files the simulator holds), base64 as
+    GitHub sends a file's contents."""
+    req.repo(repo)
+    texts = {**ci.WORKFLOW_TEXTS}
+    if repo not in req.sim.repos_without_workflow:
+        texts[WORKFLOW_PATH] = bundled.workflow_text(req.sim.variant)
+    if path not in texts:
+        raise error(404, "Not Found")
+    api, _ = req.urls
+    return 200, payloads.contents(api, repo, path, texts[path].encode()), None
 
 
 def _act(req: Request, repo: str, run: str, action: Callable[[Run, float], Answer]) -> Answer:
@@ -344,6 +386,7 @@ _TABLE: list[tuple[str, str, Callable[..., Answer]]] = [
     ("POST", _RUN + "/rerun-failed-jobs", post_rerun_failed),
     ("POST", _RUN + "/cancel", post_cancel),
     ("POST", _RUN + "/force-cancel", post_force_cancel),
+    ("GET", _REPO + r"/contents/(?P<path>[\w./-]+)", get_contents),
     ("GET", _REPO + r"/actions/jobs/(?P<job>\d+)", get_job),
     ("GET", _REPO + r"/actions/jobs/(?P<job>\d+)/logs", get_job_logs),
     ("GET", _REPO + r"/actions/artifacts", get_repo_artifacts),
@@ -359,60 +402,4 @@ def answer(req: Request) -> Answer:
     for method, pattern, handler in ROUTES:
         if method == req.method and (match := pattern.match(req.path)):
             return handler(req, **match.groupdict())
-    raise error(404, "Not Found")
-
-
-# -- steering: /_sim/... ---------------------------------------------------------------------
-
-
-def control(req: Request) -> Answer:
-    """The steering endpoints (no token): faults, scenario, continue, delete, expire, stats."""
-    sim, path = req.sim, req.path
-    body = req.body() if req.method == "POST" else None
-    if path == "/_sim/stats":
-        return 200, sim.stats(), None
-    if path == "/_sim/faults" and req.method == "POST":
-        if not isinstance(body, dict) or "kind" not in body:
-            raise error(422, "a fault needs a kind")
-        if body["kind"] == "rate-limit":
-            sim.rate_limit_for(float(body.get("seconds", 5)), body.get("limit", "primary"))
-        else:
-            sim.inject(**body)
-        return 201, {"ok": True}, None
-    if path == "/_sim/quirks" and req.method == "POST":
-        if not isinstance(body, dict):
-            raise error(422, "quirks are an object")
-        renamed = body.pop("renamed", {})
-        skew = body.pop("clock_skew", 0)  # seconds the server's clock is ahead of the real time
-        if isinstance(skew, int | float):
-            sim.clock.shift(float(skew))
-        try:
-            with sim.lock:
-                sim.quirks.change(body)
-        except (TypeError, ValueError) as why:
-            raise error(422, str(why)) from None
-        for old, new in dict(renamed).items():
-            sim.rename(str(old), str(new))
-        return 200, {"ok": True}, None
-    if path == "/_sim/scenario" and req.method == "POST":
-        scenario = (body or {}).get("scenario")
-        if scenario not in SCENARIOS:
-            raise error(422, f"scenario must be one of {', '.join(SCENARIOS)}")
-        sim.scenario = scenario
-        return 200, {"scenario": scenario}, None
-    match = re.fullmatch(r"/_sim/runs/(\d+)/(continue|delete)", path)
-    if match and req.method == "POST":
-        run_id = int(match.group(1))
-        if match.group(2) == "delete":
-            ok = sim.delete_run(run_id)
-        else:
-            ok = sim.continue_session(run_id, (body or {}).get("stage"))
-        return 200 if ok else 409, {"ok": ok}, None
-    match = re.fullmatch(r"/_sim/artifacts/(\d+)/expire", path)
-    if match and req.method == "POST":
-        ok = sim.expire_artifact(int(match.group(1)))
-        return 200 if ok else 404, {"ok": ok}, None
-    if path == "/_sim/tokens/revoke" and req.method == "POST":
-        sim.revoked.add(str((body or {}).get("token", "")))
-        return 200, {"ok": True}, None
     raise error(404, "Not Found")

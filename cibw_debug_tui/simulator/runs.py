@@ -70,6 +70,9 @@ class Clock:
 class Run:
     """One workflow run (one attempt at a time) of the debug workflow."""
 
+    path = contract.WORKFLOW_PATH
+    event = "workflow_dispatch"
+
     def __init__(
         self,
         run_id: int,

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from cibw_debug_tui.core import workflow_contract as contract
-from cibw_debug_tui.simulator import SCENARIOS, published
+from cibw_debug_tui.simulator import SCENARIOS, ci, published
 from cibw_debug_tui.simulator.published import CheckRun
 from cibw_debug_tui.simulator.quirks import Quirks
 from cibw_debug_tui.simulator.runs import Clock, Run
@@ -91,6 +91,7 @@ class SimulatedGitHub:
         self.users_without_keys = set(users_without_keys)
         self.revoked: set[str] = set()
         self.runs: dict[int, Run] = {}
+        self._ci: dict[str, list[ci.CiRun]] = {}  # each repository's own CI, once seen
         self.check_runs: dict[int, CheckRun] = {}
         self.faults: list[Fault] = []
         self.quirks = Quirks()  # how real GitHub is harder on a client (quirks.py)
@@ -202,6 +203,23 @@ class SimulatedGitHub:
             run.after = max(earlier, key=lambda r: r.id) if earlier else None
             self.runs[run_id] = run
             return run
+
+    def ci_runs(self, repo: str) -> list[ci.CiRun]:
+        """The repository's own CI runs (ci.py), newest first: made the first time it is seen."""
+        with self.lock:
+            if repo not in self._ci:
+                self._ci[repo] = ci.ci_runs(repo, self.clock)
+            return self._ci[repo]
+
+    def find_ci_job(self, job_id: int) -> tuple[ci.CiRun, Job] | None:
+        """A job of a CI run of a repository seen so far, and its run."""
+        with self.lock:
+            for runs in self._ci.values():
+                for run in runs:
+                    for job in run.jobs_:
+                        if job.id == job_id:
+                            return run, job
+        return None
 
     def find_job(self, job_id: int) -> tuple[Run, Job] | None:
         """The job with this id (its run's current attempt), and its run."""

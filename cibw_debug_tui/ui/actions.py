@@ -23,9 +23,11 @@ from cibw_debug_tui.ui.format import status_words
 
 if TYPE_CHECKING:
     from cibw_debug_tui.core.fleet import Fleet
+    from cibw_debug_tui.core.from_run import FromRun
     from cibw_debug_tui.core.github import GitHub
     from cibw_debug_tui.core.history import History
     from cibw_debug_tui.core.session import Session, SessionSpec
+    from cibw_debug_tui.ui.screens.dispatch import Dispatch
     from cibw_debug_tui.ui.widgets.artifacts import ArtifactsPane
 
 PALETTE_SKIPS = {"quit", "select", "command_palette"}  # Textual's own commands hold these
@@ -44,6 +46,7 @@ class Actions(App[None]):
     log_dir: Path
     artifacts_pane: ArtifactsPane
     ready: bool
+    tmate_hosts: tuple[str, ...]
     _held: list[Session]
 
     def now(self) -> float:
@@ -96,11 +99,15 @@ class Actions(App[None]):
 
     # -- dispatching -------------------------------------------------------------------------
 
-    def action_new_session(self) -> None:
+    def action_new_session(self, origin: str = "", chosen: dict[str, Any] | None = None) -> None:
+        """The form, from the last values and the prefill; `chosen` values (a failed CI
+        job's) over them, and `origin` saying where those come from."""
         from cibw_debug_tui.ui.choices import usable_values
         from cibw_debug_tui.ui.screens.dispatch import DispatchScreen
 
-        values, warnings = usable_values({**self.history.last_form, **self.prefill})
+        values, warnings = usable_values(
+            {**self.history.last_form, **self.prefill, **(chosen or {})}
+        )
         # What had to change is said once: the next opening starts from the usable values.
         last = self.history.last_form
         self.prefill = {key: values[key] for key in self.prefill if key in values}
@@ -108,19 +115,73 @@ class Actions(App[None]):
         current = self.current
         repo = self.repo or (current.spec.repo if current else None)
         problem = self.problem if self.github is None else ""  # the client's comes later
-        form = DispatchScreen(repo, values, problem, warnings, alone=not self.sessions)
+        form = DispatchScreen(repo, values, problem, warnings, alone=not self.sessions,
+                              origin=origin)  # fmt: skip
         self.push_screen(form, self._dispatch_from_form)
 
-    def _dispatch_from_form(self, spec: SessionSpec | None) -> None:
-        if spec is None:
-            return
-        self.history.remember_form({k: v for k, v in asdict(spec).items() if k != "repo"})
-        self.repo = spec.repo
-        self.dispatch(spec)
+    # -- from a failed CI run ------------------------------------------------------------------
 
-    def dispatch(self, spec: SessionSpec) -> Session:
-        """Add a session for `spec` and dispatch it in the background (once the client is
-        there, if it is not yet; made before the fleet, it is handed to it with the rest)."""
+    def action_from_failed_run(self) -> None:
+        from cibw_debug_tui.ui.screens.failed_runs import FailedRunsScreen
+
+        current = self.current
+        repo = self.repo or (current.spec.repo if current else None)
+        if self.github is None or not repo:
+            why = self.problem or "no repository: start with --repo OWNER/NAME"
+            self.notify(f"Cannot list failed runs: {why}", severity="warning")
+            return
+        self.push_screen(FailedRunsScreen(self.github, repo, self.log_dir), self._from_run)
+
+    def _from_run(self, found: FromRun | None) -> None:
+        """The form with what the failed job built (after-failure mode), said where from; or,
+        when there is nothing to rebuild, why, with the failure explained."""
+        if found is None:
+            return
+        explained = found.explanation
+        cause = f"{explained.category}: {explained.cause[0].text}" if explained.found else ""
+        if not found.ready or found.combination is None:
+            words = f"Nothing to dispatch from that job: {found.problem}"
+            self.notify(words + (f"\nIts failure ({cause})" if cause else ""),
+                        severity="warning", timeout=12)  # fmt: skip
+            return
+        combo = found.combination
+        self.repo = found.repo
+        chosen = {"runner": combo.runner, "python": combo.python, "arch": combo.arch,
+                  "debug_mode": "after-failure"}  # fmt: skip
+        lines = [f"From run {found.run_id}, job {found.job['name']}: it failed building "
+                 f"{found.identifier.text if found.identifier else combo.identifier}"]  # fmt: skip
+        lines += [cause] if cause else []
+        lines += found.notes[:1] if found.notes and "retired" in found.notes[0] else []
+        self.action_new_session("\n".join(one_line(line) for line in lines), chosen)
+
+    # -- stepping into the runner ----------------------------------------------------------------
+
+    def action_step_in(self) -> None:
+        from cibw_debug_tui.core.ssh_launch import CannotConnect
+        from cibw_debug_tui.ui.step_in import step_in
+
+        try:
+            words = step_in(self, self.current, self.tmate_hosts)
+        except CannotConnect as error:
+            self.notify(f"Cannot connect: {error}", severity="warning")
+            return
+        self.notify(words, title="SSH")
+        if self.fleet is not None and self.ready:
+            self.fleet.look()  # what happened meanwhile
+
+    def _dispatch_from_form(self, chosen: Dispatch | None) -> None:
+        if chosen is None:
+            return
+        first = chosen.specs[0]
+        self.history.remember_form({k: v for k, v in asdict(first).items() if k != "repo"})
+        self.repo = first.repo
+        for spec in chosen.specs:
+            self.dispatch(spec, chosen.group)
+
+    def dispatch(self, spec: SessionSpec, group: str | None = None) -> Session:
+        """Add a session for `spec` (one of `group`'s, when several were dispatched at once)
+        and dispatch it in the background (once the client is there, if it is not yet; made
+        before the fleet, it is handed to it with the rest)."""
         from cibw_debug_tui.core.session import Session, new_session_id
 
         if self.fleet is None:
@@ -128,6 +189,7 @@ class Actions(App[None]):
             self._held.append(session)
         else:
             session = self.fleet.add(spec)
+        session.group = group
         self.selected = session.id
         self._refresh_list()
         if session.done:  # no client to dispatch with: the note says why

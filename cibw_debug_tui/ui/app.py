@@ -97,6 +97,7 @@ class DebugApp(Actions, App[None]):
         self.news_gap = NEWS_GAP
         self._told_at = -math.inf  # when the last toast of news went up (monotonic seconds)
         self.tmate_hosts = backend.tmate_hosts
+        self.desktop_sent: deque[str] = deque(maxlen=20)  # desktop notifications, newest last
 
     @property
     def sessions(self) -> dict[str, Session]:
@@ -282,7 +283,8 @@ class DebugApp(Actions, App[None]):
 
     def _show_selected(self) -> None:
         session = self.current
-        self.query_one(SessionHeader).show(session)
+        group = [s for s in self._ordered() if session and session.group == s.group]
+        self.query_one(SessionHeader).show(session, group if session and session.group else None)
         if self.fleet:
             self.fleet.select(self.selected)
         if not self.panes_ready:
@@ -334,7 +336,11 @@ class DebugApp(Actions, App[None]):
         changed, self._changed = self._changed, set()
         for sid in changed & self.sessions.keys():
             self.session_list.refresh_session(self.sessions[sid])
-        if self.selected in changed:
+        current = self.current
+        group = current.group if current else None
+        if self.selected in changed or (group and any(
+            self.sessions[sid].group == group for sid in changed & self.sessions.keys()
+        )):  # fmt: skip
             self._show_selected()
         self._tell_news()
 
@@ -396,10 +402,27 @@ class DebugApp(Actions, App[None]):
             return
         news, self._news = self._news, []
         self._told_at = time.monotonic()
+        told = toast(news)
         if any(item.bell for item in news):
             self.bell()
-        told = toast(news)
+        desktop = [item.desktop for item in news if item.desktop]
+        if desktop:
+            self.desktop_notify("SSH" if "SSH" in told.title else "runs", "; ".join(desktop))
         self.notify(told.message, title=told.title, severity=told.severity, timeout=told.timeout)
+
+    def desktop_notify(self, title: str, message: str) -> None:
+        """Beside the bell, the terminal's own desktop notification (core/notify.py: OSC 9,
+        OSC 777 or kitty's, through tmux's passthrough), unless the config file turned them
+        off. Its words are the tool's own (news.py), cut to printable ones there."""
+        if not self.backend.desktop_notifications:
+            return
+        from cibw_debug_tui.core import notify
+
+        sequence = notify.sequence(f"cibw-debug-tui: {title}", message)
+        if sequence:
+            self.desktop_sent.append(sequence)
+            if not self.is_headless and self._driver is not None:
+                self._driver.write(sequence)
 
     async def on_unmount(self) -> None:
         if self.fleet is not None:

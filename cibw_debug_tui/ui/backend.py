@@ -42,3 +42,4 @@ class Backend:
     now: Callable[[], float] | None = None  # None: the server's clock (ServerClock)
     start_with: tuple[SessionSpec, ...] = ()  # dispatched on start (the demo's sessions)
     tmate_hosts: tuple[str, ...] = ()  # self-hosted tmate servers (`tmate_hosts:` in the config)
+    desktop_notifications: bool = True  # `notifications: off` in the config turns them off

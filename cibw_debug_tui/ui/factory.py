@@ -117,6 +117,7 @@ def make_app(
             log_dir=logs,
             connect=client,
             tmate_hosts=config.tmate_hosts(cfg),
+            desktop_notifications=cfg.get("notifications") is not False,
         )
 
     def cleanup() -> None:

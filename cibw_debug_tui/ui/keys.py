@@ -11,8 +11,13 @@ BINDINGS: list[BindingType] = [
     Binding("R", "rerun_failed", "Rerun failed", id="rerun-failed",
             tooltip="Rerun the failed jobs of this run on GitHub"),
     Binding("x", "cancel_run", "Cancel run", id="cancel-run", tooltip="Cancel this run"),
+    Binding("f", "from_failed_run", "Failed run", id="from-failed-run",
+            tooltip="Start from a failed CI run: its failed job's runner, CPython and arch "
+                    "in the form"),
     Binding("c", "copy_ssh", "Copy SSH", id="copy-ssh",
             tooltip="Copy the SSH command to the clipboard"),
+    Binding("s", "step_in", "SSH in", id="step-in",
+            tooltip="Connect to the runner's SSH session now (a new tmux window inside tmux)"),
     Binding("d", "download", "Download", id="download",
             tooltip="Download the highlighted artifact (the first until you pick one)"),
     Binding("D", "download_all", "Download all", id="download-all",
@@ -34,4 +39,5 @@ BINDINGS: list[BindingType] = [
 # are shown disabled.
 NEEDS_CLIENT = {
     "rerun_failed", "cancel_run", "open_browser", "full_log", "download", "download_all",
+    "from_failed_run",
 }  # fmt: skip

@@ -15,6 +15,7 @@ Severity = Literal["information", "warning", "error"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "information")  # the worst first
 NEWS_GAP = 5.0  # seconds at least between toasts about sessions a person is not looking at
 MOST_LINES = 6
+ENDINGS = ("success", "failure", "cancelled", "timed_out")  # conclusions said on the desktop
 
 
 class News(NamedTuple):
@@ -26,6 +27,7 @@ class News(NamedTuple):
     timeout: float
     title: str = ""
     bell: bool = True
+    desktop: str = ""  # the desktop notification's words: the tool's own, nothing GitHub sent
 
 
 class Toast(NamedTuple):
@@ -43,16 +45,17 @@ def news_of(event: FleetEvent, session: Session, selected: bool) -> News | None:
     name = session.identifier
     match event:
         case events.SshConnectionRead(connection=connection) if connection.is_open:
-            how = "press c to copy" if selected else "select it, press c"
+            how = "press c to copy, s to connect" if selected else "select it, press c or s"
             return News(session.id, f"SSH session open for {name}: {how}", "information", 8,
-                        title="SSH")  # fmt: skip
+                        title="SSH", desktop=f"SSH session open for {name}")  # fmt: skip
         case events.SshConnectionRead() | events.SshUnreadable():
             return News(session.id, f"SSH session for {name} refused or unreadable", "error", 5,
                         bell=False)  # fmt: skip
         case events.StatusChanged(status=status) if status in ("completed", "gone"):
             words = session.conclusion or status_words(session)
             severity: Severity = "information" if session.conclusion == "success" else "warning"
-            return News(session.id, f"{name}: {words}", severity, 5)
+            ended = session.conclusion if session.conclusion in ENDINGS else "ended"
+            return News(session.id, f"{name}: {words}", severity, 5, desktop=f"{name}: {ended}")
         case events.WatchEnded(error=error) if error:
             return News(session.id, f"{name}: {error}", "error", 10)
     return None

@@ -7,6 +7,7 @@ settings do to the tests) is said where it is chosen.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -19,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from cibw_debug_tui.core import matrix
+from cibw_debug_tui.core import batch, matrix
 from cibw_debug_tui.core.config import ConfigError, validate_repo
 from cibw_debug_tui.core.workflow_contract import DEBUG_MODES, DEFAULT_DEBUG_MODE, InputError
 from cibw_debug_tui.ui.choices import MODE_WORDS, arch_after_change, preview
@@ -38,8 +39,41 @@ KEYS = Content.from_markup(
 # written (a thread writes it, and mounting five Inputs meanwhile would hold it back).
 SWAP_AFTER = 0.05
 SETTINGS_EXAMPLE = 'JSON, e.g. {"CIBW_TEST_SKIP": "*"}'
-LABELS = ("Repository", "Runner", "CPython", "Arch", "Debug mode", "", "Ref",
+LABELS = ("Repository", "Runner", "CPython", "Arch", "Also build", "Debug mode", "", "Ref",
           "SSH timeout (min)", "Package dir", "CIBW settings")  # fmt: skip
+ALSO_EXAMPLE = "more CPythons or arches: cp39-cp314, i686"
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """What the form asks for: one session, or several dispatched at once as a group."""
+
+    specs: tuple[SessionSpec, ...]
+    group: str | None = None
+
+
+def _also(runner: str, python: str, arch: str, text: str) -> batch.Batch | None:
+    """The batch that `text` (more CPythons, ranges of them, arches) makes with the chosen
+    combination; None when it names nothing more. ValueError says what is wrong."""
+    words = text.replace(",", " ").split()
+    if not words:
+        return None
+    tags = [p.tag for p in matrix.PYTHONS]
+    os_arches = {a.lower(): a for a in matrix.ARCHES[matrix.RUNNERS_BY_LABEL[runner].os]}
+    pythons, arches = [python], [arch]
+    for word in words:
+        first, dash, last = word.partition("-")
+        if word in tags:
+            pythons.append(word)
+        elif dash and first in tags and last in tags:
+            low, high = sorted((tags.index(first), tags.index(last)))
+            pythons += tags[low : high + 1]
+        elif word.lower() in os_arches:
+            arches.append(os_arches[word.lower()])
+        else:
+            raise ValueError(f'"{word}" in Also build is neither a CPython (cp311, cp39-cp314) '
+                             f"nor an arch of {runner}")  # fmt: skip
+    return batch.plan(runner, pythons, arches)
 
 
 class LaterInput(Static):
@@ -103,7 +137,20 @@ def _summary(combo: matrix.Combination, settings: str) -> Text:
     return text
 
 
-class DispatchScreen(ModalScreen["SessionSpec | None"]):
+def _batch_summary(planned: batch.Batch) -> Text:
+    """What several combinations at once will dispatch, or why not."""
+    if planned.problem:
+        return Text(f"✗ {planned.problem}", style="red")
+    count = len(planned.combinations)
+    text = Text.assemble(("→ ", "bold"), (f"{count} sessions: {planned.name}", "bold"))
+    text.append("\n  " + " ".join(c.identifier or "" for c in planned.combinations), style="dim")
+    if planned.refused:
+        left_out = ", ".join(f"{c.python} {c.arch}" for c in planned.refused)
+        text.append(f"\n  left out (not buildable there): {left_out}", style="dim")
+    return text
+
+
+class DispatchScreen(ModalScreen["Dispatch | None"]):
     """A new session. ctrl+s dispatches from any field; escape leaves."""
 
     BINDINGS = [
@@ -112,10 +159,13 @@ class DispatchScreen(ModalScreen["SessionSpec | None"]):
     ]
 
     def __init__(self, repo: str | None, values: dict[str, str], problem: str = "",
-                 said: list[str] | None = None, alone: bool = False) -> None:  # fmt: skip
+                 said: list[str] | None = None, alone: bool = False,
+                 origin: str = "") -> None:  # fmt: skip
         """`values` as choices.usable_values makes them; `said`: what it had to change;
-        `alone`: nothing to see behind it (no sessions yet), so nothing is drawn there."""
+        `alone`: nothing to see behind it (no sessions yet), so nothing is drawn there;
+        `origin`: where the values come from (a failed CI job)."""
         super().__init__(classes="-alone" if alone else "")
+        self.origin = origin
         self.repo = repo
         self.values = values
         self.problem = problem
@@ -131,6 +181,8 @@ class DispatchScreen(ModalScreen["SessionSpec | None"]):
         summary = _summary(matrix.check(v["runner"], v["python"], arch or ""), v["cibw_settings"])
         with VerticalScroll(id="form"):
             yield Static("New debug session", id="form-title")
+            if self.origin:
+                yield Static(Text(self.origin), id="form-origin", classes="explain")
             with Horizontal(id="form-fields"):
                 yield Static("\n".join(LABELS), id="form-labels")
                 with Vertical(id="form-inputs"):
@@ -139,6 +191,8 @@ class DispatchScreen(ModalScreen["SessionSpec | None"]):
                     yield Choice(_runner_options(), v["runner"], id="runner")
                     yield Choice(pythons, v["python"], id="python")
                     yield Choice(arches, arch, prompt="choose an arch", id="arch")
+                    yield LaterInput(Input(v.get("also", ""), placeholder=ALSO_EXAMPLE,
+                                           id="also", compact=True))  # fmt: skip
                     yield Choice([(m, m) for m in MODES], v["debug_mode"], id="debug_mode")
                     yield Static(MODE_WORDS[v["debug_mode"]], id="mode-words", classes="explain")
                     yield LaterInput(Input(v["ref"], placeholder="main", id="ref", compact=True))
@@ -177,7 +231,7 @@ class DispatchScreen(ModalScreen["SessionSpec | None"]):
         found = self.query(f"#{name}")
         if found and isinstance(found.first(), Input):
             return found.first(Input).value
-        return self.repo or "" if name == "repo" else self.values[name]
+        return self.repo or "" if name == "repo" else self.values.get(name, "")
 
     def show_problem(self, problem: str) -> None:
         """Why nothing can be dispatched (no token...), known once the client was looked for."""
@@ -228,7 +282,7 @@ class DispatchScreen(ModalScreen["SessionSpec | None"]):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.has_focus:  # the person is fixing it: the old complaint goes
             self._say("form-error", "")
-        if event.input.id == "cibw_settings":
+        if event.input.id in ("cibw_settings", "also"):
             self._summarise()
 
     def _combo(self) -> matrix.Combination | None:
@@ -240,10 +294,18 @@ class DispatchScreen(ModalScreen["SessionSpec | None"]):
     def _summarise(self) -> None:
         combo = self._combo()
         settings = self._text("cibw_settings")
-        self.query_one("#summary", Static).update(_summary(combo, settings) if combo else "")
+        summary = _summary(combo, settings) if combo else Text("")
+        if combo is not None and combo.valid:
+            try:
+                planned = _also(combo.runner, combo.python, combo.arch, self._text("also"))
+            except ValueError as error:
+                planned, summary = None, Text(f"✗ {error}", style="red")
+            if planned is not None:
+                summary = _batch_summary(planned)
+        self.query_one("#summary", Static).update(summary)
 
-    def _spec(self) -> SessionSpec:
-        """The form as a SessionSpec, or ValueError with what to fix."""
+    def _spec(self) -> Dispatch:
+        """The form as the sessions to dispatch, or ValueError with what to fix."""
         repo = self._text("repo").strip()
         try:
             validate_repo(repo)
@@ -267,17 +329,25 @@ class DispatchScreen(ModalScreen["SessionSpec | None"]):
             raise ValueError(str(error)) from None
         from cibw_debug_tui.core.session import DebugMode, SessionSpec
 
-        return SessionSpec(
-            repo=repo,
-            runner=combo.runner,
-            python=combo.python,
-            arch=combo.arch,
-            debug_mode=DebugMode(self._chosen("debug_mode")),
-            ref=ref,
-            session_timeout=int(timeout),
-            package_dir=self._text("package_dir").strip() or ".",
-            cibw_settings=settings,
+        planned = _also(combo.runner, combo.python, combo.arch, self._text("also"))
+        if planned is not None and planned.problem:
+            raise ValueError(planned.problem)
+        combos = planned.combinations if planned is not None else (combo,)
+        specs = tuple(
+            SessionSpec(
+                repo=repo,
+                runner=chosen.runner,
+                python=chosen.python,
+                arch=chosen.arch,
+                debug_mode=DebugMode(self._chosen("debug_mode")),
+                ref=ref,
+                session_timeout=int(timeout),
+                package_dir=self._text("package_dir").strip() or ".",
+                cibw_settings=settings,
+            )
+            for chosen in combos
         )
+        return Dispatch(specs, planned.name if planned and len(specs) > 1 else None)
 
     def action_dispatch(self) -> None:
         try:

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 
 class SessionHeader(Pane):
-    def show(self, session: Session | None) -> None:
+    def show(self, session: Session | None, group: list[Session] | None = None) -> None:
+        """The session, and the tally of its group (the sessions dispatched with it)."""
         if session is None:
             self.show_text(
                 Text.assemble("No sessions yet: press ", ("n", "bold"), " to start one.")
@@ -34,6 +35,11 @@ class SessionHeader(Pane):
                 (words, "bold"), " · ", (one_line(session.identifier), "bold"), one_line(where)
             )
         ]
+        if session.group and group:
+            from cibw_debug_tui.core.batch import tally
+
+            done = [s.conclusion or ("error" if s.done else None) for s in group]
+            lines.append(Text(f"Group {one_line(session.group)}, {tally(done)}", style="bold"))
         if session.html_url:
             lines.append(Text(one_line(session.html_url), style="dim"))
         if session.note:

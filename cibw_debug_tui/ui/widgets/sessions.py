@@ -36,6 +36,21 @@ RIGHT_ALIGNED = ("number", "elapsed")
 GAP = "  "
 
 
+def group_marks(sessions: list[Session]) -> dict[str, str]:
+    """A bracket beside each run of neighbouring sessions of one group (dispatched at once):
+    ╭ first, │ between, ╰ last; a space beside the others, when there is any group."""
+    marks: dict[str, str] = {}
+    for index, session in enumerate(sessions):
+        group = session.group
+        before = index > 0 and group is not None and sessions[index - 1].group == group
+        after = (index + 1 < len(sessions) and group is not None
+                 and sessions[index + 1].group == group)  # fmt: skip
+        marks[session.id] = {(False, True): "╭", (True, True): "│", (True, False): "╰"}.get(
+            (before, after), " "
+        )
+    return marks if any(mark != " " for mark in marks.values()) else {}
+
+
 class SessionList(ScrollView, can_focus=True):
     """A row per session, in the order given, under a heading; the cursor row is the selected
     one. Styled in app.tcss (its component classes too): CSS that comes with a widget as it
@@ -66,13 +81,14 @@ class SessionList(ScrollView, can_focus=True):
         self._strips: dict[str, tuple[tuple, Strip]] = {}  # each row drawn, and from what
         self._widths = tuple(len(HEADINGS[c]) for c in self.columns)
         self._icon_styles: dict[tuple[str, str], Style] = {}
+        self._marks: dict[str, str] = {}  # ╭ │ ╰ beside the sessions dispatched as a group
 
     # -- what the rows say -------------------------------------------------------------------
 
     def _row(self, index: int, session: Session) -> tuple[str, ...]:
         spec = session.spec
         cells = {  # drawn as segments, straight to the terminal: one safe line each
-            "number": str(index + 1),
+            "number": self._marks.get(session.id, "") + str(index + 1),
             "icon": STATUS_ICONS[status_key(session)][0],
             "build": one_line(session.identifier),
             "runner": one_line(spec.runner),
@@ -100,6 +116,7 @@ class SessionList(ScrollView, can_focus=True):
         self.sessions = list(sessions)
         repos = {s.spec.repo for s in self.sessions}
         self.columns = tuple(c for c in HEADINGS if c != "repo" or len(repos) > 1)
+        self._marks = group_marks(self.sessions)
         self._cells = {s.id: self._row(i, s) for i, s in enumerate(self.sessions)}
         self._measure()
         self.cursor = min(self.cursor, max(0, len(self.sessions) - 1))

@@ -72,7 +72,7 @@ class SshPane(Vertical):
             command = one_line(conn.ssh)  # rebuilt from checked parts by connection.py
             self.query_one("#ssh-command", Pane).show_text(Text(command))
             lines = [
-                Text("press c to copy", style="dim italic"),
+                Text("press c to copy, s to connect now", style="dim italic"),
                 Text(""),
                 Text.assemble(("let the build go on  ", "dim"), one_line(conn.continue_command)),
             ]
