@@ -11,6 +11,7 @@ import asyncio
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -95,10 +96,20 @@ def main() -> int:
         print("error: rsvg-convert is needed for the PNGs (apt-get install librsvg2-bin)")
         return 1
     for svg in asyncio.run(shoot()):
-        png = svg.with_suffix(".png")
-        subprocess.run([converter, "-w", "1600", str(svg), "-o", str(png)], check=True)
-        print(f"wrote {svg.name} and {png.name}")
+        to_png(converter, svg)
+        print(f"wrote {svg.name} and {svg.with_suffix('.png').name}")
     return 0
+
+
+def to_png(converter: str, svg: Path) -> None:
+    """rsvg-convert drops the spaces that open a run of text (a step's indent, the gap before
+    "closes in") unless the SVG asks to keep them; browsers keep them either way."""
+    kept = svg.read_text(encoding="utf-8").replace("<svg ", '<svg xml:space="preserve" ', 1)
+    with tempfile.NamedTemporaryFile("w", suffix=".svg", encoding="utf-8") as copy:
+        copy.write(kept)
+        copy.flush()
+        png = svg.with_suffix(".png")
+        subprocess.run([converter, "-w", "1600", copy.name, "-o", str(png)], check=True)
 
 
 if __name__ == "__main__":

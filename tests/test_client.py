@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from helpers import until
 
+from cibw_debug_tui.core.answers import parse_link_next
 from cibw_debug_tui.core.config import Token
 from cibw_debug_tui.core.github import GitHub, GitHubError
 from cibw_debug_tui.core.models import read_runs, read_workflow
 from cibw_debug_tui.core.session import Session, SessionSpec
-from cibw_debug_tui.core.transport import parse_link_next
 from cibw_debug_tui.core.watcher import Watcher
 from cibw_debug_tui.simulator.server import Simulator
 
@@ -110,7 +110,7 @@ def test_dispatch_errors_are_clear(sim):
         asyncio.run(go("octo/bare"))
     with pytest.raises(GitHubError, match="install-workflow"):
         asyncio.run(go("octo/gone"))
-    with pytest.raises(GitHubError, match="No ref found for: nope"):
+    with pytest.raises(GitHubError, match="has no branch or tag 'nope'"):
         asyncio.run(go(REPO, ref="nope"))
     with pytest.raises(GitHubError, match="Unexpected inputs"):
         asyncio.run(go(REPO, inputs={"bogus": "1"}))
@@ -666,7 +666,7 @@ def test_the_server_clock_follows_a_fast_simulator_by_its_date_header():
 
 
 def test_the_server_clock_keeps_its_offset_through_date_noise_and_bad_headers():
-    from cibw_debug_tui.core.transport import ServerClock
+    from cibw_debug_tui.core.ratelimit import ServerClock
 
     clock = ServerClock()
     clock.update("Thu, 26 Nov 2026 15:00:00 GMT", received=1795705200.2)

@@ -442,6 +442,9 @@ def test_the_log_searches_forward_and_back_and_goes_to_the_cause(tmp_path):
 
 def test_elapsed_after_rerun_failed_counts_from_the_new_attempt(sim, tmp_path):
     sim.scenario = "build-failure"
+    # At 200x, the hourly limit's pace (5,000 an hour of real time) would let a minute of
+    # simulated time pass before the re-run is read; this test is about the clock, not that.
+    sim.rate_limit = 10**6
 
     async def go():
         app = make_app(sim, tmp_path, start_with=(spec(debug_mode="disabled"),))

@@ -125,7 +125,7 @@ async def ask(github: GitHub, endpoint: str, tmp: Path) -> object:
         "run": lambda: github.run(REPO, 7),
         "jobs": lambda: github.jobs(REPO, 7),
         "artifacts": lambda: github.artifacts(REPO, 7),
-        "repo_artifacts": lambda: github.repo_artifacts(REPO),
+        "repo_artifacts": lambda: github.repo_artifacts(REPO, "cibw-debug-ssh-x"),
         "rate_limit": lambda: github.rate_limit(),
         "runs": lambda: github.find_run(REPO, "s", datetime(2020, 1, 1, tzinfo=timezone.utc), 0),
         "dispatch": lambda: github.dispatch(REPO, "main", {}, "s"),

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cibw_debug_tui.core import config, matrix, models
+from cibw_debug_tui.core.answers import parse_link_next
 from cibw_debug_tui.core.connection import (
     ConnectionFileError,
     parse_connection,
@@ -18,7 +19,7 @@ from cibw_debug_tui.core.connection import (
 )
 from cibw_debug_tui.core.explain import explain_lines
 from cibw_debug_tui.core.history import History
-from cibw_debug_tui.core.transport import RateLimit, parse_link_next
+from cibw_debug_tui.core.ratelimit import RateLimit
 
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip

@@ -197,6 +197,10 @@ def test_rerun_dispatches_again_and_rerun_failed_reuses_the_run(sim, tmp_path):
             await pilot.press("R")
             await until(pilot, lambda: sim.runs[first.run_id].attempt == 2)
             await until(pilot, lambda: first.attempt == 2 and first.conclusion == "failure")
+            # The validate job that succeeded is kept from attempt 1, beside the re-run job.
+            names = lambda: [row[2] for row in app.jobs_pane.rows if not row[2].startswith(" ")]  # noqa: E731
+            await until(pilot, lambda: any(n.endswith("· attempt 2") for n in names()))
+            assert [n.split(" · ")[1] for n in names()] == ["attempt 1, kept", "attempt 2"]
             await pilot.press("r")
             await until(pilot, lambda: len(app.sessions) == 2)
             second = next(s for s in app.sessions.values() if s is not first)

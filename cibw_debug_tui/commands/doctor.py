@@ -13,7 +13,13 @@ from cibw_debug_tui.core import config
 from cibw_debug_tui.core.channels import Channel, channel_for, variant_for
 from cibw_debug_tui.core.github import GitHub, GitHubError
 from cibw_debug_tui.core.safe_text import one_line
-from cibw_debug_tui.core.workflow_contract import GHES, GHES_WORKFLOW_TITLE, GITHUB_COM
+from cibw_debug_tui.core.workflow_contract import (
+    AFTER_FAILURE,
+    GHES,
+    GHES_WORKFLOW_TITLE,
+    GITHUB_COM,
+    ssh_artifact,
+)
 
 
 async def _doctor(
@@ -96,7 +102,7 @@ async def _channel(
         if channel is Channel.CHECK_RUN:
             await github.commit_check_runs(repo, branch, "cibw-debug-ssh")
         else:
-            await github.repo_artifacts(repo)
+            await github.repo_artifacts(repo, ssh_artifact(AFTER_FAILURE, 1))
     except GitHubError as error:
         need = "Checks: read" if channel is Channel.CHECK_RUN else "Actions: read"
         found.append((False, f"SSH connections arrive in {channel}, which the token cannot "

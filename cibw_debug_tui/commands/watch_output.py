@@ -27,15 +27,16 @@ from cibw_debug_tui.core.events import (
     FleetEvent,
     JobsChanged,
     NoteChanged,
+    RepositoryMoved,
     SshConnectionRead,
     SshUnreadable,
     StatusChanged,
     WatchEnded,
     assert_never,
 )
-from cibw_debug_tui.core.models import Job, epoch_seconds
+from cibw_debug_tui.core.models import Job, RunStatus, epoch_seconds
 from cibw_debug_tui.core.safe_text import one_line, terminal_safe
-from cibw_debug_tui.core.session import WAITING_HINT_AFTER, Session, waiting_hint
+from cibw_debug_tui.core.session import WAITING_HINT_AFTER, WAITING_WORDS, Session, waiting_hint
 from cibw_debug_tui.core.units import duration, size
 from cibw_debug_tui.core.workflow_contract import STAGE_WORDS, STAGES
 
@@ -106,7 +107,7 @@ class WatchPrinter:
             self(event)
 
     def __call__(self, event: FleetEvent) -> None:
-        if isinstance(event, ClientSaid | NoteChanged):
+        if isinstance(event, ClientSaid | NoteChanged | RepositoryMoved):
             if event.text:
                 self.emit("note", one_line(event.text), text=event.text)
             return
@@ -169,6 +170,9 @@ class WatchPrinter:
     def _status(self, s: Session) -> None:
         done = f"completed: {one_line(s.conclusion)}"
         text = str(s.status) if s.status != "completed" else done
+        waiting = WAITING_WORDS.get(s.status) if isinstance(s.status, RunStatus) else None
+        if waiting and s.status != RunStatus.QUEUED:  # pending: behind another run...
+            text = f"{s.status}: {waiting}"
         if s.status == "gone":
             text = "the run was deleted on GitHub"
         self.emit("status", text, status=str(s.status), conclusion=s.conclusion)

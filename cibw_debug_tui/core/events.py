@@ -95,6 +95,19 @@ class ClientSaid:
     text: str
 
 
+@dataclass(frozen=True)
+class RepositoryMoved:
+    """GitHub redirected a repository's old name: it is `new` from now on (history too)."""
+
+    kind: ClassVar[str] = "moved"
+    old: str
+    new: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.old} is now {self.new} on GitHub (renamed or transferred): using {self.new}"
+
+
 WatchEvent = (
     StatusChanged
     | JobsChanged
@@ -104,7 +117,7 @@ WatchEvent = (
     | FailureExplained
     | NoteChanged
 )
-FleetEvent = WatchEvent | WatchEnded | ClientSaid
+FleetEvent = WatchEvent | WatchEnded | ClientSaid | RepositoryMoved
 
 
 def assert_never(event: NoReturn) -> NoReturn:

@@ -22,6 +22,7 @@ import contextlib
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from cibw_debug_tui.core.budget import RequestBudget
@@ -29,6 +30,7 @@ from cibw_debug_tui.core.events import (
     ClientSaid,
     FleetEvent,
     NoteChanged,
+    RepositoryMoved,
     StatusChanged,
     WatchEnded,
     WatchEvent,
@@ -76,7 +78,7 @@ class Fleet:
         self.selected: str | None = None
         self.said: deque[str] = deque(maxlen=50)  # the client's and the watchers' recent words
         # All sessions share one polling budget, leaving room for actions and downloads.
-        self.budget = RequestBudget(pace=pace)
+        self.budget = RequestBudget(pace=pace, meter=github)
         self.scout = SshScout(github, self.budget, pace) if github is not None else None
         self.connecting = connecting and github is None  # until connect() brings the client
         self._connected = asyncio.Event()
@@ -88,6 +90,7 @@ class Fleet:
         self._save: asyncio.TimerHandle | None = None
         if github is not None:
             github.on_status = self._client_said
+            github.moved.on_moved = self._repository_moved
 
     def now(self) -> float:
         """The time sessions are timed by: the server's (its timestamps are on its clock; see
@@ -104,6 +107,8 @@ class Fleet:
         self._now = now or self._now
         if github is not None:
             github.on_status = self._client_said
+            github.moved.on_moved = self._repository_moved
+            self.budget.meter = github
             self.scout = SshScout(github, self.budget, self.pace)
             for session in self.sessions.values():
                 session.api_url = session.api_url or github.api_url
@@ -168,6 +173,13 @@ class Fleet:
 
     async def cancel(self, session: Session) -> None:
         await self._act(session, "cancel")
+        session.cancel_asked_at = session.cancel_asked_at or self.now()
+        self._follow_again(session)
+
+    async def force_cancel(self, session: Session) -> None:
+        """Cancel without waiting for the workflow's `always()` steps (offered once a
+        cancel has not taken for a minute: `Session.cancel_stuck`)."""
+        await self._act(session, "force_cancel")
         self._follow_again(session)
 
     async def _act(self, session: Session, action: str) -> None:
@@ -274,6 +286,17 @@ class Fleet:
         if text:
             self.said.append(text)
         self._emit(ClientSaid(text))
+
+    def _repository_moved(self, old: str, new: str) -> None:
+        """GitHub redirected `old` to `new`: every session of it says `new` from now on, in
+        the history file too."""
+        for session in self.sessions.values():
+            if session.spec.repo == old:
+                session.spec = replace(session.spec, repo=new)
+        self.history.save()
+        event = RepositoryMoved(old, new)
+        self.said.append(event.text)
+        self._emit(event)
 
     def _emit(self, event: FleetEvent) -> None:
         self.on_event(event)

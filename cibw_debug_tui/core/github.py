@@ -2,25 +2,30 @@
 
 - A dispatch is never sent twice blindly: when its answer is lost (or cannot be read), the run
   is looked for first, by the session id its run name carries.
-- Redirects to signed download URLs are followed without the token.
-- How requests are sent, retried and rate-limited: transport.py.
+- Downloads (signed URLs, fetched without the token): downloads.py.
+- How requests are sent, retried and rate-limited: transport.py; redirects: redirects.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
-from cibw_debug_tui.core.config import Token, is_loopback
-from cibw_debug_tui.core.files import private_folder, safe_file_name, whole_number
+from cibw_debug_tui.core.answers import (
+    AnswerTooLarge,
+    GitHubError,
+    LostResponse,
+    answer_json,
+    cannot_read,
+    message_of,
+)
+from cibw_debug_tui.core.config import Token
+from cibw_debug_tui.core.downloads import CONNECTION_LIMIT, Downloads
 from cibw_debug_tui.core.models import (
     Artifact,
     CheckRun,
@@ -44,22 +49,13 @@ from cibw_debug_tui.core.models import (
     read_workflow,
 )
 from cibw_debug_tui.core.origin import same_origin
-from cibw_debug_tui.core.transport import (
-    REQUEST_DEADLINE,
-    STALL_AFTER,
-    STALL_BYTES,
-    AnswerTooLarge,
-    GitHubError,
-    LostResponse,
-    RateLimit,
-    Transport,
-    answer_json,
-    cannot_read,
-    message_of,
-)
+from cibw_debug_tui.core.ratelimit import RateLimit
+from cibw_debug_tui.core.refusals import dispatch_refused
+from cibw_debug_tui.core.transport import REQUEST_DEADLINE, STALL_AFTER, STALL_BYTES
 from cibw_debug_tui.core.workflow_contract import WORKFLOW_FILE
 
 __all__ = [
+    "CONNECTION_LIMIT",
     "WORKFLOW_FILE",
     "AnswerTooLarge",
     "Dispatched",
@@ -69,12 +65,6 @@ __all__ = [
     "RateLimit",
 ]
 
-# The most a connection file's carrier may be: the artifact's zip, or a commit's check runs of
-# one name (the file is a few KB; what else is in there was written by whatever ran in the job).
-CONNECTION_LIMIT = 1 << 20
-
-Progress = Callable[[int, int | None], None]
-
 
 @dataclass(frozen=True)
 class Dispatched:
@@ -83,7 +73,7 @@ class Dispatched:
     found_by: str  # "run details" or "session id"
 
 
-class GitHub(Transport):
+class GitHub(Downloads):
     """One client per API URL and token. Safe to share between sessions in one event loop."""
 
     def __init__(
@@ -146,10 +136,11 @@ class GitHub(Transport):
         url = f"/repos/{repo}/actions/runs/{run_id}/artifacts"
         return await self.get_json(url, read_artifacts, {"per_page": 100})
 
-    async def repo_artifacts(self, repo: str) -> tuple[list[Artifact], bool]:
-        """The repository's newest artifacts, of every run (one request for many sessions)."""
+    async def repo_artifacts(self, repo: str, name: str) -> tuple[list[Artifact], bool]:
+        """The repository's newest artifacts named `name`, of every run (one request for many
+        sessions; the whole list changes whenever any workflow uploads anything)."""
         url = f"/repos/{repo}/actions/artifacts"
-        return await self.get_json(url, read_artifacts, {"per_page": 100})
+        return await self.get_json(url, read_artifacts, {"per_page": 100, "name": name})
 
     async def commit_check_runs(
         self, repo: str, ref: str, name: str, limit: int = CONNECTION_LIMIT
@@ -196,7 +187,6 @@ class GitHub(Transport):
         """Start the workflow and return its run; find it by session id when GitHub won't say."""
         url = f"/repos/{repo}/actions/workflows/{workflow}/dispatches"
         body: dict[str, Any] = {"ref": ref, "inputs": {**inputs, "session-id": session_id}}
-        since = datetime.now(timezone.utc) - timedelta(seconds=30)
         for attempt in range(2):
             with_details = self.run_details_supported is not False
             payload = {**body, "return_run_details": True} if with_details else body
@@ -205,7 +195,8 @@ class GitHub(Transport):
             except LostResponse:
                 # It may have started: look before sending it again.
                 self._say("the dispatch got no answer; looking for its run")
-                run = await self.find_run(repo, session_id, since, self.find_timeout, workflow)
+                run = await self.find_run(repo, session_id, self._since(), self.find_timeout,
+                                          workflow)  # fmt: skip
                 if run:
                     return Dispatched(run["id"], run["html_url"], "session id")
                 if attempt == 0:
@@ -243,16 +234,23 @@ class GitHub(Transport):
                     404,
                 )
             if response.status_code == 422:
-                raise GitHubError(f"GitHub refused the dispatch: {message_of(response)}", 422)
+                refused = dispatch_refused(message_of(response), repo, ref, workflow)
+                raise GitHubError(refused, 422)
             self._raise_for(response)
             raise GitHubError(f"unexpected answer {response.status_code} to the dispatch")
-        run = await self.find_run(repo, session_id, since, self.find_timeout, workflow)
+        run = await self.find_run(repo, session_id, self._since(), self.find_timeout, workflow)
         if not run:
             raise GitHubError(
                 f"the workflow was dispatched but its run did not appear within "
                 f"{self.find_timeout:.0f}s; look at {self.web_url}/{repo}/actions"
             )
         return Dispatched(run["id"], run["html_url"], "session id")
+
+    def _since(self) -> datetime:
+        """From when a dispatched run is looked for: 30 s before now by the server's clock
+        (its `Date`, from the dispatch's own answer), not this machine's (a laptop whose clock
+        runs fast looked for runs created after the one it had just made)."""
+        return datetime.fromtimestamp(self.server_now(), timezone.utc) - timedelta(seconds=30)
 
     async def find_run(
         self,
@@ -263,7 +261,9 @@ class GitHub(Transport):
         workflow: str = WORKFLOW_FILE,
         interval: float = 2.0,
     ) -> Run | None:
-        """The run whose run-name carries `[session_id]`, created since `since`."""
+        """The run whose run-name carries `[session_id]`, created since `since`: the first of
+        them (the lowest id) when a dispatch sent twice made two, for the workflow's
+        concurrency group holds the later one back and it ends without doing anything."""
         deadline = time.monotonic() + timeout
         created = ">=" + since.strftime("%Y-%m-%dT%H:%M:%SZ")
         marker = f"[{session_id}]"
@@ -273,9 +273,9 @@ class GitHub(Transport):
                 read_runs,
                 {"event": "workflow_dispatch", "created": created},
             )
-            for run in runs:
-                if marker in run["display_title"]:
-                    return run
+            found = [run for run in runs if marker in run["display_title"]]
+            if found:
+                return min(found, key=lambda run: run["id"])
             if time.monotonic() >= deadline:
                 return None
             await asyncio.sleep(interval)
@@ -306,127 +306,3 @@ class GitHub(Transport):
     async def force_cancel(self, repo: str, run_id: int) -> None:
         url = f"/repos/{repo}/actions/runs/{run_id}/force-cancel"
         await self._post_action(url, (202,), "force-cancel the run")
-
-    # -- downloads ---------------------------------------------------------------------------
-
-    async def _signed_url(self, url: str, what: str) -> str:
-        """Where GitHub redirects a download: a signed https URL (http only on this machine,
-        for the simulator); anything else is an answer this tool cannot read."""
-        response = await self.request("GET", url)
-        if response.status_code in (301, 302, 303, 307, 308):
-            location = str(response.headers.get("location", ""))
-            try:
-                parts = urlsplit(location)
-                secure = parts.scheme == "https" or (
-                    parts.scheme == "http" and is_loopback(parts.hostname)
-                )
-            except ValueError:
-                secure = False
-            if not (secure and parts.hostname):
-                raise GitHubError(cannot_read(f"the download of {what} leads to no https link"))
-            return location
-        if response.status_code == 410:
-            raise GitHubError(f"{what} has expired on GitHub (410 Gone)", 410)
-        if response.status_code == 404:
-            raise GitHubError(f"{what} is not available (yet)", 404)
-        self._raise_for(response)
-        raise GitHubError(f"GitHub did not redirect the download of {what}")
-
-    async def download(
-        self, url: str, dest: Path, what: str, progress: Progress | None = None
-    ) -> Path:
-        """Stream `url` (an API download URL) into `dest`, readable by its owner only, through
-        a new temporary file beside it (never a name someone could have planted a link at);
-        nothing partial is left on failure."""
-        import httpx
-
-        location = await self._signed_url(url, what)
-        private_folder(dest.parent)
-        handle, partial = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part",
-                                           dir=dest.parent)  # fmt: skip
-        try:
-            with os.fdopen(handle, "wb") as out:
-                response = await self.open_stream(location)
-                try:
-                    if response.status_code == 410:
-                        raise GitHubError(f"the download link for {what} expired; try again", 410)
-                    if response.status_code != 200:
-                        raise GitHubError(f"download of {what} failed: HTTP {response.status_code}")
-                    total = response.headers.get("content-length")
-                    size = int(total) if total and total.isdigit() else None
-                    done = 0
-
-                    def take(chunk: bytes) -> None:
-                        nonlocal done
-                        out.write(chunk)
-                        done += len(chunk)
-                        if progress:
-                            progress(done, size)
-
-                    await self.read_body(response, what, take)
-                finally:
-                    await response.aclose()
-            if size is not None and done != size:
-                raise GitHubError(f"download of {what} was cut short ({done} of {size} bytes)")
-            os.replace(partial, dest)
-        except httpx.RequestError as error:  # the network, or a body that does not decode
-            raise GitHubError(f"download of {what} failed: {type(error).__name__}") from None
-        finally:
-            Path(partial).unlink(missing_ok=True)
-        return dest
-
-    async def download_artifact(
-        self, repo: str, artifact: Artifact, folder: Path, progress: Progress | None = None
-    ) -> Path:
-        name = safe_file_name(artifact["name"]) + ".zip"
-        url = f"/repos/{repo}/actions/artifacts/{whole_number(artifact['id'])}/zip"
-        return await self.download(url, folder / name, f"artifact {artifact['name']}", progress)
-
-    async def artifact_bytes(
-        self, repo: str, artifact_id: int, limit: int = CONNECTION_LIMIT
-    ) -> bytes:
-        """A small artifact's zip in memory (the SSH connection file): read as it arrives and
-        refused once it passes `limit` bytes, all within the request deadline."""
-        import httpx
-
-        what = "the SSH connection artifact"
-        location = await self._signed_url(
-            f"/repos/{repo}/actions/artifacts/{whole_number(artifact_id)}/zip", what
-        )
-
-        async def read() -> bytes:
-            response = await self.open_stream(location)
-            try:
-                if response.status_code != 200:
-                    raise GitHubError(f"download failed: HTTP {response.status_code}")
-                declared = response.headers.get("content-length", "")
-                too_large = GitHubError(
-                    f"{what} is unexpectedly large (over {limit // 1024} KB); not read"
-                )
-                if declared.isdigit() and int(declared) > limit:
-                    raise too_large
-                data = bytearray()
-
-                def take(chunk: bytes) -> None:
-                    data.extend(chunk)
-                    if len(data) > limit:
-                        raise too_large
-
-                await self.read_body(response, what, take)
-                return bytes(data)
-            finally:
-                await response.aclose()
-
-        try:
-            return await asyncio.wait_for(read(), self.request_deadline)
-        except asyncio.TimeoutError:
-            raise GitHubError(
-                f"{what} did not arrive within {self.request_deadline:.0f}s"
-            ) from None
-        except httpx.RequestError as error:
-            raise GitHubError(f"download failed: {type(error).__name__}") from None
-
-    async def job_log(self, repo: str, job_id: int, dest: Path) -> Path:
-        """A finished job's log, saved to `dest` (GitHub serves it only once the job ends)."""
-        url = f"/repos/{repo}/actions/jobs/{whole_number(job_id)}/logs"
-        return await self.download(url, dest, "the job log")

@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     from cibw_debug_tui.core.session import Session
 
 MAX_LOG_BYTES = 1 << 30  # a build log larger than this, unzipped, is refused
+# A job's log may be written minutes after the job ends (its storage answers 404 until then):
+# asked again after each of these waits (about 4 minutes in all), then left to `l`.
+LOG_WAITS = (2.0, 4.0, 8.0, 15.0, 30.0, 30.0, 30.0, 30.0, 30.0, 30.0, 30.0)
+SUCCEEDED = ("success", "skipped", "neutral")
 
 
 def _base(session: Session) -> str:
@@ -45,6 +49,15 @@ def build_failed(session: Session) -> bool:
         for job in session.jobs
         for step in job.get("steps") or []
     )
+
+
+def job_to_explain(session: Session) -> Job | None:
+    """The job whose log says why the run failed: the last that failed, else the last that
+    did not succeed (cancelled, timed out, waiting for an approval) while the run failed."""
+    done = [j for j in session.jobs if j.get("status") == "completed"]
+    failed = [j for j in done if j.get("conclusion") == "failure"]
+    failed = failed or [j for j in done if j.get("conclusion") not in SUCCEEDED]
+    return failed[-1] if failed else None
 
 
 def build_log_artifact(session: Session) -> Artifact | None:

@@ -7,7 +7,6 @@ import asyncio
 
 from cibw_debug_tui.core.budget import BEAT, SSH_OPENING, RequestBudget, on_beat
 from cibw_debug_tui.core.channels import Channel
-from cibw_debug_tui.core.connection import stage_of_artifact
 from cibw_debug_tui.core.github import GitHub, GitHubError
 from cibw_debug_tui.core.watcher import FAST, NORMAL, Watcher
 
@@ -15,7 +14,8 @@ from cibw_debug_tui.core.watcher import FAST, NORMAL, Watcher
 class SshScout:
     """Looks for every watched session's SSH connection file in one request.
 
-    The repository's artifact list shows a connection file as soon as any run publishes one;
+    The repository's artifact list, asked for by the names awaited (`?name=`), shows a
+    connection file as soon as any run publishes one;
     each session's own polls would need a request per run, and with many sessions starting
     together they wait their turn in the budget. The scout asks every 2 s while a session is
     setting up its SSH session (every 5 s while one merely may open one) and hands what it
@@ -46,16 +46,19 @@ class SshScout:
             await asyncio.sleep(on_beat((FAST if soon else NORMAL) * self.pace, BEAT * self.pace))
 
     async def _look(self, repo: str, watchers: list[Watcher]) -> None:
-        if self.budget is not None:
-            await self.budget.take(1, SSH_OPENING)
-        try:
-            artifacts, changed = await self.github.repo_artifacts(repo)
-        except GitHubError:
-            return  # the watchers' own polls find it later, and say what is wrong
-        if not changed:
-            return
+        """Ask for each connection file name awaited (a conditional request each: it changes
+        only when a run publishes one), and hand each watcher its own."""
         by_run = {w.session.run_id: w for w in watchers}
-        for artifact in artifacts:
-            watcher = by_run.get(artifact["workflow_run_id"])
-            if watcher is not None and stage_of_artifact(artifact["name"]):
-                await watcher.offer(artifact)
+        for name in sorted({name for w in watchers for name in w.awaited_artifacts()}):
+            if self.budget is not None:
+                await self.budget.take(1, SSH_OPENING)
+            try:
+                artifacts, changed = await self.github.repo_artifacts(repo, name)
+            except GitHubError:
+                return  # the watchers' own polls find it later, and say what is wrong
+            if not changed:
+                continue
+            for artifact in artifacts:
+                watcher = by_run.get(artifact["workflow_run_id"])
+                if watcher is not None and artifact["name"] == name:
+                    await watcher.offer(artifact)

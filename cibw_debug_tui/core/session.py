@@ -62,6 +62,16 @@ class LocalStatus(str, Enum):
 
 
 SessionStatus = RunStatus | LocalStatus
+FORCE_CANCEL_AFTER = 60.0  # seconds of "cancelling" before force-cancel is offered
+# GitHub's statuses of a run that has not started; HELD ones wait for something else first.
+NOT_STARTED = (RunStatus.REQUESTED, RunStatus.QUEUED, RunStatus.PENDING, RunStatus.WAITING)
+HELD = (RunStatus.PENDING, RunStatus.WAITING)
+WAITING_WORDS = {
+    RunStatus.REQUESTED: "requested: GitHub is creating the run",
+    RunStatus.QUEUED: "queued, waiting for a runner",
+    RunStatus.PENDING: "waiting for another run of this session to finish",
+    RunStatus.WAITING: "waiting for an approval or a wait timer (an environment's rule)",
+}
 FINAL = (RunStatus.COMPLETED, LocalStatus.GONE, LocalStatus.ERROR)
 
 
@@ -176,12 +186,19 @@ class Session:
     started_at: float | None = None  # when its run (its current attempt) started, if known
     group: str | None = None  # the batch it was dispatched with ("cp39-cp314 on macos-15")
     checked_at: float | None = None  # when its run was last read (not kept in the history)
+    cancel_asked_at: float | None = None  # when a cancel was sent, until the run ends
 
     def elapsed(self, now: float) -> float:
         """Seconds the current attempt has taken: a rerun counts from its own start."""
         start = self.started_at if self.started_at is not None else self.created_at
         end = self.ended_at if self.done and self.ended_at is not None else now
         return max(0.0, end - start)
+
+    def cancel_stuck(self, now: float) -> bool:
+        """Whether a cancel has not taken for FORCE_CANCEL_AFTER seconds (GitHub runs the
+        workflow's `always()` steps first): then force-cancel is offered."""
+        asked = self.cancel_asked_at
+        return asked is not None and not self.done and now - asked >= FORCE_CANCEL_AFTER
 
     @property
     def identifier(self) -> str:

@@ -3,7 +3,9 @@ suspicious of every answer.
 
 - Conditional requests: every GET remembers its ETag; a 304 costs no rate limit.
 - Rate limits: `x-ratelimit-*` headers are tracked; 403/429 wait for `retry-after` or the reset
-  (never less than a second: `retry-after: 0` must not become a burst of requests).
+  (never less than a second: `retry-after: 0` must not become a burst of requests). A
+  secondary limit's wait doubles each time it holds, and is given up in words after
+  SECONDARY_WAITS (GitHub's guidance); the hourly limit is paced by the budget (budget.py).
 - Network errors, 5xx and answers that cannot be read (not JSON, or not the shape the tool
   needs: see models.py) are retried with back-off; `status` says in words what is happening
   meanwhile, for the dashboard to show; after the last try the error is a GitHubError in words.
@@ -18,169 +20,61 @@ suspicious of every answer.
 - The token goes to the API's own origin (scheme, host, port) and to no other: `TokenAuth`
   adds it to each request for that origin, whatever URL an answer named (a next page, a
   redirect); a next page elsewhere is not followed.
+
+Its parts, one concern each: answers.py (errors in words, reading an answer), ratelimit.py
+(what the headers say: the rate limit, a wait, the server's clock), redirects.py (a moved
+repository), origin.py (where the token may go), downloads.py (signed URLs, streams).
 """
 
 from __future__ import annotations
 
 import asyncio
 import importlib.util
-import re
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin
 
 from cibw_debug_tui import __version__
+from cibw_debug_tui.core.answers import (
+    AnswerTooLarge,
+    GitHubError,
+    LostResponse,
+    answer_json,
+    cannot_read,
+    message_of,
+    parse_link_next,
+)
 from cibw_debug_tui.core.config import Token, web_url
-from cibw_debug_tui.core.models import Unreadable
+from cibw_debug_tui.core.models import Unreadable, read_repository
 from cibw_debug_tui.core.origin import TokenAuth, origin_of, same_origin
+from cibw_debug_tui.core.ratelimit import (
+    RESET_UNREADABLE,
+    SECONDARY_WAITS,
+    RateLimit,
+    ServerClock,
+    rate_wait,
+)
+from cibw_debug_tui.core.redirects import (
+    MAX_REDIRECTS,
+    MovedRepositories,
+    api_path,
+    repository_id_in,
+    repository_in,
+    to_follow,
+)
 
 if TYPE_CHECKING:
     import httpx
 
 API_VERSION = "2022-11-28"
 RETRY_STATUSES = {500, 502, 503, 504}
-RATE_WAIT_FLOOR = 1.0  # seconds
-RESET_UNREADABLE = -1.0  # a rate limit whose end the headers do not say in a number
 REQUEST_DEADLINE = 20.0  # seconds for a whole request and its answer (GitHub's own limit is 10)
 STALL_AFTER = 30.0  # a download is given up when fewer than STALL_BYTES came in this long
 STALL_BYTES = 16 * 1024
-_LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
 T = TypeVar("T")
-
-
-class GitHubError(Exception):
-    """Something GitHub refused or could not do, in words a person can act on."""
-
-    def __init__(self, message: str, status: int | None = None):
-        super().__init__(message)
-        self.status = status
-
-
-class LostResponse(GitHubError):
-    """A write was sent but no answer came back: it may or may not have happened."""
-
-
-class AnswerTooLarge(GitHubError):
-    """An answer longer than the request's `limit`, refused while it was read."""
-
-
-def cannot_read(why: object) -> str:
-    return f"GitHub sent an answer this tool cannot read: {why}"
-
-
-@dataclass
-class RateLimit:
-    limit: int | None = None
-    remaining: int | None = None
-    reset: float | None = None  # epoch seconds
-    resource: str | None = None
-
-    def update(self, headers: httpx.Headers) -> None:
-        limit, remaining, reset = (
-            _number(headers.get("x-ratelimit-limit")),
-            _number(headers.get("x-ratelimit-remaining")),
-            _number(headers.get("x-ratelimit-reset")),
-        )
-        if limit is not None and remaining is not None:
-            self.limit, self.remaining = limit, remaining
-            self.reset = float(reset) if reset is not None else self.reset
-            self.resource = headers.get("x-ratelimit-resource", self.resource)
-
-    def describe(self, now: float | None = None) -> str:
-        if self.remaining is None:
-            return "rate limit: not reported"
-        reset = ""
-        if self.reset:
-            minutes = max(0, round((self.reset - (now or time.time())) / 60))
-            reset = f", resets in {minutes} min"
-        return f"rate limit: {self.remaining:,}/{self.limit or 0:,}{reset}"
-
-
-class ServerClock:
-    """The server's time, from the `Date` header of its answers.
-
-    What GitHub sends is on its clock (a step's start, when an SSH session closes, which runs
-    were created after a moment): read against the local clock, a skewed machine, or a
-    simulator whose clock runs fast, shows a 30-minute session closing in 1:30:32. `now()` is
-    the local clock plus the offset of the last answer. `Date` has whole seconds, so a reading
-    within a second of the offset in use is noise and is not taken (a countdown does not jump
-    back and forth); with no answer yet the offset is 0.
-    """
-
-    def __init__(self) -> None:
-        self.offset = 0.0  # seconds to add to the local clock
-        self.known = False  # whether any answer said the server's time
-        self._last_date = ""
-
-    def update(self, date: str | None, received: float) -> None:
-        """Take the `Date` header of an answer received at `received` (local epoch seconds)."""
-        if not date or date == self._last_date:
-            return  # the same second as the last answer: nothing new to learn
-        from email.utils import parsedate_to_datetime
-
-        try:
-            moment = parsedate_to_datetime(date)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return  # unreadable: keep what we had
-        if moment.tzinfo is None:  # "-0000": UTC, by RFC 5322
-            moment = moment.replace(tzinfo=timezone.utc)
-        stamp = moment.timestamp()
-        self._last_date = date
-        offset = stamp + 0.5 - received  # the server's second began up to 1 s before
-        if not self.known or abs(offset - self.offset) > 1.0:
-            self.offset, self.known = offset, True
-
-    def now(self) -> float:
-        """The server's time now, in epoch seconds."""
-        return time.time() + self.offset
-
-
-def _number(text: str | None) -> int | None:
-    try:
-        return int(text) if text is not None else None
-    except ValueError:
-        return None
-
-
-def parse_link_next(header: str | None) -> str | None:
-    """The rel="next" URL of a Link header, or None."""
-    if not header:
-        return None
-    for part in header.split(","):
-        match = _LINK_NEXT.search(part)
-        if match:
-            return match.group(1)
-    return None
-
-
-def answer_json(response: httpx.Response) -> object:
-    """The decoded JSON of an answer, or Unreadable saying why there is none."""
-    if not response.content:
-        raise Unreadable("the answer is empty")
-    try:
-        return response.json()
-    except RecursionError:
-        raise Unreadable("the answer is nested too deeply") from None
-    except ValueError:  # JSON's errors, and bytes that are not UTF-8
-        kind = response.headers.get("content-type", "").split(";")[0].strip() or "no type"
-        raise Unreadable(f"the answer is not JSON ({kind})") from None
-
-
-def message_of(response: httpx.Response) -> str:
-    """GitHub's `message` in an error answer, or the status's reason."""
-    try:
-        data = response.json()
-    except (ValueError, RecursionError):
-        data = None
-    message = data.get("message") if isinstance(data, dict) else None
-    if isinstance(message, str):
-        return message
-    return response.reason_phrase or f"HTTP {response.status_code}"
 
 
 def _remember_missing_sniffio() -> None:
@@ -237,6 +131,7 @@ class Transport:
         self.max_backoff = max_backoff
         self.max_rate_wait = max_rate_wait
         self.rate = RateLimit()
+        self.moved = MovedRepositories()  # repositories renamed or transferred
         self.clock = ServerClock()
         self.status = ""
         self.on_status = on_status  # told each time `status` changes
@@ -261,23 +156,6 @@ class Transport:
     def _delay(self, attempt: int) -> float:
         return float(min(self.max_backoff, self.backoff * 2**attempt))
 
-    def _rate_wait(self, response: httpx.Response) -> float | None:
-        """Seconds to wait for a rate limit this response reports, None if it is not one, or
-        RESET_UNREADABLE when it is one whose end cannot be read."""
-        if response.status_code not in (403, 429):
-            return None
-        retry_after = response.headers.get("retry-after")
-        if retry_after and retry_after.isdigit():
-            return max(RATE_WAIT_FLOOR, float(retry_after))
-        if response.headers.get("x-ratelimit-remaining") == "0":
-            reset = _number(response.headers.get("x-ratelimit-reset"))
-            if reset is None:
-                return RESET_UNREADABLE
-            return max(RATE_WAIT_FLOOR, reset - time.time() + 1)
-        if response.status_code == 429 or "rate limit" in message_of(response).lower():
-            return 60.0  # secondary limit without a retry-after: at least a minute
-        return None
-
     async def _back_off(self, attempt: int, why: str) -> None:
         delay = self._delay(attempt)
         self._say(f"{why}; retrying in {delay:.0f}s")
@@ -295,10 +173,54 @@ class Transport:
         limit: int | None = None,
     ) -> httpx.Response:
         """Send with retries; the final response may still be an error status. With `limit`,
-        the answer is read as it arrives and refused (AnswerTooLarge) past `limit` bytes."""
+        the answer is read as it arrives and refused (AnswerTooLarge) past `limit` bytes.
+        A repository that moved is followed, with the method and body (redirects.py)."""
+        if isinstance(url, str):
+            url = self.moved.route(url)
+        for _ in range(MAX_REDIRECTS + 1):
+            response = await self._tries(method, url, params=params, json=json,
+                                         headers=headers, resend_on_lost=resend_on_lost,
+                                         limit=limit)  # fmt: skip
+            target = to_follow(response, self.api_url, method)
+            if target is None:
+                return response
+            await self._learn_move(response, target)
+            url, params = target, None
+        raise GitHubError(cannot_read(f"it redirects more than {MAX_REDIRECTS} times"))
+
+    async def _learn_move(self, response: httpx.Response, target: str) -> None:
+        """The new name of the repository a redirect moved, from the redirect's URL or, for
+        GitHub's `/repositories/<id>`, from the repository's own answer."""
+        old = repository_in(api_path(response.request.url, self.api_url) or "")
+        path = api_path(target, self.api_url) or ""
+        if old is None or old in self.moved.names:
+            return
+        new = repository_in(path)
+        rid = repository_id_in(path)
+        if new is None and rid is not None:
+            try:
+                found, _ = await self.get_checked(f"/repositories/{rid}", read_repository)
+            except GitHubError:
+                return  # followed all the same; the name is learned another time
+            new = found["full_name"]
+        if new is not None:
+            self.moved.learn(old, new)
+
+    async def _tries(
+        self,
+        method: str,
+        url: str | httpx.URL,
+        *,
+        params: dict[str, Any] | None,
+        json: Any,
+        headers: dict[str, str] | None,
+        resend_on_lost: bool,
+        limit: int | None,
+    ) -> httpx.Response:
+        """One request, tried again after network errors, 5xx and rate limits."""
         import httpx
 
-        attempt = 0
+        attempt = secondary = 0
         while True:
             try:
                 request = self._client.build_request(
@@ -331,7 +253,7 @@ class Transport:
             if response.status_code != 304:
                 self.counted += 1
             self.rate.update(response.headers)
-            wait = self._rate_wait(response)
+            wait = rate_wait(response)
             if wait == RESET_UNREADABLE:
                 if attempt >= self.retries:
                     raise GitHubError(
@@ -343,6 +265,14 @@ class Transport:
                 attempt += 1
                 continue
             if wait is not None:
+                if response.headers.get("x-ratelimit-remaining") != "0":  # a secondary limit:
+                    if secondary >= SECONDARY_WAITS:  # longer each time, then given up
+                        raise GitHubError(
+                            "GitHub's secondary rate limit (too many requests at once) held "
+                            f"through {secondary} waits; try again in a few minutes",
+                            response.status_code,
+                        )
+                    wait, secondary = wait * 2**secondary, secondary + 1
                 if wait > self.max_rate_wait:
                     raise GitHubError(
                         f"GitHub rate limit reached; {self.rate.describe()}", response.status_code
@@ -421,6 +351,7 @@ class Transport:
     ) -> tuple[T, bool]:
         """GET with If-None-Match, the answer checked by `read`: (record, changed); an answer
         over `limit` bytes is AnswerTooLarge. Raises GitHubError on failure."""
+        url = self.moved.route(url)
         key = url + "?" + "&".join(f"{k}={v}" for k, v in sorted((params or {}).items()))
         full_url = self._urls.get(key)
         if full_url is None:
@@ -484,66 +415,16 @@ class Transport:
                 )
         return records
 
-    async def open_stream(self, url: str) -> httpx.Response:
-        """A download's answer, its body still to be read (`read_body`), from a signed URL that
-        gets no token; its headers within the request deadline."""
-        import httpx
-
-        try:
-            request = self._blob_client.build_request("GET", url)
-        except httpx.InvalidURL:
-            raise GitHubError(cannot_read(f"a download link is not a URL ({url[:80]})")) from None
-        try:
-            return await asyncio.wait_for(
-                self._blob_client.send(request, stream=True), self.request_deadline
-            )
-        except asyncio.TimeoutError:
-            raise httpx.ReadTimeout("no answer within the deadline", request=request) from None
-
-    async def read_body(
-        self, response: httpx.Response, what: str, take: Callable[[bytes], None]
-    ) -> None:
-        """Hand a download's body to `take` as it arrives; GitHubError when it stalls (fewer
-        than `stall_bytes` in `stall_after` seconds): slow is fine, stuck is not. A timer
-        moved on with progress, not a deadline per chunk (that cost a tenth of the
-        throughput)."""
-        task = asyncio.current_task()
-        assert task is not None
-        loop = asyncio.get_running_loop()
-        stalled = False
-
-        def stall() -> None:
-            nonlocal stalled
-            stalled = True
-            task.cancel()
-
-        timer = loop.call_at(loop.time() + self.stall_after, stall)
-        since = 0
-        try:
-            async for chunk in response.aiter_bytes():
-                take(chunk)
-                since += len(chunk)
-                if since >= self.stall_bytes:
-                    since = 0
-                    timer.cancel()
-                    timer = loop.call_at(loop.time() + self.stall_after, stall)
-        except asyncio.CancelledError:
-            if not stalled:
-                raise
-            if sys.version_info >= (3, 11):
-                task.uncancel()
-            least = self.stall_bytes
-            amount = f"{least // 1024} KB" if least >= 1024 else f"{least} bytes"
-            raise GitHubError(
-                f"the download of {what} stalled: less than {amount} in {self.stall_after:.0f}s"
-            ) from None
-        finally:
-            timer.cancel()
-
     def _raise_for(self, response: httpx.Response) -> None:
         status = response.status_code
-        if status < 400:
+        if status < 300 or status == 304:
             return
+        if status < 400:  # a redirect not followed: to another host, or not a move
+            scheme, host, port = origin_of(response.headers.get("location", ""))
+            raise GitHubError(cannot_read(
+                f"it sends {response.request.url.path} elsewhere ({status} to "
+                f"{scheme}://{host}:{port}), which is not followed: the token goes to "
+                f"{self.api_url} only"), status)  # fmt: skip
         message = message_of(response)
         if status == 401:
             raise GitHubError(

@@ -3,7 +3,8 @@
 It polls the run, its jobs and its artifacts with conditional requests, one request at a time
 (polls never overlap), quickly while something is about to change and more slowly while
 nothing moves; it stops once the run is complete and its failure is explained. Network trouble
-never ends a watch: it is reported in words (`note`) and retried.
+never ends a watch: it is reported in words (`note`) and retried. Its SSH connection files
+are read by its SshReading part (ssh_reading.py).
 """
 
 from __future__ import annotations
@@ -12,40 +13,30 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 from cibw_debug_tui.core import channels, logs
 from cibw_debug_tui.core.budget import BEAT, LOOKING, ROUTINE, SSH_OPENING, RequestBudget, on_beat
 from cibw_debug_tui.core.channels import Channel
-from cibw_debug_tui.core.connection import (
-    Connection,
-    ConnectionFileError,
-    parse_connection_zip,
-    stage_of_artifact,
-)
 from cibw_debug_tui.core.events import (
     ArtifactsChanged,
     FailureExplained,
     JobsChanged,
     NoteChanged,
-    SshConnectionRead,
-    SshUnreadable,
     StatusChanged,
     WatchEvent,
 )
-from cibw_debug_tui.core.github import CONNECTION_LIMIT, AnswerTooLarge, GitHub, GitHubError
-from cibw_debug_tui.core.models import Artifact, Run, RunStatus, Step, epoch_seconds
-from cibw_debug_tui.core.session import LocalStatus, Session
+from cibw_debug_tui.core.github import GitHub, GitHubError
+from cibw_debug_tui.core.logs import LOG_WAITS
+from cibw_debug_tui.core.models import Run, RunStatus, epoch_seconds
+from cibw_debug_tui.core.safe_text import one_line
+from cibw_debug_tui.core.session import HELD, NOT_STARTED, LocalStatus, Session
+from cibw_debug_tui.core.ssh_reading import SshReading
 from cibw_debug_tui.core.workflow_contract import (
-    AFTER_FAILURE,
-    BEFORE_BUILD,
     BUILD_STEP_PREFIX,
-    OPEN_PREFIX,
     PUBLISH_PREFIX,
     SSH_SETUP_PREFIXES,
     UPLOAD_PREFIXES,
-    ssh_check_run,
     step_stage,
 )
 
@@ -55,11 +46,12 @@ SLOW = 10.0  # at most, while nothing moves (the shared budget slows many sessio
 GROWTH = 1.5
 SELECTED_MAX = 5.0
 BUILD_WITH_SSH_AFTER = 6.0  # the session a person is looking at is never polled slower than this
+GONE_AFTER = 5.0  # real seconds: a run is deleted when 404s last this long
 SSH_SOON = SSH_SETUP_PREFIXES
 UPLOADING = UPLOAD_PREFIXES  # the workflow's steps that create artifacts
 
 
-class Watcher:
+class Watcher(SshReading):
     """Follows one session's run until it is complete (or deleted)."""
 
     def __init__(
@@ -92,6 +84,8 @@ class Watcher:
         self._asking: set[str] = set()  # stages whose check run is being read
         self._explain_tries = 0  # of the failed job's log
         self._build_log_tries = 0  # of the build log artifact
+        self._noted = False  # whether this round said something (then it stays said)
+        self._missing_since: float | None = None  # the first of the 404s in a row
         self.budget = budget
         self._want_run = True
         self._uploads_seen: frozenset[str] = frozenset()
@@ -112,34 +106,52 @@ class Watcher:
         self.on_event(event)
 
     def _note(self, text: str) -> None:
+        self._noted = bool(text)
         if text != self.session.note:
             self.session.note = text
             self._emit(NoteChanged(self.session.id, text))
 
     async def run(self) -> Session:
         while True:
+            self._noted = False
             try:
                 changed = await self.poll_once()
             except GitHubError as error:
                 if error.status == 404 and self.session.run_id is not None:
-                    self.session.status = LocalStatus.GONE
-                    self._note("the run was deleted on GitHub")
-                    self._emit(StatusChanged(self.session.id, LocalStatus.GONE, None))
-                    return self.session
+                    if self._gone():
+                        return self.session
+                    await self._rest(GONE_AFTER / 2)  # real seconds, whatever the pace
+                    continue
                 self._note(str(error))
                 changed = False
                 self.interval = min(SLOW, max(NORMAL, self.interval * 2))
             else:
-                if self.session.note and not self.github.status:
+                self._missing_since = None
+                if self.session.note and not self.github.status and not self._noted:
                     self._note("")
             if self._finished():
                 return self.session
             self._next_interval(changed)
-            self._wake.clear()
-            with contextlib.suppress(asyncio.TimeoutError):  # not TimeoutError on 3.10
-                await asyncio.wait_for(
-                    self._wake.wait(), on_beat(self.interval * self.pace, BEAT * self.pace)
-                )
+            await self._rest(on_beat(self.interval * self.pace, BEAT * self.pace))
+
+    async def _rest(self, seconds: float) -> None:
+        """Wait `seconds`, or less when nudged."""
+        self._wake.clear()
+        with contextlib.suppress(asyncio.TimeoutError):  # not TimeoutError on 3.10
+            await asyncio.wait_for(self._wake.wait(), seconds)
+
+    def _gone(self) -> bool:
+        """A 404 for the run: gone when GitHub still says so `GONE_AFTER` seconds after the
+        first, else asked again (right after a dispatch, or in an incident, a 404 can pass)."""
+        now = time.monotonic()
+        if self._missing_since is None or now - self._missing_since < GONE_AFTER:
+            self._missing_since = self._missing_since or now
+            self._note("GitHub does not find the run just now; asking again")
+            return False
+        self.session.status = LocalStatus.GONE
+        self._note("the run was deleted on GitHub")
+        self._emit(StatusChanged(self.session.id, LocalStatus.GONE, None))
+        return True
 
     def _finished(self) -> bool:
         s = self.session
@@ -147,14 +159,24 @@ class Watcher:
             return True
         if s.status != RunStatus.COMPLETED:
             return False
-        unexplained = s.conclusion == "failure" and s.failure is None
-        return not unexplained or self._explain_tries >= 3
+        return not self._log_awaited() or self._explain_tries > len(LOG_WAITS)
+
+    def _log_awaited(self) -> bool:
+        """Whether the run failed and the log that says why is still to be read."""
+        s = self.session
+        return (
+            s.status == RunStatus.COMPLETED
+            and s.conclusion == "failure"
+            and (s.failure is None and logs.job_to_explain(s) is not None)
+        )
 
     def _next_interval(self, changed: bool) -> None:
         s = self.session
         young = self.now() - s.created_at < 60
         step = s.current_step() or ""
-        if changed or (s.status == RunStatus.QUEUED and young) or step.startswith(SSH_SOON):
+        if s.status in HELD:  # behind another run, or an approval: nothing soon
+            self.interval = SLOW
+        elif changed or (s.status == RunStatus.QUEUED and young) or step.startswith(SSH_SOON):
             self.interval = FAST
         elif self.ssh_soon():  # a build that may fail into a session: the session's own
             self.interval = BUILD_WITH_SSH_AFTER  # steps take longer than this to publish
@@ -162,6 +184,8 @@ class Watcher:
             self.interval = min(SLOW, max(NORMAL, self.interval * GROWTH))
         if self.selected:
             self.interval = min(self.interval, SELECTED_MAX)
+        if self._log_awaited() and self._explain_tries:  # back off while it is not written
+            self.interval = LOG_WAITS[min(self._explain_tries, len(LOG_WAITS)) - 1]
 
     async def poll_once(self) -> bool:
         """One round, as cheap as it can be: the jobs always (they show every step), the run
@@ -180,8 +204,12 @@ class Watcher:
             self._emit(JobsChanged(s.id, jobs))
             changed = True
         jobs_done = bool(jobs) and all(j.get("status") == "completed" for j in jobs)
-        started = s.status == RunStatus.QUEUED and any(j.get("status") != "queued" for j in jobs)
-        rerun = any((j.get("run_attempt") or s.attempt) != s.attempt for j in jobs)
+        started = s.status in NOT_STARTED and (
+            jobs_changed or any(j.get("status") != "queued" for j in jobs)
+        )  # pending (behind another run of its session), waiting (for an approval)...
+        # After "re-run failed jobs" the list holds the new attempt's jobs beside the ones
+        # that succeeded before, with their old attempt: the newest says whether it is new.
+        rerun = max((j.get("run_attempt") or s.attempt for j in jobs), default=0) > s.attempt
         if self._want_run or jobs_done or started or rerun:
             await self._spend(1, priority)
             changed |= self._take_run(*await self.github.run(repo, run_id))
@@ -269,121 +297,6 @@ class Watcher:
         if self.budget is not None:
             await self.budget.take(requests, priority)
 
-    def waits_for_ssh(self) -> bool:
-        """Whether an SSH session of this run may still open (for the scout)."""
-        s = self.session
-        if s.status not in (RunStatus.QUEUED, RunStatus.IN_PROGRESS):
-            return False
-        wanted = {BEFORE_BUILD} if s.spec.ssh_before else set()
-        wanted |= {AFTER_FAILURE} if s.spec.ssh_after else set()
-        return bool(wanted - set(s.connections) - set(s.connection_errors))
-
-    async def offer(self, artifact: Artifact) -> None:
-        """A connection file of this run, seen by the scout: read it now."""
-        s = self.session
-        if all(a["id"] != artifact["id"] for a in s.artifacts):
-            s.artifacts = [*s.artifacts, artifact]
-            self._emit(ArtifactsChanged(s.id, s.artifacts))
-        await self._read_connections()
-
-    async def _read_connections(self) -> None:
-        """The connection files among the run's artifacts (the artifact channel)."""
-        s = self.session
-        for artifact in list(s.artifacts):
-            stage = stage_of_artifact(artifact["name"])
-            attempt_suffix = f"-attempt-{s.attempt}"
-            if not stage or not artifact["name"].endswith(attempt_suffix):
-                continue
-            if artifact["id"] in self._fetched:  # read, or being read by the scout's call
-                continue
-            self._fetched.add(artifact["id"])
-            try:
-                blob = await self.github.artifact_bytes(s.spec.repo, artifact["id"])
-            except GitHubError as error:
-                self._fetched.discard(artifact["id"])  # try again on the next round
-                self._note(f"could not read the SSH connection yet: {error}")
-                continue
-            self._take_connection(stage, partial(parse_connection_zip, blob, self.tmate_hosts))
-
-    async def read_check_runs(self, stages: list[str]) -> None:
-        """The connection files of `stages` in their check runs (the check-run channel), each
-        asked for with a conditional request until it is there."""
-        s = self.session
-        for stage in stages:
-            if not self.head_sha or stage in self._asking:
-                continue
-            self._asking.add(stage)
-            run_id, name = s.run_id or 0, ssh_check_run(s.run_id or 0, stage, s.attempt)
-            try:
-                await self._spend(1, SSH_OPENING)
-                found, _ = await self.github.commit_check_runs(s.spec.repo, self.head_sha, name)
-            except AnswerTooLarge:  # made by something in the job: it will not shrink
-                kb = CONNECTION_LIMIT // 1024
-                self._unreadable(stage, f"the check runs for this SSH session are over {kb} KB, "
-                                 "where the workflow writes a few: not read")  # fmt: skip
-                continue
-            except GitHubError as error:
-                self._note(f"could not read the SSH connection yet: {error}")
-                continue
-            finally:
-                self._asking.discard(stage)
-            if stage not in s.connections and stage not in s.connection_errors:
-                read = partial(channels.connection_in, found, run_id, stage, s.attempt,
-                               self.head_sha, self.tmate_hosts)  # fmt: skip
-                self._take_connection(stage, read)
-
-    async def _read_published_check_runs(self) -> None:
-        """Each connection whose publish step has ended: read, or why it never will be."""
-        published = self._steps_reached(PUBLISH_PREFIX)
-        for stage, step in published.items():
-            if step.get("status") == "completed" and step.get("conclusion") == "failure":
-                self._unreadable(stage, f"the run could not publish it: its step {step['name']!r} "
-                                 "failed (the job's log says why)")  # fmt: skip
-        await self.read_check_runs([s for s, step in published.items()
-                                    if step.get("status") == "completed"])  # fmt: skip
-
-    def _take_connection(self, stage: str, read: Callable[[], Connection | None]) -> None:
-        """A connection file of `stage`, from either channel: read and told, or why not
-        (nothing while there is none yet)."""
-        try:
-            connection = read()
-        except ConnectionFileError as error:
-            self._unreadable(stage, str(error))
-            return
-        if connection is not None:
-            self.session.connections[stage] = connection
-            self._emit(SshConnectionRead(self.session.id, connection))
-
-    def _unreadable(self, stage: str, why: str) -> None:
-        if stage not in self.session.connection_errors:
-            self.session.connection_errors[stage] = why
-            self._emit(SshUnreadable(self.session.id, stage, why))
-
-    def _steps_reached(self, prefix: str) -> dict[str, Step]:
-        """The `prefix` steps (the open or publish step) of this attempt's SSH stages that have
-        started, by stage, for the stages whose connection is not read yet."""
-        s = self.session
-        done = set(s.connections) | set(s.connection_errors)
-        reached: dict[str, Step] = {}
-        for job in s.jobs:
-            if (job.get("run_attempt") or s.attempt) != s.attempt:
-                continue
-            for step in job.get("steps") or []:
-                stage = step_stage(step["name"])
-                if (
-                    stage is not None
-                    and stage not in done
-                    and step["name"].startswith(prefix)
-                    and step.get("status") in ("in_progress", "completed")
-                    and step.get("conclusion") != "skipped"
-                ):
-                    reached[stage] = step
-        return reached
-
-    def opening_stages(self) -> list[str]:
-        """The stages whose session is being opened now or was (for the scout)."""
-        return list(self._steps_reached(OPEN_PREFIX))
-
     async def _explain_failure(self) -> None:
         """Read and explain the failed build's log: the build log artifact as soon as it is
         published (the job may hold an SSH session for half an hour yet), else the failed job's
@@ -392,9 +305,8 @@ class Watcher:
         artifact = logs.build_log_artifact(s) if logs.build_failed(s) else None
         if artifact is not None and self._build_log_tries >= 3:
             artifact = None  # three tries failed: the job's own log, at the end
-        failed = [j for j in s.jobs if j.get("conclusion") == "failure"]
-        ended = s.status == RunStatus.COMPLETED and s.conclusion == "failure"
-        if artifact is None and not (ended and failed):
+        job = logs.job_to_explain(s) if self._log_awaited() else None
+        if artifact is None and job is None:
             return
         try:
             if artifact is not None:
@@ -402,9 +314,18 @@ class Watcher:
                 path = await logs.fetch_build_log(self.github, s, artifact, self.log_dir)
             else:
                 self._explain_tries += 1
-                path = await logs.fetch_job_log(self.github, s, failed[-1], self.log_dir)
+                assert job is not None
+                path = await logs.fetch_job_log(self.github, s, job, self.log_dir)
         except GitHubError as error:
-            self._note(f"could not fetch the failed build's log: {error}")
+            if artifact is not None:
+                self._note(f"could not fetch the failed build's log: {error}")
+            elif self._explain_tries <= len(LOG_WAITS):
+                wait = LOG_WAITS[self._explain_tries - 1]
+                self._note(f"reading the log… ({error}; GitHub may write it minutes after the "
+                           f"job ended): asking again in {wait:.0f}s")  # fmt: skip
+            elif job is not None:
+                self._note(f"the log of {one_line(job['name'])!r} could not be read ({error}): "
+                           "press l to try again")  # fmt: skip
             return
         except OSError as error:
             self._note(f"could not save the failed build's log in {self.log_dir}: {error.strerror}")

@@ -97,6 +97,7 @@ class CiRun:
     ref: str = "main"
     attempt: int = 1
     actor: str = "octocat"
+    visible_at: float = 0.0  # known to the API at once (quirks.run_lag is for dispatches)
 
     @property
     def head_sha(self) -> str:

@@ -5,6 +5,7 @@ Also the signed download URLs' bytes and the web pages that links point to."""
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import html
 import json
@@ -16,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from cibw_debug_tui.simulator import published, routes
+from cibw_debug_tui.simulator import published, routes, steering
 from cibw_debug_tui.simulator.request import Reply, Request, error, origin
 from cibw_debug_tui.simulator.state import RateLimited, SimulatedGitHub
 
@@ -113,7 +114,7 @@ class Handler(BaseHTTPRequestHandler):
         asked = origin(self.path, self.headers, self.sim.base_url)
         query = parse_qs(url.query)
         req = Request(self.sim, method, path, query, self.headers, raw_body, path, asked)
-        web = _WEB_PAGE.fullmatch(path)
+        web = None if path.startswith("/repositories/") else _WEB_PAGE.fullmatch(path)
         try:
             if web and method == "GET":
                 self._web_page(web)
@@ -122,7 +123,7 @@ class Handler(BaseHTTPRequestHandler):
                 if blob and method == "GET":
                     self._blob(blob.group(1), int(blob.group(2)), req.query)
                 else:
-                    self._send(*routes.control(req))
+                    self._send(*steering.control(req))
             else:
                 self._api(req)
         except Reply as reply:
@@ -166,10 +167,15 @@ class Handler(BaseHTTPRequestHandler):
         try:
             rate_headers = sim.spend(token, req.path)
         except RateLimited as limited:
+            with sim.lock:
+                sim.limited += 1
             body = {"message": limited.message, "status": str(limited.status)}
             raise Reply(limited.status, body, limited.headers) from None
         if fault and fault.kind == "unauthorized":
             raise error(401, "Bad credentials")
+        api = req.origin + ("/api/v3" if sim.ghes else "")
+        sim.quirks.redirect(req.method, req.path, urlsplit(self.path).query, api)
+        req.path = sim.quirks.by_id(req.path, sim.repo_names())
         status, body, extra = routes.answer(req)
         headers = {**rate_headers, **(extra or {})}
         if fault and fault.kind == "drop-after":
@@ -190,6 +196,7 @@ class Handler(BaseHTTPRequestHandler):
                 return
         with sim.lock:
             sim.counted += 1
+            sim.counted_by_path[req.path] = sim.counted_by_path.get(req.path, 0) + 1
         self._send(status, body, headers)
 
     def _blob(self, kind: str, ident: int, query: dict[str, list[str]]) -> None:
@@ -219,16 +226,23 @@ class Handler(BaseHTTPRequestHandler):
                 ctype = "text/plain; charset=utf-8"
             else:
                 run, job = routes.find_job(sim, ident)
+                if not sim.log_written(run, job):  # the logs endpoint redirected all the same
+                    raise Reply(404, b"<Error>BlobNotFound</Error>")
                 data = published.job_log(run, job).encode()
                 ctype = "text/plain; charset=utf-8"
+        headers = {"Content-Type": ctype}
+        if kind == "log" and "gzip" in self.headers.get("Accept-Encoding", ""):
+            # As storage may: Content-Length counts the bytes sent, not the log's.
+            data, headers["Content-Encoding"] = gzip.compress(data), "gzip"
         fault = sim.take_fault(f"/_sim/blob/{kind}/{ident}")
         if fault and fault.kind == "truncate":
             self.send_response(200)
-            self.send_header("Content-Type", ctype)
+            for key, value in headers.items():
+                self.send_header(key, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data[: len(data) // 2])
             self.wfile.flush()
             self._drop()
             return
-        self._send(200, data, {"Content-Type": ctype})
+        self._send(200, data, headers)

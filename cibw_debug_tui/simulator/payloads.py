@@ -312,7 +312,7 @@ def job(api: str, web: str, found_run: Run | CiRun, found: Job, now: float) -> d
         "id": found.id,
         "run_id": run_id,
         "run_url": f"{api}/repos/{repo}/actions/runs/{run_id}",
-        "run_attempt": found_run.attempt,
+        "run_attempt": found.attempt,
         "node_id": node_id("CR", found.id),
         "head_sha": found_run.head_sha,
         "head_branch": found_run.ref,

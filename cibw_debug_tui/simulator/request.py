@@ -8,10 +8,11 @@ import json
 import re
 from dataclasses import dataclass
 from email.message import Message
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
-from cibw_debug_tui.simulator.state import SimulatedGitHub
+if TYPE_CHECKING:
+    from cibw_debug_tui.simulator.state import SimulatedGitHub
 
 DOCS = "https://docs.github.com/rest"
 

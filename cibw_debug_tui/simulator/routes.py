@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 from cibw_debug_tui.core.workflow_contract import WORKFLOW_PATH
-from cibw_debug_tui.simulator import SCENARIOS, checks, ci, contents, payloads, published
+from cibw_debug_tui.simulator import checks, ci, contents, payloads, published
 from cibw_debug_tui.simulator.published import Artifact
 from cibw_debug_tui.simulator.request import Answer, Request, error
 from cibw_debug_tui.simulator.runs import Run, check_inputs, commit_of
@@ -28,7 +28,7 @@ SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDemoKeyOfTheSimulatedUser0000000
 
 def _run(req: Request, repo: str, run_id: str) -> Run:
     run = req.sim.runs.get(int(run_id))
-    if run is None or run.repo != repo:
+    if run is None or run.repo != repo or time.monotonic() < run.visible_at:
         raise error(404, "Not Found")
     return run
 
@@ -156,6 +156,10 @@ def post_dispatch(req: Request, repo: str, wf: str) -> Answer:
         raise error(422, f"you may only define up to {GHES_MAX_INPUTS} `inputs`")
     if commit_of(repo, body["ref"]) is None:
         raise error(422, f"No ref found for: {body['ref']}")
+    if repo in req.sim.quirks.no_dispatch:
+        raise error(422, "Workflow does not have 'workflow_dispatch' trigger")
+    if repo in req.sim.quirks.old_workflow and "cibw-settings" in (raw_inputs or {}):
+        raise error(422, 'Unexpected inputs provided: ["cibw-settings"]')  # an older copy
     inputs, why = check_inputs(raw_inputs)
     if why or inputs is None:
         raise error(422, why or "Invalid inputs")
@@ -197,6 +201,7 @@ def get_runs(req: Request, repo: str, wf: str | None = None) -> Answer:
             r
             for r in sorted(every, key=lambda r: -r.created)
             if r.repo == repo
+            and time.monotonic() >= r.visible_at
             and (path is None or r.path == path)
             and (event is None or r.event == event)
             and (since is None or r.clock.moment(r.created) >= since)
@@ -257,14 +262,15 @@ def get_repo_artifacts(req: Request, repo: str) -> Answer:
     with req.sim.lock:
         req.repo(repo)
         now = req.sim.clock.now()
+        name = req.query.get("name", [None])[0]
         found = [(run, a) for run in req.sim.runs.values() if run.repo == repo
-                 for a in published.artifacts(run, now)]  # fmt: skip
+                 for a in published.artifacts(run, now) if name in (None, a.name)]  # fmt: skip
         found.sort(key=lambda pair: (pair[1].created, pair[1].id), reverse=True)
-        chosen, links = req.paginate(found)
-        body = {
-            "total_count": len(found),
-            "artifacts": [payloads.artifact(api, run, a) for run, a in chosen],
-        }
+        listed = [payloads.artifact(api, run, a) for run, a in found]
+        # Other workflows' uploads (quirks.noise_every), the newest of all.
+        listed = [a for a in req.sim.quirks.noise() if name in (None, a["name"])] + listed
+        chosen, links = req.paginate(listed)
+        body = {"total_count": len(listed), "artifacts": chosen}
     return 200, body, links
 
 
@@ -337,7 +343,7 @@ def post_rerun_failed(req: Request, repo: str, run: str) -> Answer:
 
 def post_cancel(req: Request, repo: str, run: str, force: bool = False) -> Answer:
     def cancel(found: Run, now: float) -> Answer:
-        if not found.cancel(now, force):
+        if not found.cancel(now, force, req.sim.quirks.cancel_seconds):
             raise error(409, "Cannot cancel a workflow run that is completed.")
         return 202, {}, None
 
@@ -385,45 +391,4 @@ def answer(req: Request) -> Answer:
     for method, pattern, handler in ROUTES:
         if method == req.method and (match := pattern.match(req.path)):
             return handler(req, **match.groupdict())
-    raise error(404, "Not Found")
-
-
-# -- steering: /_sim/... ---------------------------------------------------------------------
-
-
-def control(req: Request) -> Answer:
-    """The steering endpoints (no token): faults, scenario, continue, delete, expire, stats."""
-    sim, path = req.sim, req.path
-    body = req.body() if req.method == "POST" else None
-    if path == "/_sim/stats":
-        return 200, sim.stats(), None
-    if path == "/_sim/faults" and req.method == "POST":
-        if not isinstance(body, dict) or "kind" not in body:
-            raise error(422, "a fault needs a kind")
-        if body["kind"] == "rate-limit":
-            sim.rate_limit_for(float(body.get("seconds", 5)), body.get("limit", "primary"))
-        else:
-            sim.inject(**body)
-        return 201, {"ok": True}, None
-    if path == "/_sim/scenario" and req.method == "POST":
-        scenario = (body or {}).get("scenario")
-        if scenario not in SCENARIOS:
-            raise error(422, f"scenario must be one of {', '.join(SCENARIOS)}")
-        sim.scenario = scenario
-        return 200, {"scenario": scenario}, None
-    match = re.fullmatch(r"/_sim/runs/(\d+)/(continue|delete)", path)
-    if match and req.method == "POST":
-        run_id = int(match.group(1))
-        if match.group(2) == "delete":
-            ok = sim.delete_run(run_id)
-        else:
-            ok = sim.continue_session(run_id, (body or {}).get("stage"))
-        return 200 if ok else 409, {"ok": ok}, None
-    match = re.fullmatch(r"/_sim/artifacts/(\d+)/expire", path)
-    if match and req.method == "POST":
-        ok = sim.expire_artifact(int(match.group(1)))
-        return 200 if ok else 404, {"ok": ok}, None
-    if path == "/_sim/tokens/revoke" and req.method == "POST":
-        sim.revoked.add(str((body or {}).get("token", "")))
-        return 200, {"ok": True}, None
     raise error(404, "Not Found")

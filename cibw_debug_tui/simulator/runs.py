@@ -7,6 +7,7 @@ edits the plan from that moment on.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import random
@@ -51,6 +52,11 @@ class Clock:
 
     def now(self) -> float:
         return self._wall + (time.monotonic() - self._start) * self.speed
+
+    def shift(self, seconds: float) -> None:
+        """Set the clock `seconds` later (earlier when negative): a server whose clock and a
+        client's disagree."""
+        self._wall += seconds
 
     def moment(self, at: float | None = None) -> datetime:
         return datetime.fromtimestamp(self.now() if at is None else at, timezone.utc)
@@ -106,6 +112,10 @@ class Run:
         self.deleted = False
         self.contents: dict[str, bytes] = {}  # each artifact's, made once (published.py)
         self.expired_ids: set[int] = set()
+        self.visible_at = 0.0  # time.monotonic() from which GitHub's API knows it (quirks.py)
+        # An earlier run of the same concurrency group (session id): this one is "pending"
+        # until that one has ended (`cancel-in-progress: false`).
+        self.after: Run | None = None
         self.start_attempt(created)
 
     # -- the plan ----------------------------------------------------------------------------
@@ -131,19 +141,26 @@ class Run:
         return self.on_ghes != (self.variant == contract.GHES)
 
     def start_attempt(self, created: float, rerun_failed: bool = False) -> None:
+        """A new attempt. "Re-run failed jobs" keeps the jobs that succeeded, listed with
+        their own attempt beside the new attempt's (as GitHub's `filter=latest` does)."""
+        self.kept: list[Job] = []
         if self.attempt:
             self.old_artifacts = published.artifacts(self, self.clock.now())  # theirs too
             self.old_checks = published.connection_checks(self, self.clock.now())
+            self.plan()
+            if rerun_failed and self.validate.conclusion == "success":
+                self.kept = [copy.deepcopy(self.validate)]
         self.attempt += 1
         self.created = created
         self.continued: dict[str, float] = {}
         self.cancelled_at: float | None = None
         self.force_cancelled = False
         base = self.id * 100 + self.attempt * 10
-        self.validate = Job(base + 1, contract.VALIDATE_JOB, validate_steps(self.variant))
+        self.validate: Job = Job(base + 1, contract.VALIDATE_JOB,
+                                 validate_steps(self.variant), attempt=self.attempt)  # fmt: skip
         ident = self.combo.identifier or "invalid"
         name = f"{ident} on {self.inputs['runner']}"
-        self.debug = Job(base + 2, name, debug_steps(self.variant))
+        self.debug = Job(base + 2, name, debug_steps(self.variant), attempt=self.attempt)
         for step in self.debug.steps:
             step.name = step.name.replace("${{ needs.validate.outputs.identifier }}", ident)
         kinds = [*(f"ssh-{stage}" for stage in contract.STAGES), "buildlog", "logs", "wheels"]
@@ -171,7 +188,7 @@ class Run:
         ssh_before = contract.BEFORE_BUILD in stages
         ssh_after = contract.AFTER_FAILURE in stages
         build_fails = self.scenario in ("build-failure", "ssh-timeout")
-        t = self.created + QUEUE_SECONDS
+        t = self._released() + QUEUE_SECONDS
         if self.scenario == "never-picked-up":
             for job in (self.validate, self.debug):
                 job.start = job.end = None
@@ -250,11 +267,35 @@ class Run:
             t = step.end
         self.debug.end = t
         self.debug.conclusion = "success" if build_ok and not job_failed else "failure"
+        if self.scenario == "timed-out":
+            self._time_out()
         if self.scenario == "cancelled" and self.cancelled_at is None:
             build = self.step("build")
             self.cancelled_at = (build.start if build and build.start else t) + 10
         if self.cancelled_at is not None:
             self._apply_cancel()
+
+    def _released(self) -> float:
+        """When the run may start: at once, or when the run it waits for has ended (a run
+        that never ends holds it for a day)."""
+        if self.after is None or self.attempt > 1:
+            return self.created
+        end = self.after.end()
+        return max(self.created, end if end is not None else self.created + 86400.0)
+
+    def _time_out(self) -> None:
+        """The job reaches its time limit halfway through the build: the build step is
+        cancelled, nothing after it runs, and the job (not "failure") says "timed_out"."""
+        build = self.step("build")
+        if build is None or build.start is None or build.end is None:
+            return
+        at = build.start + (build.end - build.start) / 2
+        for step in self.debug.steps:
+            if step.start is not None and step.start > build.start:
+                step.start = step.end = None
+                step.conclusion = "skipped"
+        build.end, build.conclusion = at, "cancelled"
+        self.debug.end, self.debug.conclusion = at + 1, "timed_out"
 
     def _apply_cancel(self) -> None:
         at = self.cancelled_at
@@ -293,6 +334,8 @@ class Run:
 
     def status(self, now: float) -> tuple[str, str | None]:
         end = self.end()
+        if now < self._released():
+            return "pending", None
         if end is not None and now >= end:
             return "completed", self.conclusion()
         if self.validate.start is not None and now >= self.validate.start:
@@ -315,6 +358,10 @@ class Run:
         """The jobs listed by `now`: validate from the start, the debug job once validate is
         done (it `needs` validate's outputs)."""
         self.plan()
+        if now < self._released():
+            return []  # a pending run has no jobs yet
+        if self.kept:  # the debug job uses the outputs of the validate job that succeeded
+            return [*self.kept, self.debug]
         if self.validate.end is not None and now >= self.validate.end:
             return [self.validate, self.debug]
         return [self.validate]
@@ -322,7 +369,7 @@ class Run:
     def conclusion(self) -> str:
         if self.cancelled_at is not None:
             return "cancelled"
-        if self.validate.conclusion == "failure":
+        if self.validate.conclusion == "failure" or self.debug.conclusion == "timed_out":
             return "failure"
         return self.debug.conclusion or "failure"
 
@@ -344,11 +391,14 @@ class Run:
         self.continued[current] = now
         return True
 
-    def cancel(self, now: float, force: bool = False) -> bool:
+    def cancel(self, now: float, force: bool = False, takes: float = 0.0) -> bool:
+        """Cancel `takes` seconds from now (the workflow's `always()` steps run first), or
+        at once when forced."""
         status, _ = self.status(now)
         if status == "completed":
             return False
-        self.cancelled_at = now
+        at = now if force else now + takes
+        self.cancelled_at = at if self.cancelled_at is None else min(self.cancelled_at, at)
         self.force_cancelled = force
         return True
 

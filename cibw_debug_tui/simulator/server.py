@@ -14,7 +14,8 @@ expire an artifact, read request counts.
 
 The parts: state.py (what it knows), http.py (requests in, answers out), request.py (one
 request: its token, paging and the host its URLs name), routes.py (what each endpoint answers),
-checks.py (check runs), contents.py (the contents API), payloads.py (GitHub-shaped JSON).
+checks.py (check runs), contents.py (the contents API), payloads.py (GitHub-shaped JSON),
+quirks.py (where real GitHub is harder on clients), steering.py (the `/_sim/...` endpoints).
 """
 
 from __future__ import annotations

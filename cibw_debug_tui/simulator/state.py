@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 from cibw_debug_tui.core import workflow_contract as contract
 from cibw_debug_tui.simulator import SCENARIOS, ci, published
 from cibw_debug_tui.simulator.published import CheckRun
+from cibw_debug_tui.simulator.quirks import Quirks
 from cibw_debug_tui.simulator.runs import Clock, Run
 from cibw_debug_tui.simulator.steps import Job
 
@@ -95,10 +96,13 @@ class SimulatedGitHub:
         self._ci: dict[str, list[ci.CiRun]] = {}  # each repository's own CI, once seen
         self.check_runs: dict[int, CheckRun] = {}
         self.faults: list[Fault] = []
+        self.quirks = Quirks()  # how real GitHub is harder on a client (quirks.py)
         self.lock = threading.RLock()
         self.requests = 0
         self.counted = 0
         self.by_path: dict[str, int] = {}
+        self.counted_by_path: dict[str, int] = {}  # answers that count against the limit
+        self.limited = 0  # answers that said the rate limit was reached
         self._rate: dict[str, tuple[float, int]] = {}  # token -> (window start, used)
         self._rate_blocked_until = 0.0
         self._rate_blocked_kind = ""
@@ -142,6 +146,18 @@ class SimulatedGitHub:
             self._rate_blocked_until = time.time() + seconds
             self._rate_blocked_kind = kind
 
+    def rename(self, old: str, new: str) -> None:
+        """Rename (or transfer) a repository: its runs go with it, its old name redirects."""
+        with self.lock:
+            self.quirks.renamed[old] = new
+            for run in self.runs.values():
+                if run.repo == old:
+                    run.repo = new
+
+    def repo_names(self) -> set[str]:
+        with self.lock:
+            return {run.repo for run in self.runs.values()}
+
     def continue_session(self, run_id: int, stage: str | None = None) -> bool:
         with self.lock:
             run = self.runs.get(run_id)
@@ -166,6 +182,8 @@ class SimulatedGitHub:
                 "requests": self.requests,
                 "counted": self.counted,
                 "by_path": dict(self.by_path),
+                "counted_by_path": dict(self.counted_by_path),
+                "limited": self.limited,
                 "runs": len(self.runs),
             }
 
@@ -179,6 +197,12 @@ class SimulatedGitHub:
             run = Run(run_id, next(numbers), repo, ref, inputs, self.login, self.scenario,
                       self.clock.now(), self.clock, self._artifact_ids, self.rng,
                       variant=self.variant, on_ghes=self.ghes)  # fmt: skip
+            run.visible_at = time.monotonic() + self.quirks.run_lag
+            group = inputs.get("session-id")
+            earlier = [r for r in self.runs.values() if group and r.repo == repo
+                       and r.inputs.get("session-id") == group
+                       and r.status(self.clock.now())[0] != "completed"]  # fmt: skip
+            run.after = max(earlier, key=lambda r: r.id) if earlier else None
             self.runs[run_id] = run
             return run
 
@@ -204,10 +228,17 @@ class SimulatedGitHub:
         with self.lock:
             for run in self.runs.values():
                 run.plan()
-                for job in (run.validate, run.debug):
+                for job in (*run.kept, run.validate, run.debug):
                     if job.id == job_id:
                         return run, job
         return None
+
+    def log_written(self, run: Run, job: Job) -> bool:
+        """Whether the job's log is in storage yet: `quirks.log_delay` real seconds after
+        the job ended."""
+        if job.end is None:
+            return False
+        return time.monotonic() >= run.clock.monotonic(job.end) + self.quirks.log_delay
 
     # -- the rate limit ----------------------------------------------------------------------
 

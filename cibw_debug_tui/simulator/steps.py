@@ -38,6 +38,7 @@ class Job:
     conclusion: str | None = None
     runner_name: str | None = None
     labels: list[str] = field(default_factory=list)
+    attempt: int = 1  # the run attempt it ran in (a job that succeeded keeps its own)
 
 
 def debug_steps(variant: str = contract.GITHUB_COM) -> list[Step]:

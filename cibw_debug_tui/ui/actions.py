@@ -241,14 +241,28 @@ class Actions(App[None]):
             self.notify("No running run to cancel", severity="warning")
             return
 
+        name = f"{session.identifier} on {session.spec.runner}"
+        if session.cancel_stuck(self.now()):  # GitHub still runs the always() steps
+
+            def force(yes: bool | None) -> None:
+                if yes and self.fleet is not None:
+                    self._run_action(self.fleet.force_cancel(session), "Force-cancelling the run")
+
+            question = (f"The cancel of {name} has not taken for a minute (the workflow's "
+                        "always() steps run first). Force-cancel it, skipping them?")  # fmt: skip
+            self.push_screen(ConfirmScreen(question), force)
+            return
+        if session.cancel_asked_at is not None:
+            self.notify("Cancelling: GitHub runs the workflow's always() steps first; if it "
+                        "has not ended in a minute, x offers force-cancel",
+                        severity="warning")  # fmt: skip
+            return
+
         def answered(yes: bool | None) -> None:
             if yes and self.fleet is not None:
                 self._run_action(self.fleet.cancel(session), "Cancelling the run")
 
-        self.push_screen(
-            ConfirmScreen(f"Cancel the run of {session.identifier} on {session.spec.runner}?"),
-            answered,
-        )
+        self.push_screen(ConfirmScreen(f"Cancel the run of {name}?"), answered)
 
     @work(group="actions", exit_on_error=False)
     async def _run_action(self, action: Awaitable[None], words: str) -> None:

@@ -351,6 +351,7 @@ class DebugApp(Actions, App[None]):
         if not self.session_list.is_attached:
             return  # the dashboard is not mounted yet, or not any more
         rate = self.github.rate.describe(time.time()) if self.github else ""
+        rate = (self.fleet.budget.rationing() if self.fleet else "") or rate  # hourly pace
         problem = problem or self.problem or (self.github.status if self.github else "")
         self.query_one(StatusBar).show(rate=rate, problem=problem, where=self.where)
 
@@ -365,6 +366,10 @@ class DebugApp(Actions, App[None]):
         if isinstance(event, fleet_events.ClientSaid):  # retrying, rate limited, fine again
             if self.is_running:
                 self._update_status()
+            return
+        if isinstance(event, fleet_events.RepositoryMoved):  # told once, when GitHub redirects
+            self.repo = event.new if self.repo == event.old else self.repo
+            self.notify(event.text, title="Repository moved", timeout=15)
             return
         session = self.sessions.get(event.session_id)
         if session is None or not self.session_list.is_attached:

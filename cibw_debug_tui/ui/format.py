@@ -47,7 +47,11 @@ def status_key(session: Session) -> str:
 
 
 def status_words(session: Session) -> str:
+    from cibw_debug_tui.core.session import WAITING_WORDS
+
     key = status_key(session)
+    if key == "queued" and session.status in WAITING_WORDS:  # pending, waiting, requested
+        return WAITING_WORDS[session.status]  # type: ignore[index]  # a RunStatus there
     return {
         "dispatching": "dispatching",
         "queued": "queued, waiting for a runner",

@@ -46,10 +46,17 @@ def _rows(session: Session, now: datetime) -> list[Row]:
         waiting = WAITING.get(session.status, "Waiting for a runner to pick up the first job…")
         return [("", "", waiting, "italic", "", "")]
     rows = []
+    # After "re-run failed jobs", the jobs that succeeded before are listed with their own
+    # attempt beside the re-run ones: each says which it is.
+    attempts = {job.get("run_attempt") or session.attempt for job in session.jobs}
     for job in session.jobs:
         icon, color = STEP_ICONS.get((job["status"], job.get("conclusion")), ("◌", "grey50"))
         took = span(job.get("started_at"), job.get("completed_at"), now)
-        rows.append((icon, color, one_line(job["name"]), "bold", took, ""))
+        name = one_line(job["name"])
+        if len(attempts) > 1:
+            attempt = job.get("run_attempt") or session.attempt
+            name += f" · attempt {attempt}" + ("" if attempt == session.attempt else ", kept")
+        rows.append((icon, color, name, "bold", took, ""))
         for step in job.get("steps") or []:
             icon, color = STEP_ICONS.get((step["status"], step.get("conclusion")), ("◌", "grey50"))
             skipped = step.get("conclusion") == "skipped"
