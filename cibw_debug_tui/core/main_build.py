@@ -19,12 +19,13 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
 
+from cibw_debug_tui.core.answers import GitHubError
 from cibw_debug_tui.core.build_settings import BuildSettings, extract
 from cibw_debug_tui.core.build_settings.documents import MAX_FILE_CHARS
 from cibw_debug_tui.core.contents import read_file_content, read_folder
 from cibw_debug_tui.core.matrix import Combination
 from cibw_debug_tui.core.safe_text import one_line
-from cibw_debug_tui.core.transport import GitHubError, Transport
+from cibw_debug_tui.core.transport import Transport
 from cibw_debug_tui.core.workflow_contract import (
     GHES_WORKFLOW_FILE,
     GHES_WORKFLOW_TITLE,
