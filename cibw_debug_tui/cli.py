@@ -73,8 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="dispatch the debug workflow, and optionally follow its run",
         description="Dispatch the debug workflow for one (runner, python, arch), or for the "
         "one a failed CI job was building (--from-run). The "
-        "combination is checked before any request (exit 2 with the reason). Prints the run "
-        "URL; with --watch follows the run to its end, printing status changes and the SSH "
+        "combination is checked before any request (exit 2 with the reason). Prints the "
+        "settings sent, with where each comes from (see --settings-from), and the run URL; "
+        "with --watch follows the run to its end, printing status changes and the SSH "
         "command, and exits 0 on success, 1 on failure or cancel.",
     )
     d.add_argument("--repo", help="OWNER/NAME (default: this checkout's GitHub remote)")
@@ -100,9 +101,27 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"when to open an SSH session (default: {DEFAULT_DEBUG_MODE})",
     )
     d.add_argument("--session-timeout", type=int, default=30, help="minutes, 1-60 (default 30)")
-    d.add_argument("--package-dir", default=".", help="package folder in the repository")
     d.add_argument(
-        "--cibw-settings", help='extra settings as JSON, e.g. \'{"CIBW_TEST_SKIP": "*"}\''
+        "--package-dir",
+        help="package folder in the repository (default: the main build's, else .)",
+    )
+    d.add_argument(
+        "--settings-from",
+        default="auto",
+        metavar="auto|PATH|none",
+        help="where the CIBW_* settings come from: auto, the main wheel build's workflow in the "
+        "repository at --ref (default); PATH, a local workflow file or folder; none, only "
+        "--cibw-settings. pyproject.toml is read too, for display",
+    )
+    d.add_argument(
+        "--cibw-settings",
+        help='your own settings as JSON, over the inherited ones, e.g. \'{"CIBW_TEST_SKIP": "*"}\'',
+    )
+    d.add_argument(
+        "--without",
+        action="append",
+        metavar="CIBW_NAME",
+        help="do not send this inherited setting (repeatable)",
     )
     d.add_argument("--watch", action="store_true", help="follow the run to its end")
     d.add_argument(

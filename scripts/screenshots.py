@@ -56,6 +56,8 @@ async def shoot() -> list[Path]:
             save("dashboard")
             await pilot.press("n")
             await until(pilot, lambda: app.screen.query("Input"))  # the form's text fields
+            form = app.screen  # and the main build's settings, read through the API
+            await until(pilot, lambda: form.panel is not None and form.panel.build is not None)
             await pilot.pause(0.3)
             save("dispatch-form")
             await pilot.press("escape")

@@ -1,13 +1,18 @@
 """Whatever a repository holds, reading its workflows gives an answer or a problem in words,
 never a crash: random text, random bytes, and random workflow-shaped documents."""
 
+import base64
+
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cibw_debug_tui.core.build_settings import BuildSettings, extract, settings_input
 from cibw_debug_tui.core.build_settings.run_scripts import find_invocation
+from cibw_debug_tui.core.contents import read_file_content, read_folder
+from cibw_debug_tui.core.main_build import file_text
 from cibw_debug_tui.core.matrix import check
+from cibw_debug_tui.core.models import Unreadable
 
 COMBOS = [
     check("ubuntu-latest", "cp312", "x86_64"),
@@ -103,3 +108,36 @@ def test_random_jobs_are_answered(job, steps, combo):
 @given(st.text(alphabet=st.sampled_from(list("cibuildwheel -=|&;'\"\\\n$(){}x")), max_size=120))
 def test_random_scripts_never_crash_the_command_finder(script):
     find_invocation(script)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner,
+                                                                 max_size=5),
+    max_leaves=20,
+)  # fmt: skip
+ENTRY_KEYS = st.fixed_dictionaries(
+    {"type": JSON | st.just("file"), "name": JSON | st.just("w.yml"), "path": JSON,
+     "sha": JSON, "size": JSON | st.integers(-5, 10**7), "encoding": JSON | st.just("base64"),
+     "content": JSON | st.binary(max_size=60).map(lambda b: base64.b64encode(b).decode())}
+)  # fmt: skip
+
+
+@FAST
+@given(JSON | ENTRY_KEYS | st.lists(ENTRY_KEYS, max_size=3))
+def test_any_contents_answer_is_read_or_refused_in_words(answer):
+    """What the contents API sends: a folder or a file record, or Unreadable; a file's text,
+    or ValueError in words (core/main_build.py's decoding)."""
+    for read in (read_folder, read_file_content):
+        try:
+            record = read(answer)
+        except Unreadable as error:
+            assert str(error)
+            continue
+        if read is read_file_content:
+            try:
+                text = file_text("w.yml", record["encoding"], record["content"], record["size"])
+            except ValueError as error:
+                assert "w.yml" in str(error)
+            else:
+                assert isinstance(text, str)

@@ -117,7 +117,7 @@ def test_dispatch_watch_says_an_ssh_session_timed_out_and_what_to_download(serve
     assert 60 <= ended["seconds"] <= 80  # its 1-minute limit, and the simulator's setup
     summary = events[-1]
     assert summary["event"] == "summary" and summary["conclusion"] == "failure"
-    assert summary["download_command"].endswith(f"gh run download {events[0]['run_id']} "
+    assert summary["download_command"].endswith(f"gh run download {events[1]['run_id']} "
                                                 "--repo octo/pkg")  # fmt: skip
     assert {"name": "cibw-debug-buildlog-attempt-1", "size_in_bytes": 833} in summary["artifacts"]
 
@@ -151,8 +151,8 @@ def test_dispatch_watch_json_is_one_event_per_line(served, tmp_path):
     assert proc.returncode == 1
     events = [json.loads(line) for line in proc.stdout.splitlines()]
     kinds = [e["event"] for e in events]
-    assert kinds[0] == "dispatched" and isinstance(events[0]["run_id"], int)
-    assert events[1] == {**events[1], "event": "status", "status": "queued"}
+    assert kinds[:2] == ["settings", "dispatched"] and isinstance(events[1]["run_id"], int)
+    assert events[2] == {**events[2], "event": "status", "status": "queued"}
     assert events[-2] == {**events[-2], "event": "status", "conclusion": "cancelled"}
     assert events[-1] == {**events[-1], "event": "summary", "conclusion": "cancelled"}
     steps = [e for e in events if e["event"] == "step"]

@@ -155,10 +155,11 @@ def test_dispatch_from_run_json_first_event_is_what_it_dispatched(served, tmp_pa
                "--log-dir", str(tmp_path / "logs"))  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     events = [json.loads(line) for line in proc.stdout.splitlines()]
-    first = events[0]
+    settings, first = events[:2]  # the settings it sends (issue 21), then what it dispatched
+    assert settings["event"] == "settings" and settings["cibw_settings"]
     assert first["event"] == "dispatched"
     # No --watch: it ends once dispatched (having said the run's status then, if it knew it).
-    assert all(e["event"] == "status" and e["status"] == "queued" for e in events[1:])
+    assert all(e["event"] == "status" and e["status"] == "queued" for e in events[2:])
     assert {k: first[k] for k in ("runner", "python", "arch", "identifier", "debug_mode")} == {
         "runner": "ubuntu-24.04-arm", "python": "cp310", "arch": "aarch64",
         "identifier": "cp310-manylinux_aarch64", "debug_mode": "after-failure"}  # fmt: skip
@@ -198,7 +199,7 @@ def test_dispatch_from_run_watch_follows_the_run_to_its_end(served, tmp_path):  
     url = failed_runs(served, "octo/pkg")[0]["html_url"]
     proc = run(tmp_path, "dispatch", "--from-run", url, "--debug-mode", "disabled", "--watch",
                "--json", "--api-url", served, "--log-dir", str(tmp_path / "logs"))  # fmt: skip
-    events = [json.loads(line) for line in proc.stdout.splitlines()]
+    events = [json.loads(line) for line in proc.stdout.splitlines()][1:]  # after the settings
     assert events[0]["event"] == "dispatched" and events[0]["runner"] == "ubuntu-24.04-arm"
     assert events[0]["debug_mode"] == "disabled"
     assert events[-1]["event"] == "summary"

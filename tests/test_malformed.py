@@ -128,7 +128,8 @@ def test_dispatch_watch_says_each_bad_answer_and_watches_on(tmp_path):
     assert "Traceback" not in proc.stderr and proc.stderr == ""
     events = [json.loads(line) for line in proc.stdout.splitlines()]
     notes = " | ".join(e["text"] for e in events if e["event"] == "note")
-    assert events[0]["event"] == "note" and "cannot read" in events[0]["text"]
+    assert events[0]["event"] == "settings" and events[0]["cibw_settings"]
+    assert events[1]["event"] == "note" and "cannot read" in events[1]["text"]
     assert any(e["event"] == "dispatched" for e in events)
     for _, _, words in READS:
         assert words in notes, notes

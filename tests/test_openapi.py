@@ -181,6 +181,19 @@ def test_the_runs_readers_and_the_check_runs_match_githubs_description(registry)
         validate(registry, repo + "/commits/{ref}/check-runs", "get", 200, listed)
 
 
+def test_the_contents_api_matches_githubs_description(registry):
+    """A folder and a file of the main build, as the client reads them (core/main_build.py)."""
+    template = "/repos/{owner}/{repo}/contents/{path}"
+    with Simulator(speed=1) as sim, httpx.Client(base_url=sim.api_url, headers=HEADERS) as http:
+        for path in (".github/workflows", ".github/workflows/wheels.yml", "pyproject.toml"):
+            response = http.get(f"/repos/octo/pkg/contents/{path}", params={"ref": "main"})
+            assert response.status_code == 200, path
+            validate(registry, template, "get", 200, response.json())
+        body = http.get("/repos/octo/pkg/contents/pyproject.toml").json()
+    with pytest.raises(AssertionError):
+        validate(registry, template, "get", 200, {**body, "size": "large"})
+
+
 def test_the_repositorys_own_ci_matches_githubs_description(registry):
     """The seeded CI (simulator/ci.py): its failed runs, their jobs, a workflow file."""
     repo = "/repos/{owner}/{repo}"

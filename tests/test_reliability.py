@@ -54,8 +54,8 @@ def test_dispatch_watch_rides_out_every_fault(tmp_path):
              "--api-url", sim.api_url],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
         )  # fmt: skip
-        first = json.loads(proc.stdout.readline())
-        assert first["event"] == "dispatched"
+        first, second = (json.loads(proc.stdout.readline()) for _ in range(2))
+        assert (first["event"], second["event"]) == ("settings", "dispatched")
         inject_all(sim)
         out, err = proc.communicate(timeout=180)
     events = [json.loads(line) for line in out.splitlines()]
@@ -75,7 +75,10 @@ def test_dispatch_watch_of_a_deleted_run_exits_1_in_words(tmp_path):
              "cp312", "--arch", "x86_64", "--watch", "--api-url", sim.api_url],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
         )  # fmt: skip
-        line = proc.stdout.readline()
+        line = ""
+        while "/runs/" not in line:  # after the settings it sends
+            line = proc.stdout.readline()
+            assert line, "the dispatch printed no run"
         run_id = int(re.search(r"/runs/(\d+)", line).group(1))
         sim.delete_run(run_id)
         out, _ = proc.communicate(timeout=60)

@@ -11,9 +11,12 @@ SMALL = (80, 24)
 
 
 async def fields_ready(pilot) -> None:
-    """The form's text fields take their place a frame after it shows."""
-    while not pilot.app.screen.query(Input):
+    """The form's text fields take their place a frame after it shows, the main build's
+    settings (read without a request: ui_fixtures.py) right after."""
+    form = pilot.app.screen
+    while not form.query(Input) or form.panel is None or form.panel.build is None:
         await pilot.pause(0.01)
+    await pilot.pause()
 
 
 def test_dispatch_form(snap_compare, tmp_path):

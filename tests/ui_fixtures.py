@@ -10,6 +10,7 @@ from cibw_debug_tui.core.connection import parse_connection
 from cibw_debug_tui.core.explain import explain_text
 from cibw_debug_tui.core.github import GitHub
 from cibw_debug_tui.core.history import History
+from cibw_debug_tui.core.main_build import BuildFiles
 from cibw_debug_tui.core.session import Session, SessionSpec
 from cibw_debug_tui.ui.app import DebugApp
 from cibw_debug_tui.ui.backend import Backend
@@ -124,6 +125,19 @@ def make_sessions(tmp_path: Path) -> list[Session]:
     return [running, ssh, failed, done]
 
 
+async def simulated_main_build(github: GitHub, repo: str, ref: str) -> BuildFiles:
+    """The "Build wheels" workflow and pyproject.toml the simulator serves, without a request."""
+    from importlib.resources import files
+
+    data = files("cibw_debug_tui.simulator") / "data"
+    workflow = {".github/workflows/wheels.yml": (data / "build-wheels.yml").read_text()}
+
+    async def pyproject(folder: str) -> str | None:
+        return (data / "pyproject.toml").read_text() if folder == "." else None
+
+    return BuildFiles(f"{repo} at {ref}", workflow, [], pyproject)
+
+
 def fixture_app(tmp_path: Path, sessions: list[Session], selected: str | None = None) -> DebugApp:
     """The real app, not watching anything, at a fixed moment."""
     history = History(tmp_path / "history.yaml", persist=False)
@@ -139,6 +153,7 @@ def fixture_app(tmp_path: Path, sessions: list[Session], selected: str | None = 
         download_dir=tmp_path / "downloads",
         log_dir=tmp_path / "logs",
         now=NOW.timestamp,
+        read_main_build=simulated_main_build,
     )
     app = DebugApp(backend, follow_runs=False)
     app.selected = selected

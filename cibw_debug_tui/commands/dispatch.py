@@ -9,9 +9,10 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
-from cibw_debug_tui.commands import CommandError, dispatch_many, from_run
+from cibw_debug_tui.commands import CommandError, dispatch_many, dispatch_settings, from_run
 from cibw_debug_tui.commands.watch_output import WatchPrinter
 from cibw_debug_tui.core import config, matrix, ssh_launch
 from cibw_debug_tui.core.events import FleetEvent, SshConnectionRead
@@ -34,10 +35,8 @@ def _client_settings(args: argparse.Namespace) -> tuple[str, config.Token, tuple
         raise CommandError(str(error)) from None
 
 
-async def _dispatch(
-    args: argparse.Namespace, api_url: str, token: config.Token, tmate_hosts: tuple[str, ...]
-) -> int:
-    spec = SessionSpec(
+def _spec(args: argparse.Namespace, package_dir: str, cibw_settings: str = "") -> SessionSpec:
+    return SessionSpec(
         repo=args.repo,
         runner=args.runner,
         python=args.python,
@@ -45,12 +44,34 @@ async def _dispatch(
         debug_mode=DebugMode(args.debug_mode),
         ref=args.ref,
         session_timeout=args.session_timeout,
-        package_dir=args.package_dir,
-        cibw_settings=args.cibw_settings or "",
+        package_dir=package_dir,
+        cibw_settings=cibw_settings,
     )
+
+
+def _inputs(spec: SessionSpec) -> dict[str, str]:
+    """The dispatch's inputs as sent (the session id is 12 characters)."""
+    return {**spec.inputs(), "session-id": "0" * 12}
+
+
+async def _dispatch(
+    args: argparse.Namespace,
+    api_url: str,
+    token: config.Token,
+    tmate_hosts: tuple[str, ...],
+    plan: dispatch_settings.Plan,
+) -> int:
     log_dir = Path(args.log_dir).expanduser() if args.log_dir else config.log_dir()
     async with GitHub(api_url, token) as github:
         printer = WatchPrinter(args.json, now=github.server_now)
+        combo = matrix.check(args.runner, args.python, args.arch)
+        await dispatch_settings.resolve(plan, github, args.repo, args.ref, combo)
+        inherited = plan.build.package_dir if plan.build else "."
+        spec = _spec(args, args.package_dir or inherited)
+        spec = replace(spec, cibw_settings=dispatch_settings.checked_input(plan, _inputs(spec)))
+        where = plan.source if plan.local else f"{args.repo} at {args.ref}"
+        printer.emit("settings", dispatch_settings.describe(plan, where),
+                     **dispatch_settings.event(plan, where))  # fmt: skip
         on_event = _stepping_in(printer, tmate_hosts) if args.ssh else printer
         fleet = Fleet(github, History(persist=False), log_dir=log_dir.absolute(),
                       on_event=on_event, tmate_hosts=tmate_hosts)  # fmt: skip
@@ -148,8 +169,9 @@ def run(args: argparse.Namespace) -> int:
     if not combo.valid:
         raise CommandError(combo.reason or "not a valid combination")
     args.arch = combo.arch
+    plan = dispatch_settings.plan(args, _inputs(_spec(args, args.package_dir or ".")))
     try:
-        return asyncio.run(_dispatch(args, api_url, token, tmate_hosts))
+        return asyncio.run(_dispatch(args, api_url, token, tmate_hosts, plan))
     except GitHubError as error:
         print(f"error: {one_line(str(error))}", file=sys.stderr)
         return 1

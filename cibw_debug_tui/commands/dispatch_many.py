@@ -95,7 +95,7 @@ async def _dispatch(args: argparse.Namespace, planned: batch.Batch, api_url: str
                 spec = SessionSpec(repo=args.repo, runner=combo.runner, python=combo.python,
                                    arch=combo.arch, debug_mode=DebugMode(args.debug_mode),
                                    ref=args.ref, session_timeout=args.session_timeout,
-                                   package_dir=args.package_dir,
+                                   package_dir=args.package_dir or ".",
                                    cibw_settings=args.cibw_settings or "")  # fmt: skip
                 session = fleet.add(spec)
                 try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from importlib import resources
 
 from cibw_debug_tui.core.workflow_contract import CIBUILDWHEEL_VERSION
 from cibw_debug_tui.simulator import buildlogs
@@ -24,22 +25,10 @@ from cibw_debug_tui.simulator.steps import Job, Step
 WHEELS_PATH = ".github/workflows/wheels.yml"
 TESTS_PATH = ".github/workflows/tests.yml"
 
-WHEELS_WORKFLOW = """\
-name: Build wheels
-on: [push, pull_request]
-jobs:
-  build_wheels:
-    name: Build wheels on ${{ matrix.os }}
-    runs-on: ${{ matrix.os }}
-    strategy:
-      matrix:
-        os: [ubuntu-latest, ubuntu-24.04-arm, macos-13, windows-latest]
-    steps:
-      - uses: actions/checkout@v5
-      - uses: pypa/cibuildwheel@v4.2.0
-        with:
-          only: ${{ matrix.only }}
-"""
+# The "Build wheels" workflow whose settings the debug build takes (contents.py serves it): a
+# typical cibuildwheel build, with settings at every level.
+WHEELS_WORKFLOW = (resources.files("cibw_debug_tui.simulator") / "data" / "build-wheels.yml"
+                   ).read_text("utf-8")  # fmt: skip
 
 TESTS_WORKFLOW = """\
 name: Tests

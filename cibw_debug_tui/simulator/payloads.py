@@ -426,25 +426,3 @@ def annotation(web: str, found: CheckRun, given: dict[str, Any]) -> dict[str, An
         "message": given["message"],
         "raw_details": given.get("raw_details", ""),
     }
-
-
-def contents(api: str, repo: str, path: str, data: bytes) -> dict[str, Any]:
-    """A file's `GET /repos/{o}/{r}/contents/{path}`: base64 in lines of 60, as GitHub sends."""
-    import base64
-
-    encoded = base64.b64encode(data).decode()
-    sha = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-    return {
-        "type": "file",
-        "encoding": "base64",
-        "size": len(data),
-        "name": path.rsplit("/", 1)[-1],
-        "path": path,
-        "content": "\n".join(encoded[i : i + 60] for i in range(0, len(encoded), 60)) + "\n",
-        "sha": sha,
-        "url": f"{api}/repos/{repo}/contents/{path}",
-        "git_url": f"{api}/repos/{repo}/git/blobs/{sha}",
-        "html_url": None,
-        "download_url": None,
-        "_links": {"self": f"{api}/repos/{repo}/contents/{path}", "git": None, "html": None},
-    }

@@ -4,14 +4,14 @@ Reply. The HTTP plumbing (http.py) sends it; the JSON's shape is payloads.py's."
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from cibw_debug_tui import bundled
 from cibw_debug_tui.core.workflow_contract import WORKFLOW_PATH
-from cibw_debug_tui.simulator import checks, ci, payloads, published
+from cibw_debug_tui.simulator import checks, ci, contents, payloads, published
 from cibw_debug_tui.simulator.published import Artifact
 from cibw_debug_tui.simulator.request import Answer, Request, error
 from cibw_debug_tui.simulator.runs import Run, check_inputs, commit_of
@@ -19,6 +19,7 @@ from cibw_debug_tui.simulator.state import SimulatedGitHub
 from cibw_debug_tui.simulator.steps import Job
 
 GHES_MAX_INPUTS = 10
+MAX_INPUTS_CHARS = 65_535
 SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDemoKeyOfTheSimulatedUser0000000000000"
 
 
@@ -149,6 +150,8 @@ def post_dispatch(req: Request, repo: str, wf: str) -> Answer:
     if "return_run_details" in body and ghes:
         raise error(422, 'Invalid request.\n\n"return_run_details" is not a permitted key.')
     raw_inputs = body.get("inputs") or {}
+    if len(json.dumps(raw_inputs)) > MAX_INPUTS_CHARS:
+        raise error(422, f"inputs are too large: at most {MAX_INPUTS_CHARS} characters")
     if ghes and isinstance(raw_inputs, dict) and len(raw_inputs) > GHES_MAX_INPUTS:
         raise error(422, f"you may only define up to {GHES_MAX_INPUTS} `inputs`")
     if commit_of(repo, body["ref"]) is None:
@@ -316,19 +319,6 @@ def get_run_logs(req: Request, repo: str, run: str) -> Answer:
     return 302, None, {"Location": req.sim.sign("runlog", found.id, req.origin)}
 
 
-def get_contents(req: Request, repo: str, path: str) -> Answer:
-    """A workflow file of the repository (the only files the simulator holds), base64 as
-    GitHub sends a file's contents."""
-    req.repo(repo)
-    texts = {**ci.WORKFLOW_TEXTS}
-    if repo not in req.sim.repos_without_workflow:
-        texts[WORKFLOW_PATH] = bundled.workflow_text(req.sim.variant)
-    if path not in texts:
-        raise error(404, "Not Found")
-    api, _ = req.urls
-    return 200, payloads.contents(api, repo, path, texts[path].encode()), None
-
-
 def _act(req: Request, repo: str, run: str, action: Callable[[Run, float], Answer]) -> Answer:
     with req.sim.lock:
         found = _run(req, req.repo(repo), run)
@@ -386,14 +376,13 @@ _TABLE: list[tuple[str, str, Callable[..., Answer]]] = [
     ("POST", _RUN + "/rerun-failed-jobs", post_rerun_failed),
     ("POST", _RUN + "/cancel", post_cancel),
     ("POST", _RUN + "/force-cancel", post_force_cancel),
-    ("GET", _REPO + r"/contents/(?P<path>[\w./-]+)", get_contents),
     ("GET", _REPO + r"/actions/jobs/(?P<job>\d+)", get_job),
     ("GET", _REPO + r"/actions/jobs/(?P<job>\d+)/logs", get_job_logs),
     ("GET", _REPO + r"/actions/artifacts", get_repo_artifacts),
     ("GET", _REPO + r"/actions/artifacts/(?P<artifact>\d+)", get_artifact),
     ("GET", _REPO + r"/actions/artifacts/(?P<artifact>\d+)/zip", get_artifact_zip),
 ]
-_TABLE += checks.TABLE
+_TABLE += checks.TABLE + contents.TABLE
 ROUTES = [(method, re.compile(pattern + r"\Z"), handler) for method, pattern, handler in _TABLE]
 
 

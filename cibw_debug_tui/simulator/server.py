@@ -1,11 +1,12 @@
 """A GitHub-compatible HTTP server for the demo and the tests: the real client talks to it.
 
 It serves any OWNER/REPO as a repository whose default branch `main` holds the bundled debug
-workflow, runs dispatched workflows on a scaled clock (runs.py), and behaves like GitHub where a
-client can tell: ETags and 304s, rate-limit headers and exhaustion, Link pagination, 401, 404,
-410, 302s to signed download URLs, URLs on the host the client asked (also through an HTTP
-proxy), check runs. `--ghes` behaves like GitHub Enterprise Server 3.17-3.19. Real clients that
-we did not write (the GitHub CLI, octokit.js) are tested against it.
+workflow, a typical wheel workflow and a `pyproject.toml` (contents.py), runs dispatched
+workflows on a scaled clock (runs.py), and behaves like GitHub where a client can tell: ETags
+and 304s, rate-limit headers and exhaustion, Link pagination, 401, 404, 410, 302s to signed
+download URLs, URLs on the host the client asked (also through an HTTP proxy), check runs.
+`--ghes` behaves like GitHub Enterprise Server 3.17-3.19. Real clients that we did not write
+(the GitHub CLI, octokit.js) are tested against it.
 
 Tests and benchmarks steer it through `/_sim/...` endpoints (no token), or in-process through
 the methods of its state: inject faults, press "continue" in an SSH session, delete a run,
@@ -13,8 +14,8 @@ expire an artifact, read request counts.
 
 The parts: state.py (what it knows), http.py (requests in, answers out), request.py (one
 request: its token, paging and the host its URLs name), routes.py (what each endpoint answers),
-checks.py (check runs), payloads.py (GitHub-shaped JSON), quirks.py (where real GitHub
-is harder on clients), steering.py (the `/_sim/...` endpoints).
+checks.py (check runs), contents.py (the contents API), payloads.py (GitHub-shaped JSON),
+quirks.py (where real GitHub is harder on clients), steering.py (the `/_sim/...` endpoints).
 """
 
 from __future__ import annotations

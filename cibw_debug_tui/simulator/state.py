@@ -89,6 +89,8 @@ class SimulatedGitHub:
         self.missing_repos = set(missing_repos)
         self.repos_without_workflow = set(repos_without_workflow)
         self.users_without_keys = set(users_without_keys)
+        # repo -> path -> text: the files a repository holds instead of contents.py's own
+        self.repo_files: dict[str, dict[str, str | bytes]] = {}
         self.revoked: set[str] = set()
         self.runs: dict[int, Run] = {}
         self._ci: dict[str, list[ci.CiRun]] = {}  # each repository's own CI, once seen

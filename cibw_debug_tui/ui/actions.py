@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from cibw_debug_tui.core.github import GitHub
     from cibw_debug_tui.core.history import History
     from cibw_debug_tui.core.session import Session, SessionSpec
-    from cibw_debug_tui.ui.screens.dispatch import Dispatch
+    from cibw_debug_tui.ui.screens.dispatch import Dispatch, DispatchScreen
     from cibw_debug_tui.ui.widgets.artifacts import ArtifactsPane
 
 PALETTE_SKIPS = {"quit", "select", "command_palette"}  # Textual's own commands hold these
@@ -117,7 +117,7 @@ class Actions(App[None]):
         problem = self.problem if self.github is None else ""  # the client's comes later
         form = DispatchScreen(repo, values, problem, warnings, alone=not self.sessions,
                               origin=origin)  # fmt: skip
-        self.push_screen(form, self._dispatch_from_form)
+        self.push_screen(form, partial(self._dispatch_from_form, form))
 
     # -- from a failed CI run ------------------------------------------------------------------
 
@@ -169,11 +169,13 @@ class Actions(App[None]):
         if self.fleet is not None and self.ready:
             self.fleet.look()  # what happened meanwhile
 
-    def _dispatch_from_form(self, chosen: Dispatch | None) -> None:
+    def _dispatch_from_form(self, form: DispatchScreen, chosen: Dispatch | None) -> None:
         if chosen is None:
             return
         first = chosen.specs[0]
-        self.history.remember_form({k: v for k, v in asdict(first).items() if k != "repo"})
+        # The form's own settings are remembered, not the main build's it sent with them.
+        remembered = {**asdict(first), "cibw_settings": form.own_settings}
+        self.history.remember_form({k: v for k, v in remembered.items() if k != "repo"})
         self.repo = first.repo
         for spec in chosen.specs:
             self.dispatch(spec, chosen.group)

@@ -253,8 +253,11 @@ class DebugApp(Actions, App[None]):
         self.fleet.connect(client.github, self.problem, now=client.now)
         from cibw_debug_tui.ui.screens.dispatch import DispatchScreen
 
-        if isinstance(self.screen, DispatchScreen) and self.github is None:
-            self.screen.show_problem(self.problem)
+        if isinstance(self.screen, DispatchScreen):
+            if self.github is None:
+                self.screen.show_problem(self.problem)
+            else:
+                self.screen.client_ready()  # the main build's settings can be read now
         self._connected()
 
     def _connected(self) -> None:

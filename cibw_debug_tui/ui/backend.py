@@ -8,7 +8,7 @@ are shown before; nothing on the way to them waits for the network.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the first frame needs none of the core
     from cibw_debug_tui.core.github import GitHub
     from cibw_debug_tui.core.history import History
+    from cibw_debug_tui.core.main_build import BuildFiles
     from cibw_debug_tui.core.session import SessionSpec
 
 
@@ -43,3 +44,5 @@ class Backend:
     start_with: tuple[SessionSpec, ...] = ()  # dispatched on start (the demo's sessions)
     tmate_hosts: tuple[str, ...] = ()  # self-hosted tmate servers (`tmate_hosts:` in the config)
     desktop_notifications: bool = True  # `notifications: off` in the config turns them off
+    # How the form reads the main build's files (default: the contents API, main_build.py).
+    read_main_build: Callable[[GitHub, str, str], Awaitable[BuildFiles]] | None = None

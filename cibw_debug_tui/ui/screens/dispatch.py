@@ -7,7 +7,8 @@ settings do to the tests) is said where it is chosen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -16,7 +17,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
@@ -24,6 +24,7 @@ from cibw_debug_tui.core import batch, matrix
 from cibw_debug_tui.core.config import ConfigError, validate_repo
 from cibw_debug_tui.core.workflow_contract import DEBUG_MODES, DEFAULT_DEBUG_MODE, InputError
 from cibw_debug_tui.ui.choices import MODE_WORDS, arch_after_change, preview
+from cibw_debug_tui.ui.screens.form_settings import FormSettings
 from cibw_debug_tui.ui.widgets.choice import Choice
 
 if TYPE_CHECKING:
@@ -122,9 +123,9 @@ def _arches(
 NOTES = ("refused", "form-problem", "form-error")  # under the summary, in this order
 
 
-def _summary(combo: matrix.Combination, settings: str) -> Text:
-    """What will be built, what the tests will do, what an emulated or cross-compiled build
-    costs; or why it cannot be."""
+def _summary(combo: matrix.Combination, settings: str, sent: str = "") -> Text:
+    """What will be built with these settings (JSON), what the tests will do, what an emulated
+    or cross-compiled build costs, `sent`: how many settings are sent; or why it cannot be."""
     if not combo.valid:
         return Text(combo.reason or "", style="red")
     try:
@@ -134,7 +135,22 @@ def _summary(combo: matrix.Combination, settings: str) -> Text:
     text = Text.assemble(("→ ", "bold"), (shown.identifier, "bold"), f"   {shown.words}")
     if shown.cost:
         text.append(f"\n  {shown.cost}", style="dim")
+    if sent:
+        text.append(f"\n  {sent}", style="dim")
     return text
+
+
+def _sent_words(sent: dict[str, str], own: str) -> str:
+    """`sends 4 CIBW settings: 3 of the main build, 1 of the form's`."""
+    from cibw_debug_tui.core.build_settings.effective import parse_own
+
+    try:
+        mine = parse_own(own)
+    except ValueError:
+        mine = {}
+    inherited = len([n for n in sent if n not in mine])
+    return (f"sends {len(sent)} CIBW setting{'s' * (len(sent) != 1)}: {inherited} of the main "
+            f"build, {len(sent) - inherited} of the form's (below)")  # fmt: skip
 
 
 def _batch_summary(planned: batch.Batch) -> Text:
@@ -150,7 +166,7 @@ def _batch_summary(planned: batch.Batch) -> Text:
     return text
 
 
-class DispatchScreen(ModalScreen["Dispatch | None"]):
+class DispatchScreen(FormSettings):
     """A new session. ctrl+s dispatches from any field; escape leaves."""
 
     BINDINGS = [
@@ -171,6 +187,7 @@ class DispatchScreen(ModalScreen["Dispatch | None"]):
         self.problem = problem
         self.said = said or []
         self._filled_for: tuple[str, str] = (values["runner"], values["python"])
+        self.own_settings = values["cibw_settings"]  # the field, as dispatched: remembered
 
     def compose(self) -> ComposeResult:
         v = self.values
@@ -220,11 +237,13 @@ class DispatchScreen(ModalScreen["Dispatch | None"]):
         if self.repo:
             self.query_one("#runner").focus()
 
-    def on_dispatch_screen_fields_ready(self) -> None:
+    async def on_dispatch_screen_fields_ready(self) -> None:
         """A new user starts with the repository, once its field is there (unless typing
-        elsewhere already)."""
+        elsewhere already). The main build's settings come once the fields are there."""
         if not self.repo and self.query("#repo") and not isinstance(self.focused, Input):
             self.query_one("#repo").focus()
+        if not self.query(LaterInput):
+            await self.start_settings()
 
     def _text(self, name: str) -> str:
         """A text field's value (the value given, until its Input is there)."""
@@ -282,6 +301,7 @@ class DispatchScreen(ModalScreen["Dispatch | None"]):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.has_focus:  # the person is fixing it: the old complaint goes
             self._say("form-error", "")
+        self.follow_input(event.input)
         if event.input.id in ("cibw_settings", "also"):
             self._summarise()
 
@@ -292,9 +312,16 @@ class DispatchScreen(ModalScreen["Dispatch | None"]):
         return matrix.check(self._chosen("runner"), self._chosen("python"), str(arch))
 
     def _summarise(self) -> None:
+        self.follow_combination(self._combo())
+        self._show_summary()
+
+    def _show_summary(self) -> None:
+        """What will be built: with the settings sent, once the panel says them."""
         combo = self._combo()
-        settings = self._text("cibw_settings")
-        summary = _summary(combo, settings) if combo else Text("")
+        own, sent = self._text("cibw_settings"), self.sent_settings()
+        summary = _summary(combo, own) if combo else Text("")
+        if combo is not None and sent is not None and not summary.plain.startswith("✗"):
+            summary = _summary(combo, json.dumps(sent) if sent else "", _sent_words(sent, own))
         if combo is not None and combo.valid:
             try:
                 planned = _also(combo.runner, combo.python, combo.arch, self._text("also"))
@@ -322,12 +349,18 @@ class DispatchScreen(ModalScreen["Dispatch | None"]):
         ref = self._text("ref").strip() or "main"
         if any(c.isspace() for c in ref) or ref.startswith("-") or ".." in ref:
             raise ValueError(f'"{ref}" is not a branch or tag name')
-        settings = self._text("cibw_settings").strip()
+        own = self._text("cibw_settings").strip()
         try:
-            preview(combo, settings)
+            preview(combo, own)  # the form's own, as the person wrote them
         except InputError as error:
             raise ValueError(str(error)) from None
+        from cibw_debug_tui.core.build_settings import SettingsError, settings_input
         from cibw_debug_tui.core.session import DebugMode, SessionSpec
+
+        package_dir = self._text("package_dir").strip() or "."
+        if package_dir == ".":  # not chosen: the main build's
+            package_dir = self.inherited_package_dir() or "."
+        sent = self.sent_settings()
 
         planned = _also(combo.runner, combo.python, combo.arch, self._text("also"))
         if planned is not None and planned.problem:
@@ -342,11 +375,17 @@ class DispatchScreen(ModalScreen["Dispatch | None"]):
                 debug_mode=DebugMode(self._chosen("debug_mode")),
                 ref=ref,
                 session_timeout=int(timeout),
-                package_dir=self._text("package_dir").strip() or ".",
-                cibw_settings=settings,
+                package_dir=package_dir,
+                cibw_settings=own,
             )
             for chosen in combos
         )
+        if sent is not None:  # the main build's, worked out for the combination shown
+            try:
+                text = settings_input(sent, {**specs[0].inputs(), "session-id": "0" * 12})
+            except SettingsError as error:
+                raise ValueError(f"the settings cannot be sent: {error}") from None
+            specs = tuple(replace(spec, cibw_settings=text) for spec in specs)
         return Dispatch(specs, planned.name if planned and len(specs) > 1 else None)
 
     def action_dispatch(self) -> None:
@@ -355,6 +394,10 @@ class DispatchScreen(ModalScreen["Dispatch | None"]):
         except ValueError as error:
             self._say("form-error", Text(f"✗ {error}", style="bold red"))
             return
+        if self.waiting_for_settings():  # the form is right: it goes once they are read
+            self.hold_dispatch()
+            return
+        self.own_settings = self._text("cibw_settings").strip()
         self.dismiss(spec)
 
     def action_leave(self) -> None:

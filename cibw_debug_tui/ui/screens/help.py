@@ -25,7 +25,8 @@ TAB_REACHES = (
     "Tab moves the focus: the sessions list (↑ ↓ select, 1-9 jump), the panes on the right "
     "(↑ ↓ and the page keys scroll them), and the artifacts table (↑ ↓ highlight one: d or "
     "enter downloads it, o opens its page). In the log: / searches, n and N go to the next and "
-    "the previous match, g goes back to the cause."
+    "the previous match, g goes back to the cause. In the form, after its fields: the main "
+    "build's settings (↑ ↓ choose one, space turns it off or on, enter edits it)."
 )
 STEP_GLYPHS = "In the jobs pane: ● running, ✓ done, ✗ failed, ⊘ cancelled, – skipped, ◌ not yet."
 
