@@ -55,6 +55,13 @@ def test_f_lists_failed_runs_then_jobs_and_prefills_the_form(sim, tmp_path):
             origin = text_of(form.query_one("#form-origin"))
             assert "it failed building cp311-macosx_x86_64" in origin
             assert "delocate" in origin and "macos-13 was retired" in origin
+            # The settings are the failed run's: its workflow file at its commit (issue 21).
+            failed = sim.ci_runs("octo/pkg")[0]
+            heading = lambda: text_of(form.query_one("#settings-heading"))  # noqa: E731
+            await until(pilot, lambda: "job build_wheels" in heading(), why=heading)
+            assert f"wheels.yml at {failed.head_sha[:7]}, run {failed.id}'s commit" in heading()
+            assert "no job builds" not in text_of(form.query_one("#settings-notes"))
+            assert failed.head_sha in sim.stats()["contents_refs"]
             await pilot.press("ctrl+s")  # one more key dispatches
             await until(pilot, lambda: any(s.run_id for s in app.sessions.values()))
         (run,) = sim.runs.values()
@@ -201,7 +208,7 @@ def test_hostile_run_and_job_names_are_words_and_a_malformed_answer_is_said(tmp_
     def run(run_id: int) -> dict:
         return {"id": run_id, "name": f"Build wheels {MARKUP}{HOSTILE}", "status": "completed",
                 "conclusion": "failure", "path": ".github/workflows/wheels.yml",
-                "html_url": f"https://github.com/octo/pkg/actions/runs/{run_id}",
+                "head_sha": "c0ffee" * 6 + "c0ff", "html_url": f"https://github.com/octo/pkg/actions/runs/{run_id}",
                 "head_branch": HOSTILE, "display_title": HOSTILE,
                 "created_at": HOSTILE}  # fmt: skip
 
@@ -216,6 +223,7 @@ def test_hostile_run_and_job_names_are_words_and_a_malformed_answer_is_said(tmp_
             wheels = base64.b64encode(b"uses: pypa/cibuildwheel@v4.2.0\n").decode()
             gh.on("GET", r"/repos/octo/pkg/contents/.*",
                   {"type": "file", "encoding": "base64", "content": wheels})  # fmt: skip
+            gh.on("GET", r"/repos/octo/pkg/actions/runs/5", run(5))
             gh.on("GET", r"/repos/octo/pkg/actions/runs/5/jobs", {"jobs": [job]})
             gh.on("GET", r"/repos/octo/pkg/actions/runs/6/jobs", {"jobs": None})
             gh.on("GET", r"/repos/octo/pkg/actions/jobs/9/logs",

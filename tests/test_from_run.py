@@ -14,6 +14,7 @@ from cibw_debug_tui.core.config import Token
 from cibw_debug_tui.core.from_run import FromRunError, failing_identifier, parse_run, runner_for
 from cibw_debug_tui.core.github import GitHub
 from cibw_debug_tui.simulator import SCENARIOS
+from cibw_debug_tui.simulator.runs import commit_of
 from cibw_debug_tui.simulator.server import Simulator
 
 DATA = Path(__file__).parent / "data"
@@ -177,6 +178,7 @@ def test_dispatch_from_run_by_number_and_job_in_words(served, tmp_path):  # noqa
     assert proc.returncode == 0, proc.stderr
     assert "it was building cp311-macosx_x86_64 when it failed" in proc.stdout
     assert "macos-13 was retired on 2025-12-04; macos-15-intel replaces it" in proc.stdout
+    assert "no job builds" not in proc.stdout  # the run's workflow has the job that failed
     assert "dispatched cp311-macosx_x86_64 on macos-15-intel (before-build)" in proc.stdout
 
 
@@ -218,3 +220,56 @@ def test_without_the_workflow_files_the_runs_are_told_apart_by_their_names(sim, 
 
     assert [r["name"] for r in asyncio.run(go())] == ["Build wheels"]
     assert sim.faults[0].count == 8  # both workflow files were asked for, and refused
+
+
+# -- the main build's settings come from the failed run's own workflow file at its commit -------
+
+
+def test_from_run_reads_the_settings_at_the_run_commit_from_its_workflow_file(served, tmp_path):  # noqa: F811
+    failed = failed_runs(served, "octo/pkg")[0]
+    sha, path = failed["head_sha"], failed["path"]
+    assert sha != commit_of("octo/pkg", "main")  # an older commit than the branch's of today
+    proc = run(tmp_path, "dispatch", "--from-run", failed["html_url"], "--json", "--api-url",
+               served, "--log-dir", str(tmp_path / "logs"))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    settings = json.loads(proc.stdout.splitlines()[0])
+    assert settings["event"] == "settings"
+    assert (settings["run_commit"], settings["run_workflow"]) == (sha, path)
+    assert settings["read_from"].startswith(f"wheels.yml at {sha[:7]}")
+    assert f"run {failed['id']}" in settings["read_from"]
+    assert settings["cibw_settings"]["CIBW_BEFORE_ALL_LINUX"] == "yum install -y libffi-devel"
+    stats = httpx.get(f"{served}/_sim/stats").json()
+    assert set(stats["contents_refs"]) == {sha}  # every file read at the run's commit
+    assert f"/repos/octo/pkg/contents/{path}" in stats["by_path"]
+    assert "/repos/octo/pkg/contents/.github/workflows" not in stats["by_path"]  # that file only
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [("commit", "abc123; rm -rf /", "is not a commit sha"),
+     ("commit", "A" * 40, "is not a commit sha"),
+     ("path", "../../secrets.yml", "is not a file of .github/workflows/"),
+     ("path", ".github/workflows/../x.yml", "is not a file of .github/workflows/")],
+)  # fmt: skip
+def test_a_run_with_a_malformed_commit_or_path_is_refused_in_words(
+    sim, tmp_path, field, value, words
+):
+    run_ = sim.ci_runs("octo/pkg")[0]
+    setattr(run_, field, value)
+
+    async def go():
+        async with GitHub(sim.api_url, Token("ghp_fromrun", "test")) as github:
+            return await from_run.from_run(github, "octo/pkg", run_.id, None, tmp_path)
+
+    with pytest.raises(FromRunError, match=words):
+        asyncio.run(go())
+
+
+def test_the_seeded_runs_jobs_come_from_the_served_workflows_matrix():
+    import yaml
+
+    from cibw_debug_tui.simulator import ci
+
+    matrix = yaml.safe_load(ci.WHEELS_WORKFLOW)["jobs"]["build_wheels"]["strategy"]["matrix"]
+    for jobs in (ci.WHEELS_FAILED, ci.WHEELS_GREEN):
+        assert {job.runner for job in jobs} <= set(matrix["os"])

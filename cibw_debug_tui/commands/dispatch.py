@@ -65,13 +65,14 @@ async def _dispatch(
     async with GitHub(api_url, token) as github:
         printer = WatchPrinter(args.json, now=github.server_now)
         combo = matrix.check(args.runner, args.python, args.arch)
-        await dispatch_settings.resolve(plan, github, args.repo, args.ref, combo)
+        failed = args.from_run_found
+        run = (failed.run_id, failed.head_sha, failed.workflow) if failed else None
+        await dispatch_settings.resolve(plan, github, args.repo, args.ref, combo, run)
         inherited = plan.build.package_dir if plan.build else "."
         spec = _spec(args, args.package_dir or inherited)
         spec = replace(spec, cibw_settings=dispatch_settings.checked_input(plan, _inputs(spec)))
-        where = plan.source if plan.local else f"{args.repo} at {args.ref}"
-        printer.emit("settings", dispatch_settings.describe(plan, where),
-                     **dispatch_settings.event(plan, where))  # fmt: skip
+        printer.emit("settings", dispatch_settings.describe(plan),
+                     **dispatch_settings.event(plan))  # fmt: skip
         on_event = _stepping_in(printer, tmate_hosts) if args.ssh else printer
         fleet = Fleet(github, History(persist=False), log_dir=log_dir.absolute(),
                       on_event=on_event, tmate_hosts=tmate_hosts)  # fmt: skip

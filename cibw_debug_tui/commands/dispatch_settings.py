@@ -1,6 +1,7 @@
 """`dispatch --settings-from auto|PATH|none`: the settings the debug build is sent, worked out
 before the dispatch and said first (in words, or as `dispatch --json`'s first event): the main
-build's (read through the API on the ref, or from a local workflow file), less `--without`,
+build's (read through the API on the ref, or with --from-run from the failed run's own workflow
+file at the run's commit, or from a local workflow file), less `--without`,
 with `--cibw-settings` over them; what the debug workflow overrides, what needs attention.
 """
 
@@ -24,7 +25,12 @@ from cibw_debug_tui.core.build_settings.effective import (
 )
 from cibw_debug_tui.core.build_settings.options import SETTING_NAME
 from cibw_debug_tui.core.github import GitHub, GitHubError
-from cibw_debug_tui.core.main_build import BuildFiles, local_build_files, read_build_files
+from cibw_debug_tui.core.main_build import (
+    BuildFiles,
+    local_build_files,
+    read_build_files,
+    read_run_build_files,
+)
 from cibw_debug_tui.core.safe_text import one_line
 
 OWN = "--cibw-settings"
@@ -46,6 +52,8 @@ class Plan:
     local: BuildFiles | None = None
     build: BuildSettings | None = None
     settings: list[Effective] = field(default_factory=list)
+    where: str = ""  # where the main build was read, in words
+    run: tuple[str, str] | None = None  # a failed run's (commit, workflow file) it was read at
 
 
 def plan(args: argparse.Namespace, inputs: Mapping[str, str]) -> Plan:
@@ -70,13 +78,26 @@ def plan(args: argparse.Namespace, inputs: Mapping[str, str]) -> Plan:
 
 
 async def resolve(
-    found: Plan, github: GitHub, repo: str, ref: str, combo: matrix.Combination
+    found: Plan,
+    github: GitHub,
+    repo: str,
+    ref: str,
+    combo: matrix.Combination,
+    run: tuple[int, str, str] | None = None,
 ) -> None:
-    """Read the main build (the API, or the local file) and work out what is sent."""
+    """Read the main build (the API, or the local file) and work out what is sent. With a
+    failed `run` (its id, commit and workflow file, checked), that run's workflow file at its
+    commit is the main build."""
     files = found.local
+    found.where = found.source if files else f"{repo} at {ref}"
     if found.source == "auto":
         try:
-            files = await read_build_files(github, repo, ref)
+            if run is not None:
+                run_id, sha, path = run
+                files = await read_run_build_files(github, repo, sha, path)
+                found.where, found.run = f"{files.where}, run {run_id}'s commit", (sha, path)
+            else:
+                files = await read_build_files(github, repo, ref)
         except GitHubError as error:
             if error.status != 403:
                 raise
@@ -95,14 +116,15 @@ def checked_input(found: Plan, inputs: Mapping[str, str]) -> str:
         raise CommandError(f"the settings cannot be sent: {error}") from None
 
 
-def event(found: Plan, where: str) -> dict[str, Any]:
-    return {"settings_from": found.source, "read_from": where, **report(found.build,
-            found.settings, found.off)}  # fmt: skip
+def event(found: Plan) -> dict[str, Any]:
+    run = {"run_commit": found.run[0], "run_workflow": found.run[1]} if found.run else {}
+    return {"settings_from": found.source, "read_from": found.where, **run,
+            **report(found.build, found.settings, found.off)}  # fmt: skip
 
 
-def describe(found: Plan, where: str) -> str:
+def describe(found: Plan) -> str:
     """The settings for people: each with where it comes from, then what is not sent."""
-    build = found.build
+    build, where = found.build, found.where
     lines = []
     if found.source == "none":
         lines.append("settings: only those of --cibw-settings (--settings-from none)")

@@ -41,6 +41,8 @@ _RUN_PATH = re.compile(
 )
 MAX_RUNS_LISTED = 30
 MAX_WORKFLOW_BYTES = 256 * 1024
+_SHA = re.compile(r"[0-9a-f]{40}")
+_WORKFLOW_FILE = re.compile(r"\.github/workflows/[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}\.ya?ml")
 
 
 class FromRunError(ValueError):
@@ -146,6 +148,8 @@ class FromRun:
     combination: matrix.Combination | None
     explanation: explain.Explanation
     log: Path
+    head_sha: str = ""  # the run's commit, checked: its workflow file is read there
+    workflow: str = ""  # the run's workflow file, checked: .github/workflows/NAME.yml
     notes: list[str] = field(default_factory=list)
     problem: str = ""
 
@@ -160,6 +164,8 @@ class FromRun:
             "job_id": self.job["id"],
             "job_name": one_line(self.job["name"]),
             "labels": [one_line(label) for label in self.job["labels"]],
+            "head_sha": self.head_sha,
+            "workflow": self.workflow,
             "built_identifier": self.identifier.text if self.identifier else None,
             "notes": self.notes,
             "problem": self.problem or None,
@@ -190,10 +196,30 @@ def resolve(log: BinaryIO) -> tuple[Identifier | None, explain.Explanation]:
     return found, explain.explain_stream(log)
 
 
+def run_source(data: object) -> tuple[str, str]:
+    """The commit and workflow file of `GET /repos/{repo}/actions/runs/{id}`, checked: the
+    main build's settings are read from them, so a sha that is not 40 hex digits or a path
+    outside `.github/workflows/` is refused in words."""
+    run = data if isinstance(data, dict) else {}
+    sha, path = run.get("head_sha"), run.get("path")
+    if not isinstance(sha, str) or not _SHA.fullmatch(sha):
+        raise FromRunError(f"the run's commit ({one_line(str(sha))[:60]!r}) is not a commit sha")
+    if not isinstance(path, str) or not _WORKFLOW_FILE.fullmatch(path):
+        raise FromRunError(
+            f"the run's workflow file ({one_line(str(path))[:100]!r}) is not a file of "
+            ".github/workflows/"
+        )
+    return sha, path
+
+
 async def from_run(
     github: GitHub, repo: str, run_id: int, job: str | int | None, log_dir: Path
 ) -> FromRun:
-    """Read the run's jobs and the failed job's log, and say what to dispatch."""
+    """Read the run (its commit and workflow file), its jobs and the failed job's log, and
+    say what to dispatch."""
+    (sha, workflow), _ = await github.get_json(
+        f"/repos/{repo}/actions/runs/{whole_number(run_id)}", run_source
+    )
     jobs, _ = await github.get_json(
         f"/repos/{repo}/actions/runs/{whole_number(run_id)}/jobs", read_ci_jobs, {"per_page": 100}
     )
@@ -207,7 +233,8 @@ async def from_run(
         ident, explanation = resolve(stream)
     runner, runner_note = runner_for(chosen["labels"])
     failed = [j for j in jobs if j["conclusion"] == "failure"]
-    result = FromRun(repo, run_id, chosen, failed, runner, ident, None, explanation, dest)
+    result = FromRun(repo, run_id, chosen, failed, runner, ident, None, explanation, dest,
+                     sha, workflow)  # fmt: skip
     if runner_note:
         result.notes.append(runner_note)
     if runner is None:

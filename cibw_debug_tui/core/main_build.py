@@ -203,6 +203,29 @@ async def read_build_files(github: Transport, repo: str, ref: str) -> BuildFiles
     return BuildFiles(where, workflows, problems, read_pyproject)
 
 
+async def read_run_build_files(github: Transport, repo: str, sha: str, path: str) -> BuildFiles:
+    """The one workflow file a failed run ran (`path`, checked by core/from_run.py) at the
+    run's commit `sha`, and `pyproject.toml` there: the settings that build had, not the
+    branch's of today. Raises GitHubError when GitHub refuses or cannot be reached."""
+    problems: list[str] = []
+    where = f"{path.rpartition('/')[2]} at {sha[:7]}"
+
+    async def read(file: str) -> str | None:
+        try:
+            return await _api_file(github, repo, sha, file)
+        except ValueError as why:
+            problems.append(str(why))
+        except GitHubError as error:
+            raise _refused(repo, sha, error) from None
+        return None
+
+    text = await read(path)
+    if text is None and not problems:
+        problems.append(f"{repo} has no {path} at {sha[:7]}: no main build to take settings from")
+    workflows = {path: text} if text is not None else {}
+    return BuildFiles(where, workflows, problems, lambda folder: read(_pyproject_path(folder)))
+
+
 def local_build_files(path: Path) -> BuildFiles:
     """A local workflow file (or a folder of them): the main build as it is on this machine.
     The checkout it belongs to (above `.github/workflows`, or the current folder) gives the

@@ -19,7 +19,7 @@ from importlib import resources
 
 from cibw_debug_tui.core.workflow_contract import CIBUILDWHEEL_VERSION
 from cibw_debug_tui.simulator import buildlogs
-from cibw_debug_tui.simulator.runs import Clock, commit_of
+from cibw_debug_tui.simulator.runs import Clock
 from cibw_debug_tui.simulator.steps import Job, Step
 
 WHEELS_PATH = ".github/workflows/wheels.yml"
@@ -98,10 +98,13 @@ class CiRun:
     attempt: int = 1
     actor: str = "octocat"
     visible_at: float = 0.0  # known to the API at once (quirks.run_lag is for dispatches)
+    commit: str = ""  # tests set a malformed one
 
     @property
     def head_sha(self) -> str:
-        return commit_of(self.repo, self.ref) or ""
+        """A commit of its own, not main's of today: the settings a failed run had are read
+        at it (its workflow file then)."""
+        return self.commit or hashlib.sha1(f"{self.repo}@ci-run-{self.id}".encode()).hexdigest()
 
     @property
     def display_title(self) -> str:
@@ -128,6 +131,7 @@ WHEELS_FAILED = (
     CiJob("ubuntu-latest", built=("cp310-manylinux_x86_64", "cp311-manylinux_x86_64")),
     CiJob("ubuntu-24.04-arm", failing="cp310-manylinux_aarch64", failure=AUDITWHEEL_AARCH64),
     CiJob("macos-13", failing="cp311-macosx_x86_64", failure=DELOCATE_X86_64),
+    CiJob("macos-15", built=("cp310-macosx_arm64", "cp311-macosx_arm64")),
     CiJob("windows-latest", failure=INVALID_ONLY),
 )
 WHEELS_GREEN = (

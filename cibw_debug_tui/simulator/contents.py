@@ -78,6 +78,8 @@ def get_contents(req: Request, repo: str, path: str = "") -> Answer:
     ref = req.query.get("ref", ["main"])[0]
     if not _SHA.fullmatch(ref) and commit_of(repo, ref) is None:
         raise error(404, f"No commit found for the ref {ref}")
+    with req.sim.lock:
+        req.sim.contents_refs[ref] = req.sim.contents_refs.get(ref, 0) + 1
     path = unquote(path).strip("/")
     files = files_of(req, repo)
     if path in files:

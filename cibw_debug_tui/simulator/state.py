@@ -102,6 +102,7 @@ class SimulatedGitHub:
         self.counted = 0
         self.by_path: dict[str, int] = {}
         self.counted_by_path: dict[str, int] = {}  # answers that count against the limit
+        self.contents_refs: dict[str, int] = {}  # the refs the contents API was asked at
         self.limited = 0  # answers that said the rate limit was reached
         self._rate: dict[str, tuple[float, int]] = {}  # token -> (window start, used)
         self._rate_blocked_until = 0.0
@@ -183,6 +184,7 @@ class SimulatedGitHub:
                 "counted": self.counted,
                 "by_path": dict(self.by_path),
                 "counted_by_path": dict(self.counted_by_path),
+                "contents_refs": dict(self.contents_refs),
                 "limited": self.limited,
                 "runs": len(self.runs),
             }

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from cibw_debug_tui.core.history import History
     from cibw_debug_tui.core.session import Session, SessionSpec
     from cibw_debug_tui.ui.screens.dispatch import Dispatch, DispatchScreen
+    from cibw_debug_tui.ui.screens.form_settings import RunSource
     from cibw_debug_tui.ui.widgets.artifacts import ArtifactsPane
 
 PALETTE_SKIPS = {"quit", "select", "command_palette"}  # Textual's own commands hold these
@@ -99,9 +100,11 @@ class Actions(App[None]):
 
     # -- dispatching -------------------------------------------------------------------------
 
-    def action_new_session(self, origin: str = "", chosen: dict[str, Any] | None = None) -> None:
+    def action_new_session(
+        self, origin: str = "", chosen: dict[str, Any] | None = None, run: RunSource | None = None
+    ) -> None:
         """The form, from the last values and the prefill; `chosen` values (a failed CI
-        job's) over them, and `origin` saying where those come from."""
+        job's) over them, `origin` saying where those come from, `run` the job's run."""
         from cibw_debug_tui.ui.choices import usable_values
         from cibw_debug_tui.ui.screens.dispatch import DispatchScreen
 
@@ -116,7 +119,7 @@ class Actions(App[None]):
         repo = self.repo or (current.spec.repo if current else None)
         problem = self.problem if self.github is None else ""  # the client's comes later
         form = DispatchScreen(repo, values, problem, warnings, alone=not self.sessions,
-                              origin=origin)  # fmt: skip
+                              origin=origin, run=run)  # fmt: skip
         self.push_screen(form, partial(self._dispatch_from_form, form))
 
     # -- from a failed CI run ------------------------------------------------------------------
@@ -152,7 +155,10 @@ class Actions(App[None]):
                  f"{found.identifier.text if found.identifier else combo.identifier}"]  # fmt: skip
         lines += [cause] if cause else []
         lines += found.notes[:1] if found.notes and "retired" in found.notes[0] else []
-        self.action_new_session("\n".join(one_line(line) for line in lines), chosen)
+        from cibw_debug_tui.ui.screens.form_settings import RunSource
+
+        run = RunSource(found.repo, found.run_id, found.head_sha, found.workflow)
+        self.action_new_session("\n".join(one_line(line) for line in lines), chosen, run)
 
     # -- stepping into the runner ----------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from cibw_debug_tui.core import batch, matrix
 from cibw_debug_tui.core.config import ConfigError, validate_repo
 from cibw_debug_tui.core.workflow_contract import DEBUG_MODES, DEFAULT_DEBUG_MODE, InputError
 from cibw_debug_tui.ui.choices import MODE_WORDS, arch_after_change, preview
-from cibw_debug_tui.ui.screens.form_settings import FormSettings
+from cibw_debug_tui.ui.screens.form_settings import FormSettings, RunSource
 from cibw_debug_tui.ui.widgets.choice import Choice
 
 if TYPE_CHECKING:
@@ -176,12 +176,14 @@ class DispatchScreen(FormSettings):
 
     def __init__(self, repo: str | None, values: dict[str, str], problem: str = "",
                  said: list[str] | None = None, alone: bool = False,
-                 origin: str = "") -> None:  # fmt: skip
+                 origin: str = "", run: RunSource | None = None) -> None:  # fmt: skip
         """`values` as choices.usable_values makes them; `said`: what it had to change;
         `alone`: nothing to see behind it (no sessions yet), so nothing is drawn there;
-        `origin`: where the values come from (a failed CI job)."""
+        `origin`: where the values come from (a failed CI job), `run` that job's run, whose
+        workflow file at its commit gives the main build's settings."""
         super().__init__(classes="-alone" if alone else "")
         self.origin = origin
+        self.run = run
         self.repo = repo
         self.values = values
         self.problem = problem

@@ -1,12 +1,14 @@
 """The dispatch form's part that deals with the main build's settings: it mounts the panel once
 the form's fields are there, reads the main build of the form's repository and ref (again when
-they change, after a pause in the typing), follows the combination and the form's own settings,
+they change, after a pause in the typing; from a failed run, that run's workflow file at its
+commit, while the repository is the run's), follows the combination and the form's own settings,
 and holds a dispatch asked for while the main build is still being read.
 """
 
 from __future__ import annotations
 
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -19,14 +21,33 @@ from cibw_debug_tui.ui.widgets.main_build import MainBuildPanel, own_text
 
 if TYPE_CHECKING:
     from cibw_debug_tui.core import matrix
+    from cibw_debug_tui.core.github import GitHub
+    from cibw_debug_tui.core.main_build import BuildFiles
 
 RELOAD_AFTER = 0.6  # seconds after the last key in the repository or ref field
+
+
+@dataclass(frozen=True)
+class RunSource:
+    """A failed run the form was filled from: its commit and workflow file (checked by
+    core/from_run.py) hold the settings that build had."""
+
+    repo: str
+    run_id: int
+    sha: str
+    workflow: str
+
+    async def read(self, github: GitHub, repo: str, ref: str) -> BuildFiles:
+        from cibw_debug_tui.core.main_build import read_run_build_files
+
+        return await read_run_build_files(github, repo, self.sha, self.workflow)
 
 
 class FormSettings(ModalScreen[Any]):
     """Mixed into DispatchScreen, which provides these."""
 
     problem: str
+    run: RunSource | None
 
     def _text(self, name: str) -> str:
         raise NotImplementedError
@@ -79,6 +100,11 @@ class FormSettings(ModalScreen[Any]):
             return  # read already (a field's value set again, not changed)
         self._read_for, self._read_with = (repo, ref), github
         panel.set_combination(self._combo())
+        run = self.run if self.run is not None and self.run.repo == repo else None
+        if run is not None:
+            where = f"{run.workflow.rpartition('/')[2]} at {run.sha[:7]}, run {run.run_id}'s commit"
+            panel.load(github, run.read, repo, ref, where)
+            return
         read = getattr(getattr(self.app, "backend", None), "read_main_build", None)
         panel.load(github, read, repo, ref)
 

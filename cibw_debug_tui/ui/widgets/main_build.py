@@ -87,9 +87,12 @@ class MainBuildPanel(Vertical):
 
     # -- what the form asks ------------------------------------------------------------------
 
-    def load(self, github: GitHub, read: ReadFiles | None, repo: str, ref: str) -> None:
-        """Read the main build of `repo` at `ref` (again: the requests are conditional)."""
-        self.loading, self.failed, self.read_from = True, "", f"{repo} at {ref}"
+    def load(
+        self, github: GitHub, read: ReadFiles | None, repo: str, ref: str, where: str = ""
+    ) -> None:
+        """Read the main build of `repo` at `ref` (again: the requests are conditional);
+        `where` says where `read` reads it when not there (a failed run's commit)."""
+        self.loading, self.failed, self.read_from = True, "", where or f"{repo} at {ref}"
         self.waiting = ""
         self._show()
         self._read(github, read, repo, ref)
