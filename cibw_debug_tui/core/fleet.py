@@ -315,8 +315,12 @@ class Fleet:
         tasks = [*self._follows.values(), *filter(None, [self._scout_task])]
         for task in tasks:
             task.cancel()
+        self._save_pending()  # before waiting on the tasks: a quit must not lose a change
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*tasks, return_exceptions=True)
+        self._save_pending()
+
+    def _save_pending(self) -> None:
         if self._save is not None:
             self._save.cancel()
             self._save_now()

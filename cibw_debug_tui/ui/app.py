@@ -13,6 +13,7 @@ touched. What the keys do is in actions.py.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections import deque
@@ -38,6 +39,8 @@ from cibw_debug_tui.ui.widgets.statusbar import StatusBar
 
 # The first frame needs none of the session panes: they are imported and mounted after it.
 if TYPE_CHECKING:
+    from collections.abc import Coroutine
+
     from cibw_debug_tui.core.events import FleetEvent
     from cibw_debug_tui.core.fleet import Fleet
     from cibw_debug_tui.core.session import Session
@@ -428,7 +431,21 @@ class DebugApp(Actions, App[None]):
                 self._driver.write(sequence)
 
     async def on_unmount(self) -> None:
+        """Stop watching and close the client, each within CLOSE_WITHIN seconds: `q` must end
+        the app even when a request or a watcher does not let go (`Fleet.aclose` writes the
+        history before it waits for them)."""
         if self.fleet is not None:
-            await self.fleet.aclose()
+            await _within(self.fleet.aclose(), CLOSE_WITHIN)
         if self.github is not None:
-            await self.github.aclose()
+            await _within(self.github.aclose(), CLOSE_WITHIN)
+
+
+CLOSE_WITHIN = 5.0  # seconds for each part of the shutdown
+
+
+async def _within(closing: Coroutine[object, object, None], seconds: float) -> None:
+    """Await `closing` for at most `seconds` (`wait_for` would wait on a task that holds on)."""
+    task = asyncio.ensure_future(closing)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if not done:
+        task.cancel()
