@@ -11,7 +11,6 @@ what a person does (dispatch, cancel, download); `rationing()` says so in words.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import heapq
 import itertools
 import math
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from cibw_debug_tui.core.ratelimit import RateLimit
+from cibw_debug_tui.core.waiting import nudged_or_timeout
 
 BEAT = 1.0  # seconds: polls start on it, together (see RequestBudget)
 PER_MINUTE = 240.0  # all polls together: GitHub's secondary limit is about 300 (every request
@@ -159,8 +159,7 @@ class RequestBudget:
                     return
                 place.wake.clear()
                 wait = on_beat(self._wait_for(count), self.beat) if first else None
-                with contextlib.suppress(asyncio.TimeoutError):  # not TimeoutError on 3.10
-                    await asyncio.wait_for(place.wake.wait(), wait)
+                await nudged_or_timeout(place.wake, wait)
         finally:
             self._line.remove(place)
             heapq.heapify(self._line)

@@ -10,7 +10,6 @@ are read by its SshReading part (ssh_reading.py).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +31,7 @@ from cibw_debug_tui.core.models import Run, RunStatus, epoch_seconds
 from cibw_debug_tui.core.safe_text import one_line
 from cibw_debug_tui.core.session import HELD, NOT_STARTED, LocalStatus, Session
 from cibw_debug_tui.core.ssh_reading import SshReading
+from cibw_debug_tui.core.waiting import nudged_or_timeout
 from cibw_debug_tui.core.workflow_contract import (
     BUILD_STEP_PREFIX,
     PUBLISH_PREFIX,
@@ -137,8 +137,7 @@ class Watcher(SshReading):
     async def _rest(self, seconds: float) -> None:
         """Wait `seconds`, or less when nudged."""
         self._wake.clear()
-        with contextlib.suppress(asyncio.TimeoutError):  # not TimeoutError on 3.10
-            await asyncio.wait_for(self._wake.wait(), seconds)
+        await nudged_or_timeout(self._wake, seconds)
 
     def _gone(self) -> bool:
         """A 404 for the run: gone when GitHub still says so `GONE_AFTER` seconds after the
