@@ -139,15 +139,13 @@ def _refused(repo: str, ref: str, error: GitHubError) -> GitHubError:
     return GitHubError(f"could not read the workflows of {repo} at {ref}: {error}", error.status)
 
 
-async def read_build_files(github: Transport, repo: str, ref: str) -> BuildFiles:
-    """The workflows of `repo` at `ref` (a branch, tag or commit) through the contents API.
-    A repository (or ref) without `.github/workflows` has none: a problem, not an error.
-    Raises GitHubError when GitHub refuses or cannot be reached."""
-    problems: list[str] = []
-    where = f"{repo} at {ref}"
+def _file_reader(
+    github: Transport, repo: str, ref: str, problems: list[str]
+) -> Callable[[str], Awaitable[str | None]]:
+    """Reads one file of `repo` at `ref`: None with the reason in `problems` when it cannot be
+    used (too large, not text); GitHub's refusal raised in words."""
 
-    async def read_pyproject(folder: str) -> str | None:
-        path = _pyproject_path(folder)
+    async def read(path: str) -> str | None:
         try:
             return await _api_file(github, repo, ref, path)
         except ValueError as why:
@@ -155,6 +153,20 @@ async def read_build_files(github: Transport, repo: str, ref: str) -> BuildFiles
         except GitHubError as error:
             raise _refused(repo, ref, error) from None
         return None
+
+    return read
+
+
+async def read_build_files(github: Transport, repo: str, ref: str) -> BuildFiles:
+    """The workflows of `repo` at `ref` (a branch, tag or commit) through the contents API.
+    A repository (or ref) without `.github/workflows` has none: a problem, not an error.
+    Raises GitHubError when GitHub refuses or cannot be reached."""
+    problems: list[str] = []
+    where = f"{repo} at {ref}"
+    read = _file_reader(github, repo, ref, problems)
+
+    async def read_pyproject(folder: str) -> str | None:
+        return await read(_pyproject_path(folder))
 
     try:
         entries, _ = await github.get_json(
@@ -209,15 +221,7 @@ async def read_run_build_files(github: Transport, repo: str, sha: str, path: str
     branch's of today. Raises GitHubError when GitHub refuses or cannot be reached."""
     problems: list[str] = []
     where = f"{path.rpartition('/')[2]} at {sha[:7]}"
-
-    async def read(file: str) -> str | None:
-        try:
-            return await _api_file(github, repo, sha, file)
-        except ValueError as why:
-            problems.append(str(why))
-        except GitHubError as error:
-            raise _refused(repo, sha, error) from None
-        return None
+    read = _file_reader(github, repo, sha, problems)
 
     text = await read(path)
     if text is None and not problems:
